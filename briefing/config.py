@@ -1,0 +1,91 @@
+"""One configuration object for the whole tool, read once and passed down.
+
+Precedence, highest first: explicit arguments (CLI flags), environment variables `BRIEFING_*`
+(and `OPENAI_API_KEY` / `OPENAI_BASE_URL`), the TOML file named by `BRIEFING_CONFIG` or `./briefing.toml`,
+then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LLMBackend = Literal["openai", "local", "extractive"]
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("BRIEFING_CONFIG", "briefing.toml"))
+
+
+class Settings(BaseSettings):
+    """Every knob of briefing. Field docs double as the README's configuration reference."""
+
+    model_config = SettingsConfigDict(env_prefix="BRIEFING_", extra="ignore", populate_by_name=True)
+
+    # --- store ---
+    store_dir: Path = Field(PROJECT_ROOT / "vectorstore", description="Embedded Chroma store and its indexes.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); when set, the store lives there."
+    )
+    collection: str = Field("articles", description="Chroma collection name.")
+
+    # --- embeddings ---
+    embedding: str = Field(
+        "minilm",
+        description="Embedding model: a packaged local model name, or 'openai:<model>' for OpenAI embeddings.",
+    )
+    embedding_batch_size: int = Field(32, ge=1)
+
+    # --- chunking ---
+    chunk_words: int = Field(180, ge=20, description="Target words per chunk.")
+    chunk_overlap_words: int = Field(40, ge=0, description="Words of overlap between neighbouring chunks.")
+
+    # --- retrieval ---
+    top_k: int = Field(8, ge=1)
+
+    # --- language model ---
+    llm: LLMBackend | None = Field(
+        None, description="openai | local | extractive; unset picks openai when a key or base URL is set, else local."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("BRIEFING_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("BRIEFING_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url")
+    )
+    openai_model: str = Field("gpt-4o-mini")
+    local_model_path: Path | None = Field(None, description="GGUF file for the local backend; default: the packaged one.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
+    llm_max_retries: int = Field(2, ge=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the non-None overrides applied (CLI flags that were given)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_copy(update=given) if given else self
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read environment and config file, then apply explicit overrides."""
+    return Settings().with_overrides(**overrides)

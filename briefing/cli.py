@@ -1,0 +1,187 @@
+"""The `briefing` command: a thin shell over the pipeline's functions.
+
+Exit codes: 0 success, 1 some input failed (the rest was done), 2 the command could not run (store busy,
+missing, misconfigured).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from briefing.config import Settings, load_settings
+from briefing.ingest import ingest, remove
+from briefing.models import Hit
+from briefing.retrieve import Filters, Retriever
+from briefing.store import Store, StoreError
+
+
+def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--store / --chroma-url / --collection on every command, turned into one Settings object."""
+
+    @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Store folder.")
+    @click.option("--chroma-url", help="Use the Chroma server at this URL instead of a local store.")
+    @click.option("--collection", help="Collection name inside the store.")
+    @functools.wraps(fn)
+    def wrapper(store_dir: Path | None, chroma_url: str | None, collection: str | None, **kwargs: Any) -> Any:
+        try:
+            settings = load_settings(store_dir=store_dir, chroma_url=chroma_url, collection=collection)
+            return fn(settings, **kwargs)
+        except StoreError as exc:
+            raise Unusable(str(exc)) from None
+
+    return wrapper
+
+
+class Unusable(click.ClickException):
+    """The command cannot run at all (store busy, missing, misconfigured): exit code 2."""
+
+    exit_code = 2
+
+
+def _date(_: Any, __: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2019-05-22") from None
+
+
+def _existing_store(settings: Settings) -> Store:
+    """A store that has articles, or a clear error saying how to add some."""
+    store = Store(settings)
+    if not store.article_records():
+        raise Unusable(
+            f"the store at {store.describe()} has no articles yet; add some with `briefing ingest PATH`"
+        )
+    return store
+
+
+@click.group()
+@click.version_option(package_name="briefing")
+def main() -> None:
+    """Turn news articles into cited answers and policy briefs."""
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="CSV: file,title,source,published.")
+@click.option("--source", help="Outlet for articles that do not name one.")
+@click.option("--date", "published", callback=_date, help="Publication date (YYYY-MM-DD) for articles without one.")
+@_store_options
+def ingest_cmd(settings: Settings, paths: tuple[str, ...], manifest: Path | None, source: str | None, published: date | None) -> None:
+    """Add articles from files, folders (recursive), feeds or URLs to the store."""
+    report = ingest(paths, settings, manifest=manifest, source=source, published=published)
+    for path, why in report.skipped:
+        click.echo(f"skipped: {path}: {why}", err=True)
+    for article, twin in report.near_duplicates:
+        click.echo(f"near-duplicate: {article.path}: same story as {twin}, linked", err=True)
+    for failure in report.failures:
+        click.echo(f"error: {failure.path}: {failure.reason}", err=True)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("articles")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_store_options
+def articles_cmd(settings: Settings, as_json: bool) -> None:
+    """List stored articles (id, title, outlet, date, chunks, duplicate-of)."""
+    records = Store(settings).article_records()
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        return
+    for r in records:
+        a = r.article
+        dup = f"  (copy of {a.duplicate_of})" if a.duplicate_of else ""
+        click.echo(f"{a.id}  {a.published or '----------'}  {a.source[:28]:28}  {r.chunks:3d} chunks  {a.title[:70]}{dup}")
+
+
+@main.command("remove")
+@click.argument("article_id")
+@_store_options
+def remove_cmd(settings: Settings, article_id: str) -> None:
+    """Delete an article and its chunks."""
+    try:
+        restored = remove(article_id, settings)
+    except KeyError:
+        raise Unusable(f"no article with id {article_id}; see `briefing articles`") from None
+    click.echo(f"removed {article_id}")
+    for aid in restored:
+        click.echo(f"re-chunked {aid}, which shared passages with it")
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_store_options
+def stats_cmd(settings: Settings, as_json: bool) -> None:
+    """Counts and date range of the store."""
+    stats = Store(settings).stats()
+    if as_json:
+        click.echo(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            click.echo(f"{key:16} {value}")
+
+
+def _print_hits(hits: list[Hit]) -> None:
+    if not hits:
+        click.echo("no matching passages")
+    for h in hits:
+        c = h.chunk
+        also = f" (also: {', '.join(c.outlets[1:])})" if len(c.outlets) > 1 else ""
+        click.echo(f"[{h.rank}] {c.title} — {c.source}{also}, {c.published or 'undated'}  ({c.id})")
+        click.echo(textwrap.indent(textwrap.fill(c.text, 100, max_lines=4, placeholder=" …"), "    "))
+
+
+@main.command("search")
+@click.argument("query", required=False)
+@click.option("-k", "k", type=int, help="How many passages.")
+@click.option("--since", callback=_date, help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", callback=_date, help="Published on or before (YYYY-MM-DD).")
+@click.option("--source", help="Only outlets whose name contains this.")
+@click.option("--batch", type=click.File("r"), help='JSON lines of {"id","query",since?,until?,source?}.')
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_store_options
+def search_cmd(
+    settings: Settings,
+    query: str | None,
+    k: int | None,
+    since: date | None,
+    until: date | None,
+    source: str | None,
+    batch: Any,
+    as_json: bool,
+) -> None:
+    """Hybrid keyword + vector search over stored passages."""
+    if (query is None) == (batch is None):
+        raise click.UsageError("give either a QUERY or --batch FILE")
+    retriever = Retriever(_existing_store(settings), settings)
+    if batch is None:
+        hits = retriever.search(query, k, Filters(since, until, source))
+        if as_json:
+            click.echo(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        else:
+            _print_hits(hits)
+        return
+    for n, line in enumerate(batch, start=1):
+        if not line.strip():
+            continue
+        try:
+            spec = json.loads(line)
+            filters = Filters(
+                _date(None, None, spec.get("since")), _date(None, None, spec.get("until")), spec.get("source")
+            )
+            hits = retriever.search(spec["query"], k, filters)
+        except (ValueError, KeyError, click.BadParameter) as exc:
+            raise Unusable(f"{batch.name}: line {n}: {exc}") from None
+        click.echo(json.dumps({"id": spec.get("id"), "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))

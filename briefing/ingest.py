@@ -1,0 +1,261 @@
+"""Ingest: load -> clean -> dedupe -> chunk -> embed -> store, with a report of what happened to each input.
+
+Articles are prepared one by one (dedupe must see the articles before them, including earlier ones of the
+same run) and embedded in batches across articles, because the embedder is fastest on many chunks of
+similar length at once. Each article is committed on its own: a failure costs that article, never the
+ones stored before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tqdm import tqdm
+
+from briefing.chunk import Sentence, chunk_spans, split_sentences
+from briefing.clean import clean_text
+from briefing.config import Settings
+from briefing.dedupe import GramIndex, SHARED_SENTENCE_SHARE, SharedSentence, text_grams
+from briefing.embeddings import get_embedder
+from briefing.loaders import apply_metadata, find_row, load_paths, read_manifest
+from briefing.models import Article, Carrier, Chunk, LoadFailure, RawArticle
+from briefing.store import Store
+
+EMBED_BATCH_CHUNKS = 256  # chunks embedded together; large enough to sort by length, small enough to commit often
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, for the summary line and the exit code."""
+
+    added: list[Article] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): already stored / identical
+    near_duplicates: list[tuple[Article, str]] = field(default_factory=list)  # (article, twin id)
+    chunks: int = 0
+    failures: list[LoadFailure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} articles added ({len(self.near_duplicates)} near-duplicates linked to a twin), "
+            f"{self.chunks} chunks, {len(self.skipped)} skipped, {len(self.failures)} failed"
+        )
+
+
+def article_id(source: str, text: str) -> str:
+    """Stable id from outlet and cleaned text: the same file ingested twice gets the same id, while the
+    same story under another outlet's name is a different article (a near-duplicate, linked)."""
+    return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:16]
+
+
+def to_article(raw: RawArticle) -> Article | LoadFailure:
+    """Clean a loaded article and settle its metadata; a failure when nothing of the article is left."""
+    text = clean_text(raw.text)
+    if not text.strip():
+        return LoadFailure(raw.path, "no article text left after cleaning")
+    source = raw.source or (urlparse(raw.url).hostname if raw.url else None) or "unknown outlet"
+    title = raw.title or text.split("\n", 1)[0][:200]
+    return Article(article_id(source, text), title, source, raw.published, raw.url, raw.path, text)
+
+
+@dataclass
+class _Prepared:
+    article: Article
+    chunks: list[Chunk]
+    carried: list[tuple[str, Carrier]]  # notes for other articles' chunks: (chunk id, this article carries)
+
+
+class _Writer:
+    """Dedupes, chunks, embeds and commits articles into one store, in order."""
+
+    def __init__(
+        self, store: Store, settings: Settings, report: IngestReport, tell: Callable[[str, str], None]
+    ):
+        self.store = store
+        self.tell = tell
+        self.settings = settings
+        self.report = report
+        self.grams: GramIndex = store.gram_index()
+        self.embedder = get_embedder(settings)
+        self.pending: list[_Prepared] = []
+        self.run_chunks: dict[str, list[Chunk]] = {}  # chunks of articles prepared in this run
+        self.changed = False
+
+    def _chunks_of(self, article_id: str) -> list[Chunk]:
+        if article_id not in self.run_chunks:
+            self.run_chunks[article_id] = self.store.article_chunks(article_id)
+        return self.run_chunks[article_id]
+
+    def add(self, article: Article) -> None:
+        sentences = split_sentences(article.text)
+        grams = text_grams(article.text)
+        reuse = self.grams.find_reuse(grams, sentences)
+        twin = reuse.near_duplicate_of
+        if twin:
+            twin_record = self.store.get_article(twin) or next(
+                (p.article for p in self.pending if p.article.id == twin), None
+            )
+            twin = (twin_record.duplicate_of or twin_record.id) if twin_record else None
+            article = replace(article, duplicate_of=twin)
+        reprinted = {s.sentence for s in reuse.shared if s.share >= SHARED_SENTENCE_SHARE}
+        spans = chunk_spans(
+            article.text,
+            sentences,
+            target_words=self.settings.chunk_words,
+            overlap_words=self.settings.chunk_overlap_words,
+            exclude=reprinted,
+        )
+        chunks = [
+            Chunk(
+                id=f"{article.id}:{i:03d}",
+                article_id=article.id,
+                title=article.title,
+                source=article.source,
+                published=article.published,
+                url=article.url,
+                path=article.path,
+                position=i,
+                start=start,
+                end=end,
+                text=article.text[start:end],
+            )
+            for i, (start, end) in enumerate(spans)
+        ]
+        carried = [note for s in reuse.shared if (note := self._carrier_note(article, sentences, s))]
+        self.grams.add(article.id, grams, spans)
+        self.run_chunks[article.id] = chunks
+        self.pending.append(_Prepared(article, chunks, carried))
+        if sum(len(p.chunks) for p in self.pending) >= EMBED_BATCH_CHUNKS:
+            self.flush()
+
+    def _carrier_note(self, article: Article, sentences: Sequence[Sentence], shared: SharedSentence) -> tuple[str, Carrier] | None:
+        """Which stored chunk holds the shared passage, and the note saying this article carries it."""
+        best, overlap = None, 0
+        for chunk in self._chunks_of(shared.article_id):
+            o = min(chunk.end, shared.end) - max(chunk.start, shared.start)
+            if o > overlap:
+                best, overlap = chunk, o
+        if best is None:
+            return None
+        start, end = max(best.start, shared.start) - best.start, min(best.end, shared.end) - best.start
+        return best.id, Carrier(article.id, article.source, article.title, article.published, start, end)
+
+    def flush(self) -> None:
+        """Embed the pending chunks together, then commit article by article."""
+        batch, self.pending = self.pending, []
+        texts = [f"{c.title}\n{c.text}" for p in batch for c in p.chunks]
+        vectors = self.embedder.embed_documents(texts, batch_size=self.settings.embedding_batch_size) if texts else None
+        at = 0
+        for p in batch:
+            n = len(p.chunks)
+            try:
+                self.store.commit_article(p.article, p.chunks, vectors[at : at + n] if n else vectors[:0], p.carried)
+            except Exception as exc:  # one article's storage failure must not stop the run
+                failure = LoadFailure(p.article.path or p.article.id, f"could not store: {exc}")
+                self.report.failures.append(failure)
+                self.grams.remove({p.article.id})
+                self.tell(failure.path, f"failed: {failure.reason}")
+            else:
+                self.changed = True
+                self.report.added.append(p.article)
+                self.report.chunks += n
+                twin = p.article.duplicate_of
+                if twin:
+                    self.report.near_duplicates.append((p.article, twin))
+                self.tell(p.article.path or p.article.id, f"added as {p.article.id}" + (f", near-duplicate of {twin}" if twin else ""))
+            at += n
+
+    def close(self) -> None:
+        if self.pending:
+            self.flush()
+        if self.changed:
+            self.store.finish_writes(self.grams)
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    settings: Settings,
+    *,
+    manifest: Path | None = None,
+    source: str | None = None,
+    published: date | None = None,
+    store: Store | None = None,
+    progress: bool | None = None,
+    on_article: Callable[[str, str], None] | None = None,
+) -> IngestReport:
+    """Ingest files, folders and URLs into the store; never raises for bad input, reports it instead.
+
+    `on_article(path, outcome)` is told the outcome of each input (added, duplicate, failed: reason), for
+    callers that show per-file results (the app)."""
+    report = IngestReport()
+    rows = {}
+    if manifest is not None:
+        rows, manifest_failures = read_manifest(manifest)
+        report.failures += manifest_failures
+    store = store or Store(settings)
+    seen: dict[str, str] = {}  # id -> path, within this run
+
+    def tell(path: str, outcome: str) -> None:
+        if on_article:
+            on_article(path, outcome)
+
+    with store.writing():
+        writer = _Writer(store, settings, report, tell)
+        bar = tqdm(load_paths(paths), unit=" article", disable=(not progress) if progress is not None else None)
+        for item in bar:
+            if isinstance(item, LoadFailure):
+                report.failures.append(item)
+                tell(item.path, f"failed: {item.reason}")
+                continue
+            row = find_row(rows, manifest, item.path) if manifest is not None else None
+            article = to_article(apply_metadata(item, row, source=source, published=published))
+            if isinstance(article, LoadFailure):
+                report.failures.append(article)
+                tell(article.path, f"failed: {article.reason}")
+            elif store.has_article(article.id):
+                report.skipped.append((item.path, f"already stored as {article.id}"))
+                tell(item.path, f"skipped: already stored as {article.id}")
+            elif article.id in seen:
+                report.skipped.append((item.path, f"identical to {seen[article.id]}"))
+                tell(item.path, f"skipped: identical to {seen[article.id]}")
+            else:
+                seen[article.id] = item.path
+                writer.add(article)
+        writer.close()
+    return report
+
+
+def remove(article_id: str, settings: Settings, *, store: Store | None = None) -> list[str]:
+    """Delete an article and its chunks. Articles whose shared passages were stored under it (syndicated
+    copies, reprinted paragraphs) are re-chunked from their stored text, so nothing they said is lost.
+    Returns the ids of the articles so restored; raises KeyError for an unknown id."""
+    store = store or Store(settings)
+    with store.writing():
+        if not store.has_article(article_id):
+            raise KeyError(article_id)
+        dependents = {
+            carrier.article_id for chunk in store.article_chunks(article_id) for carrier in chunk.carriers
+        } | {r.article.id for r in store.article_records() if r.article.duplicate_of == article_id}
+        dependents.discard(article_id)
+        restored = [a for a in (store.get_article(d) for d in sorted(dependents)) if a]
+        for gone in [article_id, *(a.id for a in restored)]:
+            store.delete_article(gone)
+        store.rebuild_indexes()  # the writer then loads reuse data without the deleted articles
+        report = IngestReport()
+        writer = _Writer(store, settings, report, lambda path, outcome: None)
+        for article in restored:
+            writer.add(replace(article, duplicate_of=None))
+        writer.close()
+        if not writer.changed:
+            store.finish_writes(writer.grams)
+        if report.failures:
+            raise RuntimeError("; ".join(f"{f.path}: {f.reason}" for f in report.failures))
+    return [a.id for a in restored]

@@ -1,0 +1,445 @@
+"""The store: Chroma collections for chunks and articles, plus derived indexes kept beside them.
+
+Chroma is the source of truth, embedded (`PersistentClient` in `store_dir`) or a server (`HttpClient`).
+Two collections: `<name>_chunks` (what is searched and cited) and `<name>_articles` (one record per article
+with its full cleaned text). An article is written chunks first and its article record last: the record is
+the commit mark, so readers ignore chunks of articles without one, and the next ingest deletes such
+leftovers of a crashed run. The keyword index and the reuse (gram) index are derived from Chroma's content
+and cached on local disk under `store_dir/index/`, tagged with the store's generation, so they are rebuilt
+only when another process changed the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from filelock import FileLock, Timeout
+
+from briefing.config import Settings
+from briefing.dedupe import GramIndex, text_grams
+from briefing.keyword import UNKNOWN_DAY, ChunkFacts, KeywordIndex
+from briefing.models import Article, Carrier, Chunk
+
+_PAGE = 2000  # rows per Chroma get() page when reading a whole collection
+
+
+class StoreError(Exception):
+    """The store cannot be used as asked: missing, busy, or built with another embedding model."""
+
+
+class StoreBusy(StoreError):
+    """Another process is writing to this store."""
+
+
+def open_client(settings: Settings) -> ClientAPI:
+    """Chroma server when a URL is configured, else the embedded on-disk store."""
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise StoreError(f"chroma_url {settings.chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000), ssl=url.scheme == "https"
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.store_dir))
+
+
+def day_of(d: date | None) -> int:
+    return d.toordinal() if d else UNKNOWN_DAY
+
+
+def _date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An article as listed: its metadata, how many chunks it owns, and its twin if it is a copy."""
+
+    article: Article
+    chunks: int
+    ingested_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.article.to_dict()
+        del d["text"]
+        d["chunks"] = self.chunks
+        d["ingested_at"] = self.ingested_at
+        return d
+
+
+class Store:
+    """One briefing store. Cheap to open; indexes and the article table load on first use."""
+
+    def __init__(self, settings: Settings, client: ClientAPI | None = None):
+        self.settings = settings
+        self.client = client or open_client(settings)
+        name = settings.collection
+        self.chunks: Collection = self.client.get_or_create_collection(
+            f"{name}_chunks",
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding": settings.embedding, "generation": 0},
+        )
+        self.articles_col: Collection = self.client.get_or_create_collection(
+            f"{name}_articles", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        built_with = (self.chunks.metadata or {}).get("embedding")
+        if built_with != settings.embedding:
+            raise StoreError(
+                f"this store was built with embedding model {built_with!r} but the configuration asks for "
+                f"{settings.embedding!r}; set BRIEFING_EMBEDDING={built_with} or use another store/collection"
+            )
+        where = settings.chroma_url or "local"
+        self.cache_dir = settings.store_dir / "index" / re.sub(r"[^A-Za-z0-9._-]+", "_", where) / name
+
+    # --- generation and locking -------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """Bumped after every committed change; derived indexes record the generation they were built at."""
+        return int((self.client.get_collection(self.chunks.name).metadata or {}).get("generation", 0))
+
+    def _bump_generation(self) -> None:
+        meta = dict(self.client.get_collection(self.chunks.name).metadata or {})
+        meta["generation"] = int(meta.get("generation", 0)) + 1
+        self.chunks.modify(metadata=meta)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's write lock, or fail at once with StoreBusy: two writers must not interleave.
+
+        The lock is a file beside the local index cache, so it guards writers on this machine (embedded or
+        server store alike)."""
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.cache_dir / "write.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreBusy(
+                f"store busy: another ingest or removal is writing to {self.describe()}; try again when it ends"
+            ) from None
+        try:
+            self._remove_orphans()
+            yield
+        finally:
+            lock.release()
+
+    def describe(self) -> str:
+        return self.settings.chroma_url or str(self.settings.store_dir)
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def _all(self, col: Collection, include: list[str], where: dict | None = None) -> Iterator[tuple[str, Any, Any]]:
+        """(id, metadata, document) for every row, paged so a big collection is not one giant response."""
+        offset = 0
+        while True:
+            page = col.get(include=include, where=where, limit=_PAGE, offset=offset)
+            docs = page.get("documents") or [None] * len(page["ids"])
+            metas = page.get("metadatas") or [None] * len(page["ids"])
+            yield from zip(page["ids"], metas, docs)
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    @cached_property
+    def _article_table(self) -> dict[str, ArticleRecord]:
+        return {aid: _record(aid, meta, "") for aid, meta, _ in self._all(self.articles_col, ["metadatas"])}
+
+    def article_records(self) -> list[ArticleRecord]:
+        """Committed articles, newest publication first."""
+        return sorted(self._article_table.values(), key=lambda r: (r.article.published or date.min), reverse=True)
+
+    def has_article(self, article_id: str) -> bool:
+        return article_id in self._article_table
+
+    def get_article(self, article_id: str) -> Article | None:
+        got = self.articles_col.get(ids=[article_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _record(article_id, got["metadatas"][0], got["documents"][0]).article
+
+    def story_of(self, article_id: str) -> str:
+        """The article a syndicated copy was linked to, else the article itself."""
+        record = self._article_table.get(article_id)
+        return (record.article.duplicate_of or article_id) if record else article_id
+
+    def outlets(self) -> list[str]:
+        """Every outlet with an article in the store, for filters."""
+        return sorted({r.article.source for r in self._article_table.values()})
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """Chunks by id, in the order asked, skipping ids that are not (or no longer) committed."""
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["metadatas", "documents"])
+        by_id = {cid: self._chunk(cid, meta, doc) for cid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"])}
+        return [by_id[i] for i in ids if i in by_id and by_id[i].article_id in self._article_table]
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        rows = self._all(self.chunks, ["metadatas", "documents"], where={"article_id": article_id})
+        return sorted((self._chunk(cid, meta, doc) for cid, meta, doc in rows), key=lambda c: c.position)
+
+    def _chunk(self, chunk_id: str, meta: dict[str, Any], text: str) -> Chunk:
+        carriers = tuple(
+            Carrier(c["article_id"], c["source"], c["title"], _date(c["published"]), c["start"], c["end"])
+            for c in json.loads(meta.get("carriers") or "[]")
+            if c["article_id"] in self._article_table
+        )
+        return Chunk(
+            id=chunk_id,
+            article_id=meta["article_id"],
+            title=meta["title"],
+            source=meta["source"],
+            published=_date(meta["published"]),
+            url=meta["url"] or None,
+            path=meta["path"] or None,
+            position=meta["position"],
+            start=meta["start"],
+            end=meta["end"],
+            text=text,
+            carriers=carriers,
+        )
+
+    def vector_search(self, embedding: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest committed chunks passing `where`."""
+        count = self.chunks.count()
+        if not count:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[embedding.tolist()], n_results=min(k, count), where=where, include=["distances", "metadatas"]
+        )
+        return [
+            (cid, 1.0 - dist)
+            for cid, dist, meta in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])
+            if meta["article_id"] in self._article_table
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        records = self._article_table.values()
+        days = [r.article.published for r in records if r.article.published]
+        return {
+            "store": self.describe(),
+            "collection": self.settings.collection,
+            "embedding": self.settings.embedding,
+            "articles": len(self._article_table),
+            "near_duplicates": sum(1 for r in records if r.article.duplicate_of),
+            "chunks": self.chunks.count(),
+            "outlets": len({r.article.source for r in records}),
+            "earliest": min(days).isoformat() if days else None,
+            "latest": max(days).isoformat() if days else None,
+            "generation": self.generation,
+        }
+
+    # --- derived indexes --------------------------------------------------------------------------------
+
+    def _cache_generation(self) -> int | None:
+        try:
+            return json.loads((self.cache_dir / "meta.json").read_text())["generation"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    @cached_property
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index, loaded from the local cache when it matches the store, else rebuilt."""
+        if self._cache_generation() == self.generation and (self.cache_dir / "keyword").exists():
+            return KeywordIndex.load(self.cache_dir / "keyword")
+        return self.rebuild_indexes()[0]
+
+    def gram_index(self) -> GramIndex:
+        """The reuse index, for ingest (which holds the write lock)."""
+        if self._cache_generation() == self.generation and (self.cache_dir / "grams.npz").exists():
+            return GramIndex.load(self.cache_dir / "grams.npz")
+        return self.rebuild_indexes()[1]
+
+    def rebuild_indexes(self, grams: GramIndex | None = None) -> tuple[KeywordIndex, GramIndex]:
+        """Rebuild the keyword index from the stored chunks (and the gram index from article texts, unless
+        the caller kept it up to date), save both and tag them with the current generation."""
+        facts = [
+            ChunkFacts(cid, f"{meta['title']}\n{doc}", meta["day"], meta["outlets"])
+            for cid, meta, doc in self._all(self.chunks, ["metadatas", "documents"])
+            if meta["article_id"] in self._article_table
+        ]
+        keyword = KeywordIndex.build(facts)
+        if grams is None:
+            grams = GramIndex()
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for _, meta, _ in self._all(self.chunks, ["metadatas"]):
+                spans.setdefault(meta["article_id"], []).append((meta["start"], meta["end"]))
+            for aid, _, text in self._all(self.articles_col, ["documents"]):
+                grams.add(aid, text_grams(text), spans.get(aid, []))
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        keyword.save(self.cache_dir / "keyword")
+        grams.save(self.cache_dir / "grams.npz")
+        tmp = self.cache_dir / "meta.json.tmp"
+        tmp.write_text(json.dumps({"generation": self.generation}))
+        tmp.replace(self.cache_dir / "meta.json")
+        self.__dict__["keyword_index"] = keyword
+        return keyword, grams
+
+    # --- writing (call inside `writing()`) --------------------------------------------------------------
+
+    def commit_article(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+        carried: Sequence[tuple[str, Carrier]],
+    ) -> None:
+        """Store one article atomically as far as readers can tell: its chunks, then the carrier notes on
+        other articles' chunks (`carried`: chunk id and the note), then its article record, the commit mark.
+        On failure the chunks written so far are deleted again."""
+        try:
+            if chunks:
+                self.chunks.add(
+                    ids=[c.id for c in chunks],
+                    embeddings=embeddings,
+                    documents=[c.text for c in chunks],
+                    metadatas=[_chunk_meta(c, article) for c in chunks],
+                )
+            self._add_carriers(carried)
+            vector = embeddings.mean(axis=0) if len(chunks) else self._twin_vector(carried)
+            vector = vector / (np.linalg.norm(vector) or 1.0)
+            self.articles_col.add(
+                ids=[article.id],
+                embeddings=[vector.tolist()],
+                documents=[article.text],
+                metadatas=[_article_meta(article, len(chunks))],
+            )
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.chunks.delete(where={"article_id": article.id})
+            raise
+        self._article_table[article.id] = ArticleRecord(
+            article, len(chunks), datetime.now(timezone.utc).isoformat(timespec="seconds")
+        )
+
+    def _twin_vector(self, carried: Sequence[tuple[str, Carrier]]) -> np.ndarray:
+        """An article with no chunks of its own (a syndicated copy) is placed where the chunks it shares are."""
+        got = self.chunks.get(ids=sorted({cid for cid, _ in carried}), include=["embeddings"])
+        return np.asarray(got["embeddings"], dtype=np.float32).mean(axis=0)
+
+    def _add_carriers(self, carried: Sequence[tuple[str, Carrier]]) -> None:
+        by_chunk: dict[str, list[Carrier]] = {}
+        for cid, carrier in carried:
+            by_chunk.setdefault(cid, []).append(carrier)
+        if not by_chunk:
+            return
+        got = self.chunks.get(ids=list(by_chunk), include=["metadatas"])
+        metas = []
+        for cid, meta in zip(got["ids"], got["metadatas"]):
+            notes = json.loads(meta.get("carriers") or "[]")
+            notes += [_carrier_dict(c) for c in by_chunk[cid]]
+            meta = dict(meta, carriers=json.dumps(notes))
+            meta["outlets"] = list(dict.fromkeys([*meta["outlets"], *(c.source for c in by_chunk[cid])]))
+            metas.append(meta)
+        self.chunks.update(ids=got["ids"], metadatas=metas)
+
+    def finish_writes(self, grams: GramIndex) -> None:
+        """After a batch of commits: bump the generation and refresh the derived indexes."""
+        self._bump_generation()
+        self.rebuild_indexes(grams)
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article: its record first (so it is gone at once for readers), then its chunks and
+        the carrier notes it left on other articles' chunks."""
+        self.articles_col.delete(ids=[article_id])
+        self._article_table.pop(article_id, None)
+        self.chunks.delete(where={"article_id": article_id})
+        self._strip_carriers({article_id})
+
+    def _strip_carriers(self, gone: set[str]) -> None:
+        changed_ids, changed = [], []
+        for cid, meta, _ in self._all(self.chunks, ["metadatas"]):
+            notes = json.loads(meta.get("carriers") or "[]")
+            kept = [n for n in notes if n["article_id"] not in gone]
+            if len(kept) != len(notes):
+                outlets = [meta["source"], *(n["source"] for n in kept)]
+                changed_ids.append(cid)
+                changed.append(dict(meta, carriers=json.dumps(kept), outlets=list(dict.fromkeys(outlets))))
+        if changed_ids:
+            self.chunks.update(ids=changed_ids, metadatas=changed)
+
+    def _remove_orphans(self) -> None:
+        """Delete what a crashed writer left: chunks whose article was never committed, and carrier notes
+        naming such articles."""
+        self.__dict__.pop("_article_table", None)  # re-read: another writer may have committed meanwhile
+        committed = set(self._article_table)
+        orphans = {meta["article_id"] for _, meta, _ in self._all(self.chunks, ["metadatas"])} - committed
+        for aid in orphans:
+            self.chunks.delete(where={"article_id": aid})
+        if orphans:
+            self._strip_carriers(orphans)
+
+
+def _chunk_meta(chunk: Chunk, article: Article) -> dict[str, Any]:
+    return {
+        "article_id": chunk.article_id,
+        "title": chunk.title,
+        "source": chunk.source,
+        "outlets": [chunk.source],
+        "published": chunk.published.isoformat() if chunk.published else "",
+        "day": day_of(chunk.published),
+        "url": chunk.url or "",
+        "path": chunk.path or "",
+        "position": chunk.position,
+        "start": chunk.start,
+        "end": chunk.end,
+        "group": article.duplicate_of or article.id,
+        "carriers": "[]",
+    }
+
+
+def _carrier_dict(c: Carrier) -> dict[str, Any]:
+    return {
+        "article_id": c.article_id,
+        "source": c.source,
+        "title": c.title,
+        "published": c.published.isoformat() if c.published else "",
+        "start": c.start,
+        "end": c.end,
+    }
+
+
+def _article_meta(article: Article, chunks: int) -> dict[str, Any]:
+    return {
+        "title": article.title,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else "",
+        "day": day_of(article.published),
+        "url": article.url or "",
+        "path": article.path or "",
+        "duplicate_of": article.duplicate_of or "",
+        "chunks": chunks,
+        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _record(article_id: str, meta: dict[str, Any], text: str) -> ArticleRecord:
+    article = Article(
+        id=article_id,
+        title=meta["title"],
+        source=meta["source"],
+        published=_date(meta["published"]),
+        url=meta["url"] or None,
+        path=meta["path"] or None,
+        text=text,
+        duplicate_of=meta["duplicate_of"] or None,
+    )
+    return ArticleRecord(article, meta["chunks"], meta["ingested_at"])

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None overrides applied (CLI flags that were given)."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        return self.model_copy(update=given) if given else self
+        return type(self)(**{**self.model_dump(), **given}) if given else self  # validated, unlike model_copy
 
 
 def load_settings(**overrides: Any) -> Settings:

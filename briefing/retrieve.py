@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
-from briefing.models import Hit
+from briefing.models import Chunk, Hit
 from briefing.store import Store, day_of
 
 CANDIDATES = 100  # per ranker, before fusion
 RRF_K = 60
+
+Mode = Literal["hybrid", "keyword", "vector"]
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,10 @@ class Filters:
 class Retriever:
     """Searches one store. Create once per process: it holds the query embedder and the keyword index."""
 
-    def __init__(self, store: Store, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, store: Store, settings: Settings, embedder: Embedder | None = None, mode: Mode = "hybrid"):
         self.store = store
         self.settings = settings
+        self.mode = mode
         self.embedder = embedder or get_embedder(settings)
 
     def _outlets(self, source: str | None) -> list[str] | None:
@@ -52,22 +56,24 @@ class Retriever:
             return []
         since = day_of(filters.since) if filters.since else None
         until = day_of(filters.until) if filters.until else None
-        keyword = self.store.keyword_index
-        ranked_kw = keyword.search(query, CANDIDATES, keyword.mask(since, until, outlets))
-        ranked_vec = self.store.vector_search(
-            self.embedder.embed_query(query), CANDIDATES, _where(since, until, outlets)
-        )
+        rankings = []
+        if self.mode != "vector":
+            keyword = self.store.keyword_index
+            rankings.append(keyword.search(query, CANDIDATES, keyword.mask(since, until, outlets)))
+        if self.mode != "keyword":
+            vector = self.embedder.embed_query(query)
+            rankings.append(self.store.vector_search(vector, CANDIDATES, _where(since, until, outlets)))
         fused: dict[str, float] = {}
-        for ranking in (ranked_kw, ranked_vec):
+        for ranking in rankings:
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=fused.__getitem__, reverse=True)
         chunks = self.store.get_chunks(order[: max(4 * k, 40)])
         return [Hit(rank, fused[c.id], c) for rank, c in enumerate(self._diversify(chunks, k), start=1)]
 
-    def _diversify(self, chunks: Sequence, k: int) -> list:
+    def _diversify(self, chunks: Sequence[Chunk], k: int) -> list[Chunk]:
         """Round-robin over stories in fused order: each story's best chunk first, then second-best..."""
-        rounds: list[list] = []
+        rounds: list[list[Chunk]] = []
         per_story: dict[str, int] = {}
         for c in chunks:
             story = self.store.story_of(c.article_id)

@@ -1,0 +1,95 @@
+"""Fixtures for tests that need a store: embedded, or a real `chroma run` server on 127.0.0.1.
+
+Loaded from conftest.py through `pytest_plugins`. The server starts once per session; each test gets its
+own collection name (server) or folder (embedded), so tests do not see each other's articles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from briefing.config import Settings
+from briefing.ingest import ingest
+from briefing.store import Store
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEEDS = SHARED / "corpus" / "seeds"
+_names = itertools.count()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real Chroma server started from the installed chromadb package, stopped at the end."""
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if chroma is None:
+        pytest.fail("the `chroma` command from the chromadb package is not installed")
+    port = _free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = (data / "server.log").open("w")
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma server did not start: {(data / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def make_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a fresh, empty store of the parametrised kind; extra fields override."""
+    url = request.getfixturevalue("chroma_server") if request.param == "server" else None
+
+    def make(**overrides: object) -> Settings:
+        fields = {
+            "store_dir": tmp_path / "store",
+            "chroma_url": url,
+            "collection": f"t{next(_names)}-{os.getpid()}",
+        }
+        return Settings(**{**fields, **overrides})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Store]:
+    """One embedded store holding the five seeds with their manifest, shared by read-only tests."""
+    settings = Settings(store_dir=tmp_path_factory.mktemp("seeded") / "store")
+    report = ingest([SEEDS], settings, manifest=SEEDS / "manifest.csv", progress=False)
+    assert report.ok and len(report.added) == 5, report.failures
+    return settings, Store(settings)
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS

@@ -1,0 +1,76 @@
+"""The `briefing` command end to end, in process (click's runner), on an embedded store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from briefing.cli import main
+from briefing.config import Settings
+from briefing.store import Store
+
+from tests.store_fixtures import SEEDS
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_list_search_remove(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    code, out, err = run("ingest", str(SEEDS), "--manifest", str(SEEDS / "manifest.csv"), "--store", store)
+    assert code == 0, err
+    assert "5 articles added" in out and "0 failed" in out
+
+    code, out, _ = run("articles", "--json", "--store", store)
+    listed = json.loads(out)
+    assert {a["source"] for a in listed} >= {"Al Jazeera", "South China Morning Post"}
+    assert all({"id", "title", "source", "published", "chunks", "duplicate_of"} <= a.keys() for a in listed)
+
+    code, out, _ = run("search", "Pierre-Richard Prosper human rights", "-k", "2", "--json", "--store", store)
+    hits = json.loads(out)
+    assert code == 0 and [h["rank"] for h in hits] == [1, 2]
+    assert {"rank", "score", "chunk_id", "article_id", "title", "outlet", "published", "url", "path", "text"} <= hits[0].keys()
+    assert "Prosper" in hits[0]["text"]
+
+    code, out, _ = run("search", "Prosper", "--source", "al jazeera", "--until", "2019-05-22", "--store", store)
+    assert code == 0 and "Al Jazeera" in out
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"id": "a", "query": "Nick Marro EIU"}) + "\n"
+        + json.dumps({"id": "b", "query": "Hikvision", "since": "2020-01-01"}) + "\n"
+    )
+    code, out, _ = run("search", "--batch", str(queries), "-k", "3", "--json", "--store", store)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(r["id"], len(r["hits"])) for r in lines] == [("a", 3), ("b", 0)]
+
+    gone = listed[0]["id"]
+    code, out, _ = run("remove", gone, "--store", store)
+    assert code == 0 and f"removed {gone}" in out
+    code, out, _ = run("stats", "--json", "--store", store)
+    assert json.loads(out)["articles"] == 4
+    code, _, err = run("remove", gone, "--store", store)
+    assert code == 2 and "no article with id" in err
+
+
+def test_failures_give_exit_code_1_and_name_the_file(tmp_path: Path) -> None:
+    (tmp_path / "ok.md").write_text("# Dam opens\n\nThe new dam opened on Tuesday after years of delay.\n")
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    code, out, err = run("ingest", str(tmp_path), "--store", str(tmp_path / "store"), "--source", "Local Paper")
+    assert code == 1
+    assert "bad.pdf" in err and "1 articles added" in out
+    assert Store(Settings(store_dir=tmp_path / "store")).article_records()[0].article.source == "Local Paper"
+
+
+def test_search_on_an_empty_store_says_how_to_fill_it(tmp_path: Path) -> None:
+    code, _, err = run("search", "anything", "--store", str(tmp_path / "empty"))
+    assert code == 2 and "briefing ingest" in err
+
+
+def test_bad_date_names_the_option(tmp_path: Path) -> None:
+    code, _, err = run("search", "x", "--since", "22/05/2019", "--store", str(tmp_path / "s"))
+    assert code == 2 and "22/05/2019" in err

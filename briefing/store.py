@@ -30,7 +30,7 @@ from filelock import FileLock, Timeout
 
 from briefing.config import Settings
 from briefing.dedupe import GramIndex, text_grams
-from briefing.keyword import UNKNOWN_DAY, ChunkFacts, KeywordIndex
+from briefing.keyword import UNKNOWN_DAY, IndexedText, KeywordIndex
 from briefing.models import Article, Carrier, Chunk
 
 _PAGE = 2000  # rows per Chroma get() page when reading a whole collection
@@ -231,6 +231,29 @@ class Store:
             if meta["article_id"] in self._article_table
         ]
 
+    def article_vector_search(self, embedding: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float]]:
+        """(article id, cosine) of the `k` articles whose mean passage vector is nearest. Article records
+        carry `day` and `outlets` like chunks, so the same `where` applies."""
+        count = self.articles_col.count()
+        if not count:
+            return []
+        res = self.articles_col.query(
+            query_embeddings=[embedding.tolist()], n_results=min(k, count), where=where, include=["distances"]
+        )
+        return [(aid, 1.0 - dist) for aid, dist in zip(res["ids"][0], res["distances"][0])]
+
+    def best_chunk_of(self, article_id: str, embedding: np.ndarray | None) -> str | None:
+        """The passage of an article nearest the query (its lead without a query vector). A syndicated copy
+        has no passages of its own: its twin's are used."""
+        story = self.story_of(article_id)
+        if embedding is None:
+            got = self.chunks.get(where={"article_id": story}, include=[], limit=1)
+            return got["ids"][0] if got["ids"] else None
+        res = self.chunks.query(
+            query_embeddings=[embedding.tolist()], n_results=1, where={"article_id": story}, include=[]
+        )
+        return res["ids"][0][0] if res["ids"] and res["ids"][0] else None
+
     def stats(self) -> dict[str, Any]:
         records = self._article_table.values()
         days = [r.article.published for r in records if r.article.published]
@@ -262,6 +285,14 @@ class Store:
             return KeywordIndex.load(self.cache_dir / "keyword")
         return self.rebuild_indexes()[0]
 
+    @cached_property
+    def article_keyword_index(self) -> KeywordIndex:
+        """BM25 over whole articles (title and text), for what an article as a whole is about."""
+        if self._cache_generation() == self.generation and (self.cache_dir / "article_keyword").exists():
+            return KeywordIndex.load(self.cache_dir / "article_keyword")
+        self.rebuild_indexes()
+        return self.__dict__["article_keyword_index"]
+
     def gram_index(self) -> GramIndex:
         """The reuse index, for ingest (which holds the write lock)."""
         if self._cache_generation() == self.generation and (self.cache_dir / "grams.npz").exists():
@@ -272,11 +303,16 @@ class Store:
         """Rebuild the keyword index from the stored chunks (and the gram index from article texts, unless
         the caller kept it up to date), save both and tag them with the current generation."""
         facts = [
-            ChunkFacts(cid, f"{meta['title']}\n{doc}", meta["day"], meta["outlets"])
+            IndexedText(cid, f"{meta['title']}\n{doc}", meta["day"], meta["outlets"])
             for cid, meta, doc in self._all(self.chunks, ["metadatas", "documents"])
             if meta["article_id"] in self._article_table
         ]
         keyword = KeywordIndex.build(facts)
+        article_facts = [
+            IndexedText(aid, f"{meta['title']}\n{text}", meta["day"], [meta["source"]])
+            for aid, meta, text in self._all(self.articles_col, ["metadatas", "documents"])
+        ]
+        article_keyword = KeywordIndex.build(article_facts)
         if grams is None:
             grams = GramIndex()
             spans: dict[str, list[tuple[int, int]]] = {}
@@ -286,11 +322,13 @@ class Store:
                 grams.add(aid, text_grams(text), spans.get(aid, []))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         keyword.save(self.cache_dir / "keyword")
+        article_keyword.save(self.cache_dir / "article_keyword")
         grams.save(self.cache_dir / "grams.npz")
         tmp = self.cache_dir / "meta.json.tmp"
         tmp.write_text(json.dumps({"generation": self.generation}))
         tmp.replace(self.cache_dir / "meta.json")
         self.__dict__["keyword_index"] = keyword
+        self.__dict__["article_keyword_index"] = article_keyword
         return keyword, grams
 
     # --- writing (call inside `writing()`) --------------------------------------------------------------
@@ -423,6 +461,7 @@ def _article_meta(article: Article, chunks: int) -> dict[str, Any]:
         "source": article.source,
         "published": article.published.isoformat() if article.published else "",
         "day": day_of(article.published),
+        "outlets": [article.source],
         "url": article.url or "",
         "path": article.path or "",
         "duplicate_of": article.duplicate_of or "",

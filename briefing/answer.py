@@ -56,6 +56,7 @@ class Answer:
     prompts: list[str]
     note: str | None = None
     filters: dict[str, Any] = field(default_factory=dict)
+    withheld_draft: str | None = None  # a model answer none of whose claims its sources supported
 
     @property
     def not_in_sources(self) -> bool:
@@ -79,17 +80,13 @@ class Answer:
             "sentences": [s.to_dict() for s in self.check.sentences],
             "unsupported": [s.to_dict() for s in self.check.unsupported],
             "removed_markers": [{"n": n, "reason": why} for n, why in self.check.removed_markers],
-            "sources": [
-                {"n": i, "chunk_id": c.id, "article_id": c.article_id, "title": c.title, "outlet": c.source,
-                 "outlets": c.outlets, "published": c.published.isoformat() if c.published else None,
-                 "url": c.url, "path": c.path}
-                for i, c in enumerate(self.sources, start=1)
-            ],
+            "sources": [{"n": i, **c.to_dict()} for i, c in enumerate(self.sources, start=1)],
             "backend": self.backend,
             "model": self.model,
             "prompts": self.prompts,
             "note": self.note,
             "filters": self.filters,
+            "withheld_draft": self.withheld_draft,
         }
 
 
@@ -173,16 +170,23 @@ class Answerer:
                 yield token
             text = "".join(parts).strip()
         check = check_citations(text, sources, self.embedder)
+        draft = None
+        if _nothing_supported(check):
+            # Every claim failed the check: the model answered from outside the sources. Say what the sources
+            # say (nothing), and keep the draft for the record.
+            draft, note = check.text, "the model's answer was not supported by the sources and is withheld"
+            check = check_citations(NOT_IN_SOURCES, sources, self.embedder)
         yield Answer(
             question=question,
             standalone_question=standalone,
             text=check.text,
             check=check,
+            withheld_draft=draft,
             sources=sources,
             backend=self.info.backend,
             model=self.info.model,
             prompts=prompts,
-            note=self.note,
+            note="; ".join(n for n in (self.note, draft and note) if n) or None,
             filters={k: (v.isoformat() if hasattr(v, "isoformat") else v)
                      for k, v in vars(filters).items() if v is not None},
         )
@@ -218,6 +222,12 @@ class Answerer:
             ordered = sorted(members, key=lambda i: candidates[i][1])
             lines.append(" ".join(f"{candidates[i][2]} [{n}]" for i in ordered))
         return "\n".join(lines)
+
+
+def _nothing_supported(check: CheckedText) -> bool:
+    """True when the answer makes claims and not one of them is supported by its cited passages."""
+    claims = [s for s in check.sentences if s.text.strip() != NOT_IN_SOURCES]
+    return bool(claims) and all(not s.supported for s in claims)
 
 
 def _strip_markers(text: str) -> str:

@@ -102,24 +102,9 @@ class Citation:
         return self.chunk.path
 
     def to_dict(self) -> dict[str, Any]:
-        c = self.chunk
-        return {
-            "n": self.n,
-            "chunk_id": c.id,
-            "article_id": c.article_id,
-            "title": c.title,
-            "outlet": c.source,
-            "outlets": c.outlets,
-            "published": c.published.isoformat() if c.published else None,
-            "url": c.url,
-            "path": c.path,
-            "quote": self.quote,
-            "quote_start": self.quote_start,
-            "quote_end": self.quote_end,
-            "chunk_start": c.start,
-            "chunk_end": c.end,
-            "text": c.text,
-        }
+        passage = self.chunk.to_dict()
+        passage["chunk_start"], passage["chunk_end"] = passage.pop("start"), passage.pop("end")
+        return {"n": self.n, **passage, "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end}
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,22 @@ class Chunk:
                 seen.append(c.source)
         return seen
 
+    def to_dict(self) -> dict[str, Any]:
+        """The passage and where it came from, as JSON output names them."""
+        return {
+            "chunk_id": self.id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "outlet": self.source,
+            "outlets": self.outlets,
+            "published": self.published.isoformat() if self.published else None,
+            "url": self.url,
+            "path": self.path,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -106,19 +122,4 @@ class Hit:
     chunk: Chunk
 
     def to_dict(self) -> dict[str, Any]:
-        c = self.chunk
-        return {
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "chunk_id": c.id,
-            "article_id": c.article_id,
-            "title": c.title,
-            "outlet": c.source,
-            "outlets": c.outlets,
-            "published": c.published.isoformat() if c.published else None,
-            "url": c.url,
-            "path": c.path,
-            "start": c.start,
-            "end": c.end,
-            "text": c.text,
-        }
+        return {"rank": self.rank, "score": round(self.score, 6), **self.chunk.to_dict()}

@@ -26,6 +26,7 @@ model: setup
 demo: setup model
 	$(VENV)/bin/briefing ingest $(SEEDS) --manifest $(SEEDS)/manifest.csv
 	$(VENV)/bin/briefing search "Why is the US considering blacklisting Hikvision?" -k 3
+	$(VENV)/bin/briefing ask "How did Hikvision respond to the human rights concerns?"
 
 test: setup model
 	$(PY) -m pytest

@@ -6,7 +6,7 @@ SEEDS ?= ../shared/corpus/seeds
 
 MODEL ?= qwen2.5-1.5b
 
-.PHONY: setup model demo test
+.PHONY: setup model demo test chromium
 
 setup: $(VENV)/.installed
 
@@ -28,5 +28,9 @@ demo: setup model
 	$(VENV)/bin/briefing search "Why is the US considering blacklisting Hikvision?" -k 3
 	$(VENV)/bin/briefing ask "How did Hikvision respond to the human rights concerns?"
 
-test: setup model
+# Debian's Chromium for tests/test_app_e2e.py; Playwright drives it and never downloads a browser itself.
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: setup model chromium
 	$(PY) -m pytest

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 import click
 
 from briefing.answer import Answer, Answerer
-from briefing.config import Settings, load_settings
+from briefing.config import PROJECT_ROOT, Settings, load_settings
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
 from briefing.models import Hit
@@ -243,3 +244,15 @@ def ask_cmd(
     else:
         click.echo()
         _print_answer_footer(answer)
+
+
+@main.command("app", context_settings={"ignore_unknown_options": True})
+@click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
+@_store_options
+def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
+    """Open the browser app on this store (extra arguments go to `streamlit run`)."""
+    env = {**os.environ, "BRIEFING_STORE_DIR": str(settings.store_dir), "BRIEFING_COLLECTION": settings.collection}
+    if settings.chroma_url:
+        env["BRIEFING_CHROMA_URL"] = settings.chroma_url
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), *streamlit_args]
+    os.execvpe(sys.executable, cmd, env)

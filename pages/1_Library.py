@@ -1,0 +1,83 @@
+"""Library: add articles by upload, see what is stored, search and delete."""
+
+import streamlit as st
+
+from briefing import app_support as sup
+
+settings = sup.page_setup("Library")
+
+STATUS = {"added": st.success, "duplicate": st.info, "failed": st.error}
+
+st.subheader("Add articles")
+uploads = st.file_uploader(
+    f"Drop article files here (up to {sup.MAX_UPLOAD_MB} MB each)",
+    type=sup.UPLOAD_TYPES,
+    accept_multiple_files=True,
+    max_upload_size=sup.MAX_UPLOAD_MB,
+    key=f"uploads_{st.session_state.setdefault('uploader_round', 0)}",  # a new key empties the drop zone
+)
+left, right = st.columns(2)
+outlet = left.text_input("Outlet, for files that do not name one", key="upload_outlet")
+published = right.date_input("Publication date, for files without one", value=None, key="upload_date")
+if st.button("Add to library", type="primary", disabled=not uploads):
+    bar = st.progress(0.0, text="Reading files…")
+    try:
+        outcome = sup.ingest_uploads(
+            uploads, settings, source=outlet.strip() or None, published=published, on_progress=bar.progress
+        )
+    except Exception as exc:
+        st.error(sup.error_message(exc))
+    else:
+        st.session_state["upload_results"] = outcome.results
+        st.session_state["uploader_round"] += 1
+        st.rerun()
+for r in st.session_state.get("upload_results", []):
+    STATUS[r.status](sup.escape_markdown(f"{r.name} — {r.detail}"))
+
+if flash := st.session_state.pop("library_flash", None):
+    st.success(sup.escape_markdown(flash))
+
+try:
+    store = sup.current_store(settings)
+    stats = store.stats()
+except Exception as exc:
+    st.error(sup.error_message(exc))
+    st.stop()
+
+st.subheader("In the library")
+cols = st.columns(5)
+cols[0].metric("Articles", stats["articles"])
+cols[1].metric("Near-duplicates", stats["near_duplicates"])
+cols[2].metric("Chunks", stats["chunks"])
+cols[3].metric("Outlets", stats["outlets"])
+cols[4].metric("Published", f"{stats['earliest']} – {stats['latest']}" if stats["earliest"] else "undated")
+st.caption(
+    sup.escape_markdown(
+        f"Store: {stats['store']} · collection {stats['collection']} · embedding {stats['embedding']}"
+    )
+)
+
+if not stats["articles"]:
+    st.info("No articles yet: drop files above, or run `briefing ingest PATH` in a terminal.")
+    st.stop()
+
+query = st.text_input("Search titles, outlets and ids", key="library_search")
+rows = sup.article_rows(store, query)
+st.dataframe(rows, hide_index=True, use_container_width=True)
+
+st.subheader("Delete an article")
+choices = {r["id"]: f"{r['title']} — {r['outlet']} ({r['id']})" for r in rows}
+doomed = st.selectbox(
+    "Article", list(choices), format_func=choices.__getitem__, index=None, key="delete_choice"
+)
+if st.button("Delete", disabled=doomed is None):
+    try:
+        restored = sup.delete_article(settings, doomed)
+    except Exception as exc:
+        st.error(sup.error_message(exc))
+    else:
+        also = f"; re-chunked {len(restored)} article(s) that shared its passages" if restored else ""
+        st.session_state["library_flash"] = f"Deleted {choices[doomed]}{also}."
+        st.session_state.pop("delete_choice", None)
+        st.session_state.pop("upload_results", None)
+        st.rerun()

@@ -1,0 +1,111 @@
+"""Briefs: a topic or weekly brief drafted from the library, checked, rendered and downloadable."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from briefing import app_support as sup
+from briefing.export import render_markdown
+
+settings = sup.page_setup("Briefs")
+try:
+    bounds = sup.filter_bounds(sup.current_store(settings))
+except Exception as exc:
+    st.error(sup.error_message(exc))
+    st.stop()
+if not bounds.outlets:
+    st.info("The library is empty. Add articles on the Library page first.")
+    st.page_link("pages/1_Library.py", label="Go to the Library", icon=":material/library_books:")
+    st.stop()
+
+TOPIC, WEEKLY = "Topic brief", "Weekly brief"
+kind = st.radio("Kind", [TOPIC, WEEKLY], horizontal=True, key="brief_kind")
+weekly = kind == WEEKLY
+topic = (
+    ""
+    if weekly
+    else st.text_input("Topic", key="brief_topic", placeholder="e.g. US export restrictions on Hikvision")
+)
+left, right = st.columns(2)
+templates = sup.brief_templates()
+template = right.selectbox(
+    "Template",
+    templates,
+    index=templates.index(sup.DEFAULT_TEMPLATE) if sup.DEFAULT_TEMPLATE in templates else 0,
+    key="brief_template",
+    disabled=weekly,
+    help="Weekly briefs use their own layout: top stories, overview, what to watch.",
+)
+window = ()
+if bounds.earliest and bounds.latest:
+    start = max(bounds.earliest, bounds.latest - timedelta(days=6)) if weekly else bounds.earliest
+    window = left.date_input("Published between", value=(start, bounds.latest), key=f"brief_window_{weekly}")
+outlet = None if weekly else right.selectbox("Outlet", ["All outlets", *bounds.outlets], key="brief_outlet")
+strict = st.checkbox(
+    "Strict: drop sentences the checker does not find supported (instead of flagging them)",
+    key="brief_strict",
+)
+
+if st.button("Draft brief", type="primary"):
+    bar = st.progress(0.0, text="Retrieving passages…")
+    try:
+        answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)
+        st.session_state["brief"] = sup.make_brief(
+            settings,
+            answerer,
+            weekly=weekly,
+            topic=topic,
+            window=window,
+            source=None if outlet in (None, "All outlets") else outlet,
+            template=template,
+            strict=strict,
+            progress=lambda event: bar.progress(*sup.progress_step(event)),
+        )
+        bar.progress(1.0, text="Done")
+    except Exception as exc:
+        bar.empty()
+        st.error(sup.error_message(exc))
+
+if made := st.session_state.get("brief"):
+    brief, path = made
+    st.divider()
+    dl1, dl2, where = st.columns([1, 1, 3])
+    name = path.stem
+    dl1.download_button(
+        "Download Markdown",
+        render_markdown(brief),
+        file_name=f"{name}.md",
+        mime="text/markdown",
+        icon=":material/download:",
+    )
+    dl2.download_button(
+        "Download Word",
+        sup.docx_bytes(brief),
+        file_name=f"{name}.docx",
+        mime=sup.DOCX_MIME,
+        icon=":material/download:",
+    )
+    where.caption(sup.escape_markdown(f"Saved with its audit record: {path}"))
+    st.html(sup.brief_html(brief))
+
+st.subheader("Earlier briefs")
+earlier = sup.earlier_briefs(settings)
+if not earlier:
+    st.caption("None yet: briefs drafted here are saved beside the store with their audit records.")
+for i, b in enumerate(earlier):
+    with st.expander(b.label):
+        st.markdown(
+            sup.escape_markdown(
+                f"{b.kind} brief · window {b.window} · {b.made_by} · {b.flags} checker flag(s)"
+            )
+        )
+        if b.path.is_file():
+            st.download_button(
+                "Download Markdown",
+                b.path.read_bytes(),
+                file_name=b.path.name,
+                mime="text/markdown",
+                key=f"earlier_{i}",
+            )
+        else:
+            st.caption(sup.escape_markdown(f"The file {b.path} is no longer there."))

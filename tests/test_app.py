@@ -1,0 +1,454 @@
+"""The Streamlit app driven by streamlit.testing.v1.AppTest: every page, on invented articles.
+
+Most tests answer extractively (no model); one replays a recorded exchange with the llama.cpp server
+(tests/cassettes/test_app/). One article carries a <script> tag and markdown-looking links, which must
+reach the page as text.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from streamlit.testing.v1 import AppTest
+
+from briefing import app_support as sup
+from briefing.answer import Answer, Answerer
+from briefing.cite import check_citations
+from briefing.config import PROJECT_ROOT, Settings
+from briefing.export import render_markdown
+from briefing.ingest import ingest
+
+APP = str(PROJECT_ROOT / "app.py")
+TIMEOUT = 120  # first run loads the embedding model; the recorded test runs the full chain
+
+ARTICLES = {
+    "kessel-toll.txt": (
+        "Ostrava Post",
+        date(2031, 4, 2),
+        """Kessel bridge toll to rise in April
+
+The Ostrava city council said on Tuesday that the toll on the Kessel bridge will rise to 4 crowns in April <script>alert("pwned")</script> to pay for repairs. Read [the full plan](javascript:alert(1)) and **vote** now.
+
+Council member Ludek Sarna said the repairs would take eighteen months and cost 90 million crowns.""",
+    ),
+    "kessel-ferry.txt": (
+        "Silesian Wire",
+        date(2031, 5, 20),
+        """Ferry service returns while Kessel bridge is repaired
+
+A ferry service across the Oder river will restart in May while the Kessel bridge is closed for repairs, the transport office said.
+
+The ferry will carry 600 passengers an hour and tickets will cost 2 crowns, transport officer Hana Vlk said.""",
+    ),
+}
+
+
+def _write_articles(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = ["file,title,source,published"]
+    for name, (outlet, published, text) in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        rows.append(f"{name},,{outlet},{published.isoformat()}")
+    (folder / "manifest.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def filled_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = _write_articles(tmp_path_factory.mktemp("kessel"))
+    store_dir = tmp_path_factory.mktemp("store")
+    report = ingest([folder], Settings(store_dir=store_dir), manifest=folder / "manifest.csv", progress=False)
+    assert report.ok and len(report.added) == 2, report.failures
+    return store_dir
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, store_dir: Path, tmp_path: Path, **extra: str) -> None:
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CHROMA_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BRIEFING_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("BRIEFING_STORE_DIR", str(store_dir))
+    monkeypatch.setenv("BRIEFING_LLM", "extractive")
+    for k, v in extra.items():
+        monkeypatch.setenv(k, v)
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path) -> AppTest:
+    _env(monkeypatch, filled_store, tmp_path)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _html(at: AppTest) -> str:
+    return "\n".join(e.proto.body for e in at.get("html"))
+
+
+def _page_text(at: AppTest) -> str:
+    parts = [
+        str(getattr(e, "value", ""))
+        for kind in ("markdown", "caption", "error", "info", "success", "warning", "title", "subheader")
+        for e in at.get(kind)
+    ]
+    return "\n".join(parts) + "\n" + _html(at)
+
+
+# --------------------------------------------------------------------------------------------- chat
+
+
+def test_chat_answer_cites_sources_with_cards(app: AppTest) -> None:
+    _ask(app, "How much will the Kessel bridge toll rise to?")
+    exchange = app.session_state[sup.KEY_CHAT][0]
+    assert exchange.answer is not None and exchange.answer.citations
+    body = _html(app)
+    assert '<a href="#src-0-1" class="cite">1</a>' in body
+    assert '<details class="source-card" id="src-0-1">' in body
+    assert "Kessel bridge toll to rise in April — Ostrava Post, 2031-04-02" in body
+    assert "<mark>The Ostrava city council said on Tuesday" in body
+    assert "kessel-toll.txt" in body  # the article's file
+    assert [m.name for m in app.chat_message] == ["user", "assistant"]
+
+
+def test_article_html_and_markdown_stay_text(app: AppTest) -> None:
+    _ask(app, "How much will the Kessel bridge toll rise to?")
+    body = _html(app)
+    assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in body
+    assert "<script" not in body.lower()
+    _ask(app, "Where can I read the full plan and vote?")
+    body = _html(app)
+    assert "[the full plan](javascript:alert(1))" in body and "**vote**" in body
+    assert 'href="javascript' not in body
+    for md in app.markdown:  # whatever goes through markdown is escaped
+        assert "<script" not in md.value
+
+
+def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(app: AppTest) -> None:
+    _ask(app, "Who said the repairs would take eighteen months?")
+    _ask(app, "How much will they cost?")
+    chat = app.session_state[sup.KEY_CHAT]
+    assert len(chat) == 2
+    assert chat[1].answer.standalone_question.startswith("Who said the repairs would take eighteen months?")
+    assert "90 million crowns" in chat[1].answer.text
+    assert len(app.chat_message) == 4
+    app.sidebar.button[0].click().run()
+    assert app.session_state[sup.KEY_CHAT] == [] and not app.chat_message
+
+
+def test_sessions_share_the_answerer_but_not_the_chat(app: AppTest) -> None:
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(app, "How much will the Kessel bridge toll rise to?")
+    _ask(other, "What will the ferry tickets cost?")
+    assert [e.question for e in app.session_state[sup.KEY_CHAT]] == ["How much will the Kessel bridge toll rise to?"]
+    assert [e.question for e in other.session_state[sup.KEY_CHAT]] == ["What will the ferry tickets cost?"]
+    settings = sup.session_settings({})
+    assert sup.get_answerer(settings, session_key=False) is sup.get_answerer(settings, session_key=False)
+    assert sup.get_answerer(settings, session_key=True) is not sup.get_answerer(settings, session_key=True)
+
+
+def test_filters_come_from_the_store_and_restrict_answers(app: AppTest) -> None:
+    outlet = app.sidebar.selectbox(key="filter_outlet")
+    assert outlet.options == ["All outlets", "Ostrava Post", "Silesian Wire"]
+    assert app.sidebar.date_input(key="filter_window").value == (date(2031, 4, 2), date(2031, 5, 20))
+    outlet.set_value("Silesian Wire").run()
+    _ask(app, "What will the ferry tickets cost?")
+    answer = app.session_state[sup.KEY_CHAT][-1].answer
+    assert {c.outlet for c in answer.citations} == {"Silesian Wire"}
+    app.sidebar.selectbox(key="filter_outlet").set_value("All outlets")
+    app.sidebar.date_input(key="filter_window").set_value((date(2031, 4, 2), date(2031, 4, 30))).run()
+    _ask(app, "What will the ferry tickets cost?")
+    answer = app.session_state[sup.KEY_CHAT][-1].answer
+    assert answer.filters == {"until": "2031-04-30"}
+    assert all(c.source == "Ostrava Post" for c in answer.sources)
+
+
+def test_unsupported_sentences_are_marked(filled_store: Path) -> None:
+    answerer = Answerer(Settings(store_dir=filled_store, llm="extractive"))
+    good = answerer.ask("How much will the Kessel bridge toll rise to?")
+    text = "The toll will rise to 4 crowns in April [1]. The mayor resigned over the toll in 2029 [1]."
+    check = check_citations(text, good.sources, answerer.embedder)
+    answer = Answer(**{**vars(good), "text": check.text, "check": check})
+    body = sup.answer_html(answer, "a")
+    assert body.count('class="unsupported"') == 1
+    assert '⚠ The mayor resigned over the toll in 2029 [<a href="#a-1" class="cite">1</a>].</span>' in body
+    assert any("The mayor resigned" in w for w in sup.answer_warnings(answer))
+
+
+def test_empty_store_says_how_to_add_articles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _env(monkeypatch, tmp_path / "empty-store", tmp_path)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception and not at.error
+    assert "The library is empty" in at.info[0].value and "briefing ingest" in at.info[0].value
+
+
+def test_store_errors_are_messages_not_tracebacks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _env(monkeypatch, tmp_path / "s", tmp_path, BRIEFING_CHROMA_URL="not a url")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "is not a URL like http://127.0.0.1:8000" in at.error[0].value
+    at.switch_page("pages/1_Library.py").run()
+    assert not at.exception and "is not a URL" in at.error[0].value
+
+
+def test_model_errors_are_messages_not_tracebacks(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
+) -> None:
+    _env(
+        monkeypatch,
+        filled_store,
+        tmp_path,
+        BRIEFING_LLM="openai",
+        OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+        BRIEFING_LLM_MAX_RETRIES="0",
+        BRIEFING_LLM_TIMEOUT="5",
+    )
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(at, "How much will the Kessel bridge toll rise to?")
+    assert "cannot connect" in at.error[0].value
+    assert at.session_state[sup.KEY_CHAT][0].error == at.error[0].value
+
+
+# ------------------------------------------------------------------------------------- recorded model
+
+LLM_URL = "http://127.0.0.1:8089/v1"
+MODEL = "qwen2.5-coder-1.5b-instruct"
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict:
+    return {
+        "filter_headers": ["authorization", "api-key", "openai-organization", "openai-project"],
+        "match_on": ["method", "scheme", "host", "port", "path", "body"],
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.mark.vcr
+def test_chat_round_trip_with_a_recorded_model(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
+) -> None:
+    _env(
+        monkeypatch,
+        filled_store,
+        tmp_path,
+        BRIEFING_LLM="openai",
+        OPENAI_BASE_URL=LLM_URL,
+        OPENAI_API_KEY="sk-test-0000",
+        BRIEFING_OPENAI_MODEL=MODEL,
+        BRIEFING_LLM_MAX_TOKENS="60",
+        BRIEFING_TOP_K="2",
+        BRIEFING_LLM_MAX_RETRIES="3",
+        BRIEFING_LLM_TIMEOUT="590",
+    )
+    at = AppTest.from_file(APP, default_timeout=600).run()
+    assert "openai · qwen2.5-coder-1.5b-instruct at 127.0.0.1:8089" in at.sidebar.markdown[0].value.replace(
+        "\\", ""
+    )
+    _ask(at, "How many passengers an hour will the ferry carry?")
+    exchange = at.session_state[sup.KEY_CHAT][0]
+    answer = exchange.answer
+    assert answer is not None, exchange.error
+    assert answer.backend == "openai" and answer.model == MODEL
+    assert "600" in answer.text
+    assert "Ferry service returns while Kessel bridge is repaired" in {c.title for c in answer.citations}
+    assert '<details class="source-card"' in _html(at)
+
+
+# ------------------------------------------------------------------------------------------ library
+
+
+@pytest.fixture
+def library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest]:
+    _env(monkeypatch, tmp_path / "store", tmp_path)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/1_Library.py").run()
+    assert not at.exception
+    yield at
+
+
+def _upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader[0].set_value([(n, data, "text/plain") for n, data in files]).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_upload_good_and_bad_file(library: AppTest, tmp_path: Path) -> None:
+    good = ARTICLES["kessel-ferry.txt"][2].encode()
+    library.text_input(key="upload_outlet").set_value("Silesian Wire")
+    _upload(library, ("ferry.txt", good), ("broken.txt", b"\x00\x01\x02binary"))
+    assert "ferry.txt — added: “Ferry service returns while Kessel bridge is repaired”" in library.success[
+        0
+    ].value.replace("\\", "")
+    assert library.error[0].value.replace("\\", "").startswith("broken.txt — ")
+    assert library.file_uploader[0].value == []  # emptied for the next files
+    table = library.dataframe[0].value
+    assert list(table["title"]) == ["Ferry service returns while Kessel bridge is repaired"]
+    assert list(table["outlet"]) == ["Silesian Wire"]
+    assert library.metric[0].value == "1"
+    saved = list((tmp_path / "store" / sup.UPLOADS_DIR).rglob("*"))
+    assert [p.name for p in saved if p.is_file()] == ["ferry.txt"]  # the failed file is not kept
+
+    _upload(library, ("ferry-again.txt", good))
+    assert "duplicate of “Ferry service returns while Kessel bridge is repaired” (Silesian Wire)" in (
+        library.info[0].value.replace("\\", "")
+    )
+
+
+def test_library_search_and_delete(library: AppTest) -> None:
+    _upload(library, *[(n, text.encode()) for n, (_, _, text) in ARTICLES.items()])
+    assert len(library.dataframe[0].value) == 2
+    library.text_input(key="library_search").set_value("ferry").run()
+    rows = library.dataframe[0].value
+    assert list(rows["title"]) == ["Ferry service returns while Kessel bridge is repaired"]
+    library.selectbox(key="delete_choice").set_value(rows["id"][0]).run()
+    library.button[1].click().run()
+    assert not library.exception
+    assert "Deleted Ferry service returns" in library.success[0].value.replace("\\", "")
+    library.text_input(key="library_search").set_value("").run()
+    assert list(library.dataframe[0].value["title"]) == ["Kessel bridge toll to rise in April"]
+
+
+def test_upload_progress_reaches_the_end(tmp_path: Path) -> None:
+    steps: list[tuple[float, str]] = []
+    files = [_FakeUpload("a.txt", 0), _FakeUpload("b.md", 0)]
+    files[0].data = ARTICLES["kessel-toll.txt"][2].encode()
+    files[1].data = ARTICLES["kessel-ferry.txt"][2].encode()
+    outcome = sup.ingest_uploads(
+        files, Settings(store_dir=tmp_path / "s"), on_progress=lambda f, t: steps.append((f, t))
+    )
+    assert [r.status for r in outcome.results] == ["added", "added"]
+    assert [f for f, _ in steps] == [0.5, 1.0] and steps[-1][1] == "2 of 2 files: b.md"
+
+
+class _FakeUpload:
+    def __init__(self, name: str, size: int) -> None:
+        self.name, self.size, self.data = name, size, b"x" * size
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def test_upload_limits_have_clear_messages(tmp_path: Path) -> None:
+    assert "not supported" in sup.check_upload(_FakeUpload("tool.exe", 10))
+    too_big = sup.MAX_UPLOAD_MB * 1024 * 1024 + 1
+    assert f"over the {sup.MAX_UPLOAD_MB} MB limit" in sup.check_upload(_FakeUpload("huge.pdf", too_big))
+    assert sup.check_upload(_FakeUpload("fine.md", 10)) is None
+    outcome = sup.ingest_uploads([_FakeUpload("tool.exe", 10)], Settings(store_dir=tmp_path / "s"))
+    assert [(r.name, r.status) for r in outcome.results] == [("tool.exe", "failed")]
+    assert outcome.report is None and not (tmp_path / "s").exists()
+
+
+# ----------------------------------------------------------------------------------------- settings
+
+SESSION_KEY = f"sk-app-test-{uuid.uuid4().hex}"  # made at run time, so no file holds it beforehand
+
+
+def test_settings_key_lives_in_the_session_only(app: AppTest, filled_store: Path) -> None:
+    assert "extractive" in app.sidebar.markdown[0].value
+    app.switch_page("pages/3_Settings.py").run()
+    app.radio[0].set_value("openai")
+    app.text_input[0].set_value("gpt-4o-mini")
+    app.text_input[2].set_value(SESSION_KEY)
+    app.button[0].click().run()
+    assert not app.exception
+    assert isinstance(app.session_state[sup.KEY_API_KEY], SecretStr)
+    assert "openai · gpt-4o-mini at api.openai.com · key from this session" in app.sidebar.markdown[
+        0
+    ].value.replace("\\", "")
+    assert SESSION_KEY not in _page_text(app) and app.text_input[2].value == ""
+    assert "An API key is set for this session" in app.caption[0].value
+    for root in (filled_store, PROJECT_ROOT):
+        for path in root.rglob("*"):
+            if (
+                path.is_file()
+                and ".venv" not in path.parts
+                and ".git" not in path.parts
+                and path.stat().st_size < 50_000_000
+            ):
+                assert SESSION_KEY.encode() not in path.read_bytes(), path
+    app.button[1].click().run()  # forget the key
+    assert sup.KEY_API_KEY not in app.session_state
+
+
+def test_settings_choose_backend_and_model(app: AppTest) -> None:
+    app.switch_page("pages/3_Settings.py").run()
+    app.radio[0].set_value("openai")
+    app.text_input[1].set_value("http://127.0.0.1:8089/v1")
+    app.button[0].click().run()
+    assert "openai · gpt-4o-mini at 127.0.0.1:8089" in app.sidebar.markdown[0].value.replace("\\", "")
+    app.radio[0].set_value("extractive")
+    app.button[0].click().run()
+    assert "extractive" in app.sidebar.markdown[0].value
+
+
+def test_session_settings_override_the_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _env(monkeypatch, tmp_path, tmp_path)
+    s = sup.session_settings({sup.KEY_BACKEND: "local", sup.KEY_MODEL: "/models/x.gguf"})
+    assert s.llm == "local" and str(s.local_model_path) == "/models/x.gguf" and s.store_dir == tmp_path
+    assert sup.session_settings({}).llm == "extractive"
+
+
+# ------------------------------------------------------------------------------------------- briefs
+
+
+@pytest.fixture
+def briefs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    folder = _write_articles(tmp_path / "articles")
+    store_dir = tmp_path / "store"
+    ingest([folder], Settings(store_dir=store_dir), manifest=folder / "manifest.csv", progress=False)
+    _env(monkeypatch, store_dir, tmp_path)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/2_Briefs.py").run()
+    assert not at.exception
+    return at
+
+
+def test_topic_brief_is_rendered_downloadable_and_listed(briefs: AppTest, tmp_path: Path) -> None:
+    assert "None yet" in briefs.main.caption[-1].value
+    briefs.text_input(key="brief_topic").set_value("Kessel bridge toll rise")
+    briefs.button[0].click().run()
+    assert not briefs.exception and not briefs.error
+    assert briefs.get("progress")[0].proto.value == 100
+    body = _html(briefs)
+    assert re.search(r"<h1>[^<]*: Kessel bridge toll rise</h1>", body)
+    assert '<a class="cite" href="#source-1">' in body and 'id="source-1"' in body
+    assert "&lt;script" in body and "<script" not in body.lower()  # the quoted tag is text
+    labels = [b.proto.label for b in briefs.get("download_button")]
+    assert labels[:2] == ["Download Markdown", "Download Word"]
+    saved = list((tmp_path / "store" / sup.BRIEFS_DIR).glob("*.md"))
+    assert len(saved) == 1 and saved[0].with_name(saved[0].name + ".audit.json").is_file()
+    assert briefs.expander[0].label.endswith("Kessel bridge toll rise")
+    assert len(briefs.get("download_button")) == 3  # the earlier brief offers its saved file
+
+
+def test_downloads_hold_the_brief(briefs: AppTest) -> None:
+    briefs.text_input(key="brief_topic").set_value("Kessel bridge toll rise")
+    briefs.button[0].click().run()
+    brief, _ = briefs.session_state["brief"]
+    assert render_markdown(brief).startswith(f"# {brief.title}")
+    assert sup.docx_bytes(brief)[:2] == b"PK"  # a .docx is a zip
+
+
+def test_weekly_brief_and_errors(briefs: AppTest) -> None:
+    briefs.radio(key="brief_kind").set_value("Weekly brief").run()
+    assert briefs.date_input(key="brief_window_True").value == (date(2031, 5, 14), date(2031, 5, 20))
+    briefs.button[0].click().run()
+    assert not briefs.exception and not briefs.error
+    brief, _ = briefs.session_state["brief"]
+    assert brief.kind == "weekly" and all(s.chunk.published >= date(2031, 5, 14) for s in brief.sources)
+    briefs.radio(key="brief_kind").set_value("Topic brief").run()
+    briefs.button[0].click().run()  # no topic
+    assert "a topic brief needs a topic" in briefs.error[0].value

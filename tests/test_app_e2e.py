@@ -1,0 +1,200 @@
+"""The app in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is
+downloaded): start `streamlit run app.py`, upload a seed article and an article carrying a <script> tag,
+ask, open a source card, draft a brief. Screenshots go to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from briefing.config import PROJECT_ROOT
+from tests.conftest import SHARED
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+WAIT_MS = 120_000  # first answer loads the embedding model; the machine is shared
+SCRIPT_ARTICLE = """Kessel bridge toll to rise in April
+
+The Ostrava city council said on Tuesday that the toll on the Kessel bridge will rise to 4 crowns in April <script>alert("pwned")</script> to pay for repairs. Read [the full plan](javascript:alert(1)) now.
+
+Council member Ludek Sarna said the repairs would take eighteen months and cost 90 million crowns.
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A `streamlit run app.py` on a free port against an empty temporary store, answering extractively."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium not found at /usr/bin/chromium: apt-get install -y chromium (see the Makefile)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "BRIEFING_STORE_DIR": str(tmp / "store"),
+        "BRIEFING_LLM": "extractive",
+        "BRIEFING_CONFIG": str(tmp / "none.toml"),
+    }
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CHROMA_URL"):
+        env.pop(var, None)
+    log = (tmp / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"streamlit did not start: {(tmp / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(app_url: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        browser = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        pg = browser.new_page()
+        dialogs: list[str] = []
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        pg.dialogs = dialogs  # type: ignore[attr-defined]
+        yield pg
+        browser.close()
+
+
+def _shot(page: object, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    return path
+
+
+def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: object, tmp_path: Path) -> None:
+    seed = next((SHARED / "corpus" / "seeds").glob("000_*.txt"))
+    script_article = tmp_path / "kessel-toll.txt"
+    script_article.write_text(SCRIPT_ARTICLE, encoding="utf-8")
+
+    page.goto(app_url)
+    page.get_by_text("The library is empty").wait_for(timeout=WAIT_MS)
+
+    page.goto(f"{app_url}/Library")
+    for path, outlet in ((seed, "Free Malaysia Today (Reuters)"), (script_article, "Ostrava Post")):
+        drop = page.locator("input[type=file]")
+        expect(drop).to_have_count(1, timeout=WAIT_MS)  # the emptied drop zone, not the one being replaced
+        drop.set_input_files(str(path))
+        add = page.get_by_role("button", name="Add to library")
+        expect(add).to_be_enabled(timeout=WAIT_MS)  # the upload reached the server
+        page.get_by_label("Outlet, for files that do not name one").fill(outlet)
+        page.get_by_label("Outlet, for files that do not name one").press("Enter")
+        add.click()
+        page.get_by_text(f"{path.name} — added").wait_for(timeout=WAIT_MS)
+    _shot(page, "library.png")
+
+    page.goto(app_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=WAIT_MS)
+    box.fill("Why is the US considering blacklisting Hikvision?")
+    box.press("Enter")
+    card = page.locator("details.source-card").first
+    card.wait_for(timeout=WAIT_MS)
+    assert page.locator("a.cite").count() >= 1
+    card.locator("summary").click()
+    mark = card.locator("mark")
+    mark.wait_for(state="visible", timeout=WAIT_MS)
+    assert "Hikvision" in card.inner_text()
+    _shot(page, "chat-seed.png")
+
+    box.fill("How much will the Kessel bridge toll rise to?")
+    box.press("Enter")
+    page.get_by_text('<script>alert("pwned")</script>').first.wait_for(timeout=WAIT_MS)  # shown as text
+    assert page.locator(".answer script, .source-card script").count() == 0
+    assert page.locator('a[href^="javascript"]').count() == 0
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+    # For the README: an invented article, so no published passage is reproduced.
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("details.source-card")).to_have_count(0, timeout=WAIT_MS)
+    box.fill("How long will the Kessel bridge repairs take and what will they cost?")
+    box.press("Enter")
+    card = page.locator("details.source-card").first
+    card.wait_for(timeout=WAIT_MS)
+    card.locator("summary").click()
+    expect(card.locator("mark")).to_be_visible(timeout=WAIT_MS)
+    expect(card.locator("mark")).to_contain_text("eighteen months")
+    _shot(page, "chat.png")
+
+    page.goto(f"{app_url}/Briefs")
+    page.get_by_label("Topic", exact=True).fill("US restrictions on Hikvision")
+    page.get_by_label("Topic", exact=True).press("Enter")
+    page.get_by_role("button", name="Draft brief").click()
+    page.get_by_role("button", name="Download Word").wait_for(timeout=WAIT_MS)
+    page.locator(".brief h1").wait_for(timeout=WAIT_MS)
+    assert "US restrictions on Hikvision" in page.locator(".brief h1").inner_text()
+    assert page.locator(".brief a.cite").count() >= 1
+    _shot(page, "brief-seed.png")
+
+    page.get_by_label("Topic", exact=True).fill("Kessel bridge toll and repairs")
+    page.get_by_label("Topic", exact=True).press("Enter")
+    page.get_by_role("button", name="Draft brief").click()
+    expect(page.locator(".brief h1")).to_contain_text("Kessel bridge toll and repairs", timeout=WAIT_MS)
+    page.locator(".brief h1").evaluate("e => e.scrollIntoView({block: 'center'})")
+    _shot(page, "brief.png")
+    assert page.dialogs == []  # type: ignore[attr-defined]

@@ -19,7 +19,9 @@ from typing import Any
 import click
 
 from briefing.answer import Answer, Answerer
+from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly, iso_week
 from briefing.config import PROJECT_ROOT, Settings, load_settings
+from briefing.export import FORMATS, format_for, render_html, render_markdown, save
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
 from briefing.models import Hit
@@ -245,6 +247,129 @@ def ask_cmd(
         click.echo()
         _print_answer_footer(answer)
 
+
+
+def _show_progress(event: ProgressEvent) -> None:
+    """Section progress on stderr, so stdout stays the brief itself."""
+    if event.status == "drafting":
+        click.echo(f"[{event.index}/{event.total}] drafting {event.title}", err=True)
+    elif event.status == "failed":
+        click.echo(f"[{event.index}/{event.total}] {event.title} failed: {event.error}", err=True)
+
+
+def _emit_brief(brief: Brief, output: Path | None, fmt: str | None) -> None:
+    """Print the brief (Markdown or HTML) or save it with its audit record; then what the checker found.
+    Exit code 1 when a section could not be drafted (the rest of the brief was produced)."""
+    fmt = format_for(output, fmt)
+    if output is None:
+        if fmt == "docx":
+            raise click.UsageError("--format docx needs -o FILE")
+        click.echo(render_html(brief) if fmt == "html" else render_markdown(brief), nl=False)
+    else:
+        saved = save(brief, output, fmt)
+        click.echo(f"wrote {saved.path} ({saved.format}); audit record {saved.audit_path}", err=True)
+    checker = brief.to_dict()["checker"]
+    click.echo(
+        f"{len(brief.sources)} sources; {checker['unsupported']} unsupported sentences flagged, "
+        f"{checker['dropped']} dropped, {checker['removed_markers']} citations removed, "
+        f"{checker['disagreements']} disagreements noted",
+        err=True,
+    )
+    if checker["failed_sections"]:
+        click.echo(f"failed sections: {', '.join(checker['failed_sections'])}", err=True)
+        sys.exit(1)
+
+
+def _brief_answerer(settings: Settings) -> Answerer:
+    answerer = Answerer(settings, _existing_store(settings))
+    if answerer.note:
+        click.echo(f"note: {answerer.note}", err=True)
+    return answerer
+
+
+_output_options = [
+    click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Save here (with FILE.audit.json beside it); the extension picks the format."),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default), docx or html."),
+    click.option("--strict", is_flag=True, help="Drop sentences the checker finds unsupported instead of flagging them."),
+    click.option("--llm", type=click.Choice(["openai", "local", "extractive"]), help="Language-model backend."),
+]
+
+
+def _with_output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_output_options):
+        fn = option(fn)
+    return fn
+
+
+@main.command("brief")
+@click.argument("topic")
+@click.option("--since", callback=_date, help="Only articles published on or after (YYYY-MM-DD).")
+@click.option("--until", callback=_date, help="Only articles published on or before (YYYY-MM-DD).")
+@click.option("--source", help="Only outlets whose name contains this.")
+@click.option("--template", default="standard", show_default=True,
+              help="A template in prompts/templates/ (standard, one-pager) or a .toml file.")
+@_with_output_options
+@_store_options
+def brief_cmd(
+    settings: Settings,
+    topic: str,
+    since: date | None,
+    until: date | None,
+    source: str | None,
+    template: str,
+    output: Path | None,
+    fmt: str | None,
+    strict: bool,
+    llm: str | None,
+) -> None:
+    """A cited policy brief on TOPIC, section by section, with a numbered source list."""
+    settings = settings.with_overrides(llm=llm)
+    answerer = _brief_answerer(settings)
+    try:
+        brief = build_brief(topic, settings, since=since, until=until, source=source, template=template,
+                            strict=strict, answerer=answerer, progress=_show_progress)
+    except BriefError as exc:
+        raise Unusable(str(exc)) from None
+    _emit_brief(brief, output, fmt)
+
+
+@main.command("weekly")
+@click.option("--week", help="ISO week, e.g. 2019-W21 (Monday to Sunday).")
+@click.option("--since", callback=_date, help="First day of the window (YYYY-MM-DD).")
+@click.option("--until", callback=_date, help="Last day of the window (YYYY-MM-DD).")
+@click.option("--max-stories", type=click.IntRange(min=1), default=6, show_default=True, help="Stories to summarise.")
+@_with_output_options
+@_store_options
+def weekly_cmd(
+    settings: Settings,
+    week: str | None,
+    since: date | None,
+    until: date | None,
+    max_stories: int,
+    output: Path | None,
+    fmt: str | None,
+    strict: bool,
+    llm: str | None,
+) -> None:
+    """A brief of the stories published in a week: each summarised and cited, then an overview and what to watch."""
+    if week and (since or until):
+        raise click.UsageError("give --week or --since/--until, not both")
+    if week:
+        try:
+            since, until = iso_week(week)
+        except BriefError as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from None
+    elif not (since and until):
+        raise click.UsageError("give --week 2019-W21, or both --since and --until")
+    settings = settings.with_overrides(llm=llm)
+    answerer = _brief_answerer(settings)
+    try:
+        brief = build_weekly(settings, since, until, max_stories=max_stories, strict=strict, answerer=answerer,
+                             progress=_show_progress)
+    except BriefError as exc:
+        raise Unusable(str(exc)) from None
+    _emit_brief(brief, output, fmt)
 
 @main.command("app", context_settings={"ignore_unknown_options": True})
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)

@@ -33,3 +33,13 @@ def seeds_dir() -> Path:
 def realtimeqa_dir() -> Path:
     """RealTime QA evaluation corpus and queries (internal data: never commit)."""
     return _need(SHARED / "eval" / "realtimeqa")
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict:
+    """Cassettes never hold credentials; request bodies are matched, so a changed prompt or retrieval shows."""
+    return {
+        "filter_headers": ["authorization", "api-key", "openai-organization", "openai-project"],
+        "match_on": ["method", "scheme", "host", "port", "path", "body"],
+        "decode_compressed_response": True,
+    }

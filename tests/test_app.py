@@ -23,6 +23,7 @@ from briefing.cite import check_citations
 from briefing.config import PROJECT_ROOT, Settings
 from briefing.export import render_markdown
 from briefing.ingest import ingest
+from tests.recorded import LLM_URL, MODEL, write_articles
 
 APP = str(PROJECT_ROOT / "app.py")
 TIMEOUT = 120  # first run loads the embedding model; the recorded test runs the full chain
@@ -49,19 +50,9 @@ The ferry will carry 600 passengers an hour and tickets will cost 2 crowns, tran
 }
 
 
-def _write_articles(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = ["file,title,source,published"]
-    for name, (outlet, published, text) in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-        rows.append(f"{name},,{outlet},{published.isoformat()}")
-    (folder / "manifest.csv").write_text("\n".join(rows) + "\n")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def filled_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = _write_articles(tmp_path_factory.mktemp("kessel"))
+    folder = write_articles(tmp_path_factory.mktemp("kessel"), ARTICLES)
     store_dir = tmp_path_factory.mktemp("store")
     report = ingest([folder], Settings(store_dir=store_dir), manifest=folder / "manifest.csv", progress=False)
     assert report.ok and len(report.added) == 2, report.failures
@@ -221,19 +212,6 @@ def test_model_errors_are_messages_not_tracebacks(
 
 
 # ------------------------------------------------------------------------------------- recorded model
-
-LLM_URL = "http://127.0.0.1:8089/v1"
-MODEL = "qwen2.5-coder-1.5b-instruct"
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict:
-    return {
-        "filter_headers": ["authorization", "api-key", "openai-organization", "openai-project"],
-        "match_on": ["method", "scheme", "host", "port", "path", "body"],
-        "decode_compressed_response": True,
-    }
-
 
 @pytest.mark.vcr
 def test_chat_round_trip_with_a_recorded_model(
@@ -406,7 +384,7 @@ def test_session_settings_override_the_configuration(monkeypatch: pytest.MonkeyP
 
 @pytest.fixture
 def briefs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
-    folder = _write_articles(tmp_path / "articles")
+    folder = write_articles(tmp_path / "articles", ARTICLES)
     store_dir = tmp_path / "store"
     ingest([folder], Settings(store_dir=store_dir), manifest=folder / "manifest.csv", progress=False)
     _env(monkeypatch, store_dir, tmp_path)

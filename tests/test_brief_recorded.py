@@ -19,13 +19,10 @@ import pytest
 
 from briefing.answer import Answerer
 from briefing.brief import TEMPLATES_DIR, Brief, build_brief, build_weekly
-from briefing.config import Settings
 from briefing.export import render_markdown
 from briefing.ingest import ingest
+from tests.recorded import MODEL, llm_settings, write_articles
 
-LLM_URL = "http://127.0.0.1:8089/v1"
-MODEL = "qwen2.5-coder-1.5b-instruct"
-FAKE_KEY = "sk-test-0000000000000000"
 WEEK = (date(2032, 4, 5), date(2032, 4, 11))
 
 ARTICLES = {
@@ -62,23 +59,13 @@ Farmers near Brightvale Metals' Sarn lithium mine in Orvana said their wells had
 
 @pytest.fixture(scope="module")
 def articles_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("orvana")
-    rows = ["file,title,source,published"]
-    for name, (outlet, published, text) in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-        rows.append(f"{name},,{outlet},{published.isoformat()}")
-    (folder / "manifest.csv").write_text("\n".join(rows) + "\n")
-    return folder
+    return write_articles(tmp_path_factory.mktemp("orvana"), ARTICLES)
 
 
 @pytest.fixture(scope="module")
 def answerer(articles_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Answerer:
-    settings = Settings(
-        store_dir=tmp_path_factory.mktemp("store"),
-        llm="openai",
-        openai_base_url=LLM_URL,
-        openai_api_key=FAKE_KEY,
-        openai_model=MODEL,
+    settings = llm_settings(
+        tmp_path_factory.mktemp("store"),
         llm_max_retries=0,
         llm_timeout=900,
         llm_max_tokens=120,
@@ -88,15 +75,6 @@ def answerer(articles_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> An
     report = ingest([articles_dir], settings, manifest=articles_dir / "manifest.csv", progress=False)
     assert report.ok and len(report.added) == len(ARTICLES), report.failures
     return Answerer(settings)
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict:
-    return {
-        "filter_headers": ["authorization", "api-key", "openai-organization", "openai-project"],
-        "match_on": ["method", "scheme", "host", "port", "path", "body"],
-        "decode_compressed_response": True,
-    }
 
 
 STANDARD = tomllib.loads((TEMPLATES_DIR / "standard.toml").read_text())
@@ -118,7 +96,7 @@ def _check_citations_resolve(brief: Brief) -> None:
     cited = {c for s in brief.sections for x in s.sentences for c in x.chunk_ids}
     assert cited <= set(numbers)
     for section in brief.sections:
-        assert set(c for x in section.sentences for c in x.chunk_ids) <= set(section.retrieved)
+        assert {c for x in section.sentences for c in x.chunk_ids} <= set(section.retrieved)
 
 
 @pytest.mark.vcr

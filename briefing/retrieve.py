@@ -106,9 +106,11 @@ class Retriever:
             if aid not in by_article:
                 best = self.store.best_chunk_of(aid, vector)
                 by_article[aid] = [best] if best else []
-        ordered = [cid for aid in articles for cid in by_article.get(aid, [])[:3]]
-        chunks = self.store.get_chunks(ordered)
-        score = {c.id: article_score[c.article_id] + chunk_score.get(c.id, 0.0) for c in chunks}
+        score: dict[str, float] = {}  # a copy's passages are its twin's: keep the better-ranked claim on them
+        for aid in articles:
+            for cid in by_article.get(aid, [])[:3]:
+                score.setdefault(cid, article_score[aid] + chunk_score.get(cid, 0.0))
+        chunks = self.store.get_chunks(list(score))
         return [Hit(rank, score[c.id], c) for rank, c in enumerate(self._diversify(chunks, k), start=1)]
 
     def _diversify(self, chunks: Sequence[Chunk], k: int) -> list[Chunk]:

@@ -90,6 +90,12 @@ def test_copy_under_another_outlet_is_linked_not_duplicated(make_settings: Calla
     hits = Retriever(store, settings).search("Hikvision 34,000 global employees Montreal research team", 5)
     assert [h.chunk.article_id for h in hits].count(article.id) == 0 and hits[0].chunk.article_id == twin
     assert "Example Gazette" in hits[0].chunk.outlets
+    # Found as a whole article (its title), the copy contributes its twin's passages, each listed once.
+    for mode in ("keyword", "vector", "hybrid"):
+        hits = Retriever(store, settings, mode=mode).search(article.title, 10)
+        ids = [h.chunk.id for h in hits]
+        assert len(ids) == len(set(ids))
+        assert twin in [h.chunk.article_id for h in hits[:3]]
     # Removing the twin re-chunks the copy from its own text: nothing it said is lost.
     assert remove(twin, settings) == [article.id]
     store = Store(settings)

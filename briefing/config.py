@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         "minilm",
         description="Embedding model: a packaged local model name, or 'openai:<model>' for OpenAI embeddings.",
     )
-    embedding_batch_size: int = Field(32, ge=1)
+    embedding_batch_size: int = Field(8, ge=1, description="Chunks per embedding call (see embeddings.py).")
 
     # --- chunking ---
     chunk_words: int = Field(180, ge=20, description="Target words per chunk.")

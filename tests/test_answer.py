@@ -74,3 +74,18 @@ def test_ask_cli_prints_sources_and_json(seeded: tuple[Settings, Store]) -> None
 def test_ask_on_missing_store_fails_clearly(tmp_path) -> None:
     result = CliRunner().invoke(main, ["ask", "anything", "--llm", "extractive", "--store", str(tmp_path / "none")])
     assert result.exit_code == 2 and "briefing ingest" in result.stderr
+
+
+@pytest.mark.slow
+def test_local_model_answers_over_the_seeds(seeded: tuple[Settings, Store]) -> None:
+    """The default backend for real: llama.cpp in process on the packaged model (make model installs it)."""
+    settings, store = seeded
+    answerer = Answerer(settings.with_overrides(llm="local"), store)
+    assert answerer.note is None, answerer.note
+    answer = answerer.ask("Whom did Hikvision hire to advise it on human rights compliance?")
+    assert answer.backend == "local" and answer.model.startswith("qwen2.5-coder-1.5b")
+    assert answer.text.strip() and answer.check.sentences
+    assert all(c.chunk in answer.sources for c in answer.citations)
+    # The 1.5B model does not always pick the right passage (here it once answered with the Xinjiang
+    # sentence); what must hold is that whatever it cites resolves and every sentence was checked.
+    assert all(0.0 <= s.support <= 1.0 for s in answer.check.sentences)

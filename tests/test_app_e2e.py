@@ -6,12 +6,8 @@ ask, open a source card, draft a brief. Screenshots go to tests/artifacts/ (git-
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +16,7 @@ from playwright.sync_api import expect
 
 from briefing.config import PROJECT_ROOT
 from tests.conftest import SHARED
+from tests.store_fixtures import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -41,19 +38,13 @@ Council member Ludek Sarna said the repairs would take eighteen months and cost 
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A `streamlit run app.py` on a free port against an empty temporary store, answering extractively."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium not found at /usr/bin/chromium: apt-get install -y chromium (see the Makefile)")
     tmp = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "BRIEFING_STORE_DIR": str(tmp / "store"),
@@ -62,8 +53,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CHROMA_URL"):
         env.pop(var, None)
-    log = (tmp / "streamlit.log").open("w")
-    proc = subprocess.Popen(
+    with serving(
         [
             sys.executable,
             "-m",
@@ -79,25 +69,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--browser.gatherUsageStats",
             "false",
         ],
+        port,
+        "/_stcore/health",
+        tmp / "streamlit.log",
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"streamlit did not start: {(tmp / 'streamlit.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

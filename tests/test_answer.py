@@ -80,7 +80,8 @@ def test_ask_on_missing_store_fails_clearly(tmp_path) -> None:
 def test_local_model_answers_over_the_seeds(seeded: tuple[Settings, Store]) -> None:
     """The default backend for real: llama.cpp in process on the packaged model (make model installs it)."""
     settings, store = seeded
-    answerer = Answerer(settings.with_overrides(llm="local"), store)
+    # A generous timeout: prefill of ~2,500 tokens on two shared cores can take minutes on a busy machine.
+    answerer = Answerer(settings.with_overrides(llm="local", llm_timeout=900), store)
     assert answerer.note is None, answerer.note
     answer = answerer.ask("Whom did Hikvision hire to advise it on human rights compliance?")
     assert answer.backend == "local" and answer.model.startswith("qwen2.5-coder-1.5b")

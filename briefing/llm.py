@@ -244,6 +244,11 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _has_content(chunk: ChatGenerationChunk) -> bool:
+    """A streamed piece that carries text or a tool call: a stream of none of these is an empty answer."""
+    return bool(chunk.text.strip()) or bool(getattr(chunk.message, "tool_call_chunks", None))
+
+
 _MAPPED = (openai.OpenAIError, ModelError, ValueError, KeyError, TypeError)
 
 
@@ -264,6 +269,9 @@ class GuardedChatOpenAI(ChatOpenAI):
             raise map_llm_error(
                 e, backend="openai", where=self._where, attempts=(self.max_retries or 0) + 1
             ) from e
+
+    def _empty_stream(self) -> LLMError:
+        return LLMError(f"{self._where}: empty completion (stream)", backend="openai", kind="empty")
 
     def _check(self, result: ChatResult) -> ChatResult:
         gen = result.generations[0] if result.generations else None
@@ -307,14 +315,10 @@ class GuardedChatOpenAI(ChatOpenAI):
         got_text = False
         with self._mapped():
             for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
-                got_text = (
-                    got_text
-                    or bool(chunk.text.strip())
-                    or bool(getattr(chunk.message, "tool_call_chunks", None))
-                )
+                got_text = got_text or _has_content(chunk)
                 yield chunk
         if not got_text:
-            raise LLMError(f"{self._where}: empty completion (stream)", backend="openai", kind="empty")
+            raise self._empty_stream()
 
     async def _astream(
         self,
@@ -326,14 +330,10 @@ class GuardedChatOpenAI(ChatOpenAI):
         got_text = False
         with self._mapped():
             async for chunk in super()._astream(messages, stop=stop, run_manager=run_manager, **kwargs):
-                got_text = (
-                    got_text
-                    or bool(chunk.text.strip())
-                    or bool(getattr(chunk.message, "tool_call_chunks", None))
-                )
+                got_text = got_text or _has_content(chunk)
                 yield chunk
         if not got_text:
-            raise LLMError(f"{self._where}: empty completion (stream)", backend="openai", kind="empty")
+            raise self._empty_stream()
 
 
 # --------------------------------------------------------------------------- llama.cpp in process

@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -302,23 +301,23 @@ class Store:
     def rebuild_indexes(self, grams: GramIndex | None = None) -> tuple[KeywordIndex, GramIndex]:
         """Rebuild the keyword index from the stored chunks (and the gram index from article texts, unless
         the caller kept it up to date), save both and tag them with the current generation."""
-        facts = [
+        chunk_rows = list(self._all(self.chunks, ["metadatas", "documents"]))
+        article_rows = list(self._all(self.articles_col, ["metadatas", "documents"]))
+        keyword = KeywordIndex.build([
             IndexedText(cid, f"{meta['title']}\n{doc}", meta["day"], meta["outlets"])
-            for cid, meta, doc in self._all(self.chunks, ["metadatas", "documents"])
+            for cid, meta, doc in chunk_rows
             if meta["article_id"] in self._article_table
-        ]
-        keyword = KeywordIndex.build(facts)
-        article_facts = [
+        ])
+        article_keyword = KeywordIndex.build([
             IndexedText(aid, f"{meta['title']}\n{text}", meta["day"], [meta["source"]])
-            for aid, meta, text in self._all(self.articles_col, ["metadatas", "documents"])
-        ]
-        article_keyword = KeywordIndex.build(article_facts)
+            for aid, meta, text in article_rows
+        ])
         if grams is None:
             grams = GramIndex()
             spans: dict[str, list[tuple[int, int]]] = {}
-            for _, meta, _ in self._all(self.chunks, ["metadatas"]):
+            for _, meta, _ in chunk_rows:
                 spans.setdefault(meta["article_id"], []).append((meta["start"], meta["end"]))
-            for aid, _, text in self._all(self.articles_col, ["documents"]):
+            for aid, _, text in article_rows:
                 grams.add(aid, text_grams(text), spans.get(aid, []))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         keyword.save(self.cache_dir / "keyword")

@@ -272,6 +272,14 @@ _PAYWALL = _RuleSet(
         _Rule(r"\bto continue reading\b", "continue reading"),
         _Rule(r"try \d+ (?:months?|weeks?|days?) for\b"),
         _Rule(r"(?:just |only )?for subscribers\W*$|subscribers? only\W*$"),
+        # the feedback form under an embedded video ("How relevant is this ad to you? Video player was slow
+        # to load content ..."), all that some saved video pages hold
+        _Rule(
+            r"\bhow relevant is this ad to you\b|\bvideo player was slow to load\b|\bad froze or did not finish\b",
+            "this ad",
+            "video player",
+            "ad froze",
+        ),
     ]
 )
 _TEMPLATE = re.compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}")

@@ -191,6 +191,9 @@ def test_idempotent_on_messy_text() -> None:
         "Dock workers at the harbour on Monday. PHOTO: AFP",
         "Dock workers at the harbour on Monday [File: Jane Doe/Reuters]",
         "Share Tweet Email",
+        "1. How relevant is this ad to you?",
+        "Video player was slow to load content Video content never loaded Ad froze or did not finish loading "
+        "Video content did not start after ad Audio on ad was too loud Other issues",
     ],
 )
 def test_general_junk_patterns(junk: str) -> None:
@@ -212,6 +215,7 @@ def test_general_junk_patterns(junk: str) -> None:
         "Blacklisting Hikvision",
         "It's hard to do much online without Google knowing about it. Click here for the settings to change.",
         "Source code for the tool was published on Monday, the researchers said.",
+        "The video player app was slow to load, users complained, and the ad froze twice.",
     ],
 )
 def test_article_text_is_kept(prose: str) -> None:

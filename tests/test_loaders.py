@@ -18,7 +18,8 @@ from briefing.loaders import (
     parse_date,
     read_manifest,
 )
-from briefing.models import LoadFailure, RawArticle
+from briefing.ingest import to_article
+from briefing.models import Article, LoadFailure, RawArticle
 
 BODY_1 = (
     "The finance ministers of three coastal states agreed on Tuesday to a common levy on container traffic."
@@ -335,6 +336,29 @@ def test_jsonl(tmp_path: Path) -> None:
     got = load(f)
     assert [(a.title, a.path) for a in articles(got)] == [("T0", f"{f}:line 1"), ("T1", f"{f}:line 2")]
     assert failures(got) == []
+
+
+def test_video_page_keeps_its_headline_as_text(tmp_path: Path) -> None:
+    """Saved video pages hold only the player's feedback form: each is kept under its own headline, and a
+    record with neither text nor headline fails."""
+    form = (
+        "1. How relevant is this ad to you?\n\nVideo player was slow to load content Video content never "
+        "loaded Ad froze or did not finish loading Video content did not start after ad Other issues"
+    )
+    f = tmp_path / "video.jsonl"
+    f.write_text(
+        "\n".join(json.dumps(r) for r in [
+            {"title": "Ford recall", "body": form, "source": "cnn.com"},
+            {"title": "Diwali 2022", "body": form, "source": "cnn.com"},
+            {"body": form, "source": "cnn.com"},
+        ]),
+        encoding="utf-8",
+    )
+    got = [to_article(r) if isinstance(r, RawArticle) else r for r in load(f)]
+    ford, diwali, untitled = got
+    assert isinstance(ford, Article) and ford.text == "Ford recall"
+    assert isinstance(diwali, Article) and diwali.text == "Diwali 2022" and diwali.id != ford.id
+    assert isinstance(untitled, LoadFailure) and "no article text" in untitled.reason
 
 
 def test_jsonl_bad_line_among_good_ones(tmp_path: Path) -> None:

@@ -18,13 +18,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
-from bench.retrieval import store_ids  # noqa: E402
+from bench.retrieval import store_ids, window  # noqa: E402
 from briefing.answer import Answerer  # noqa: E402
 from briefing.cite import NOT_IN_SOURCES  # noqa: E402
 from briefing.config import Settings, load_settings  # noqa: E402
@@ -89,12 +88,10 @@ def dev_set(store_dir: Path, limit: int | None) -> tuple[Settings, list[tuple[st
         print(f"ingesting the RealTime QA corpus into {store_dir} (once)", flush=True)
         ingest([REALTIMEQA / "corpus.jsonl"], settings)
     ids = store_ids()
-    questions = []
-    for q in list(read_jsonl(REALTIMEQA / "queries_dev.jsonl"))[:limit]:
-        asked = date.fromisoformat(q["question_date"])
-        window = Filters(since=asked - timedelta(days=7), until=asked + timedelta(days=1))
-        questions.append((q["query"], {ids[g] for g in q["gold_doc_ids"] if g in ids}, window))
-    return settings, questions
+    return settings, [
+        (q["query"], {ids[g] for g in q["gold_doc_ids"] if g in ids}, window(q, week=True))
+        for q in list(read_jsonl(REALTIMEQA / "queries_dev.jsonl"))[:limit]
+    ]
 
 
 def main() -> None:

@@ -6,11 +6,14 @@ to the day after it). Dev and heldout are reported separately; tune on dev only.
 
     .venv/bin/python bench/retrieval.py                 # ingests the corpus into bench/out/ on first run
     .venv/bin/python bench/retrieval.py --split dev --modes hybrid
+    .venv/bin/python bench/retrieval.py --tune          # grid over the fusion weights, dev queries only
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+from dataclasses import astuple
 import json
 import statistics
 import sys
@@ -25,7 +28,7 @@ from briefing.config import load_settings  # noqa: E402
 from briefing.ingest import ingest, to_article  # noqa: E402
 from briefing.loaders import load_paths  # noqa: E402
 from briefing.models import Article, Hit, RawArticle  # noqa: E402
-from briefing.retrieve import Filters, Retriever  # noqa: E402
+from briefing.retrieve import Filters, Fusion, Retriever  # noqa: E402
 from briefing.store import Store  # noqa: E402
 
 KS = (1, 5, 10)
@@ -42,26 +45,87 @@ def ranked_articles(hits: list[Hit]) -> list[str]:
     return seen
 
 
-def evaluate(retriever: Retriever, queries: list[dict], week: bool, ids: dict[str, str]) -> dict[str, float]:
-    """`ids` maps the corpus's record ids to store article ids."""
-    ranks: list[int | None] = []
-    latencies: list[float] = []
-    for q in queries:
-        filters = Filters()
-        if week:
-            asked = date.fromisoformat(q["question_date"])
-            filters = Filters(since=asked - timedelta(days=7), until=asked + timedelta(days=1))
-        t0 = time.perf_counter()
-        hits = retriever.search(q["query"], 10, filters)
-        latencies.append(time.perf_counter() - t0)
-        order = ranked_articles(hits)
-        gold = {ids[g] for g in q["gold_doc_ids"] if g in ids}
-        ranks.append(next((i + 1 for i, a in enumerate(order) if a in gold), None))
+def window(q: dict, week: bool) -> Filters:
+    """No filter in the open setting; in the week setting, seven days before the question to the day after."""
+    if not week:
+        return Filters()
+    asked = date.fromisoformat(q["question_date"])
+    return Filters(since=asked - timedelta(days=7), until=asked + timedelta(days=1))
+
+
+def gold_rank(hits: list[Hit], q: dict, ids: dict[str, str]) -> int | None:
+    """1-based rank of the first gold article among the hits' articles; `ids` maps the corpus's record ids
+    to store article ids."""
+    gold = {ids[g] for g in q["gold_doc_ids"] if g in ids}
+    return next((i + 1 for i, a in enumerate(ranked_articles(hits)) if a in gold), None)
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
     n = len(ranks)
     result = {f"hit@{k}": sum(1 for r in ranks if r and r <= k) / n for k in KS}
     result["mrr@10"] = sum(1 / r for r in ranks if r and r <= 10) / n
-    result["p50_ms"] = statistics.median(latencies) * 1000
     return result
+
+
+def evaluate(retriever: Retriever, queries: list[dict], week: bool, ids: dict[str, str]) -> dict[str, float]:
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    for q in queries:
+        t0 = time.perf_counter()
+        hits = retriever.search(q["query"], 10, window(q, week))
+        latencies.append(time.perf_counter() - t0)
+        ranks.append(gold_rank(hits, q, ids))
+    return {**metrics(ranks), "p50_ms": statistics.median(latencies) * 1000}
+
+
+class _CachedStore:
+    """The store with chunk reads memoised: tuning fuses the same rankings hundreds of times."""
+
+    def __init__(self, store: Store):
+        self._store = store
+        self._chunks: dict[str, object] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def get_chunks(self, ids: list[str]) -> list:
+        missing = [i for i in ids if i not in self._chunks]
+        for c in self._store.get_chunks(missing) if missing else []:
+            self._chunks[c.id] = c
+        return [self._chunks[i] for i in ids if i in self._chunks]
+
+
+def tune(store: Store, settings, queries: list[dict], ids: dict[str, str]) -> None:
+    """Grid over the fusion weights and RRF k on these queries (dev only), ranking each query once.
+
+    Scores each setting by Hit@1 + Hit@5 + MRR@10 summed over the open and week settings, and prints the
+    best twenty, so a choice can favour a broad plateau over one lucky point."""
+    cached = _CachedStore(store)
+    base = Retriever(cached, settings)  # type: ignore[arg-type]
+    rankings = {week: [base.rank(q["query"], window(q, week)) for q in queries] for week in (False, True)}
+    levels = (0.5, 1.0, 2.0)
+    freshness = [(0.0, 365.0)] + [(r, h) for r in (0.3, 0.6) for h in (180.0, 365.0)]
+    results = []
+    for ck, cv, ak, av, rrf_k, (recency, half_life) in itertools.product(
+        levels, levels, levels, levels, (30, 60), freshness
+    ):
+        fusion = Fusion(ck, cv, ak, av, rrf_k, recency, half_life)
+        fused = Retriever(cached, settings, embedder=base.embedder, fusion=fusion)  # type: ignore[arg-type]
+        per = {
+            week: metrics([gold_rank(fused.fuse(r, 10), q, ids) for q, r in zip(queries, rankings[week])])
+            for week in (False, True)
+        }
+        score = sum(m["hit@1"] + m["hit@5"] + m["mrr@10"] for m in per.values())
+        results.append((score, fusion, per))
+    results.sort(key=lambda r: r[0], reverse=True)
+    print("score | chunk_kw chunk_vec art_kw art_vec rrf_k recency half_life "
+          "| open H@1 H@5 MRR | week H@1 H@5 MRR")
+    current = next(r for r in results if r[1] == Retriever(store, settings, embedder=base.embedder).fusion)
+    for score, fusion, per in [*results[:20], current]:
+        print(
+            f"{score:5.3f} | " + " ".join(f"{v:g}" for v in astuple(fusion)) + " | "
+            + " | ".join(f"{m['hit@1']:.3f} {m['hit@5']:.3f} {m['mrr@10']:.3f}" for m in per.values())
+        )
 
 
 def store_ids() -> dict[str, str]:
@@ -84,15 +148,19 @@ def main() -> None:
     ap.add_argument("--split", choices=["dev", "heldout", "both"], default="both")
     ap.add_argument("--modes", default="hybrid,keyword,vector")
     ap.add_argument("--json", type=Path, help="Also write the figures here.")
+    ap.add_argument("--tune", action="store_true", help="Grid-search the fusion settings on the dev queries.")
     args = ap.parse_args()
 
     settings = load_settings(store_dir=args.store)
     store = Store(settings)
     if not store.article_records():
-        print(f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; ~20 min on 2 cores)", flush=True)
+        print(f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; ~50 min on 2 cores)", flush=True)
         report = ingest([REALTIMEQA / "corpus.jsonl"], settings, store=store)
         print(report.summary(), flush=True)
     ids = store_ids()
+    if args.tune:
+        tune(store, settings, list(read_jsonl(REALTIMEQA / "queries_dev.jsonl")), ids)
+        return
     splits = ["dev", "heldout"] if args.split == "both" else [args.split]
     figures: dict[str, dict] = {}
     print(f"{'split':8} {'setting':6} {'mode':8} {'n':>4} {'Hit@1':>6} {'Hit@5':>6} {'Hit@10':>6} {'MRR@10':>6} {'p50 ms':>7}")

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+import numpy as np
+
 from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.models import Chunk, Hit
@@ -24,14 +26,41 @@ from briefing.store import Store, day_of
 
 CANDIDATES = 100  # per passage ranker, before fusion
 ARTICLE_CANDIDATES = 50  # per article ranker
-RRF_K = 60
-# Weights of the rankers in the fusion (tuned on RealTime QA dev questions; bench/retrieval.py).
-W_CHUNK_KEYWORD = 1.0
-W_CHUNK_VECTOR = 1.0
-W_ARTICLE_KEYWORD = 1.0
-W_ARTICLE_VECTOR = 1.0
 
 Mode = Literal["hybrid", "keyword", "vector"]
+Ranking = list[tuple[str, float]]  # (chunk or article id, the ranker's own score), best first
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Weights of the four rankers in reciprocal-rank fusion, its k (larger k flattens rank differences),
+    and the freshness prior. The defaults are tuned on the RealTime QA dev questions:
+    `bench/retrieval.py --tune`.
+
+    Freshness: a question with no date window is usually about current news, so an article's fused score
+    is scaled by (1 - recency) + recency * 0.5 ** (age / half_life), its age counted back from the newest
+    article in the store (not today, so an archive keeps its shape). A date window turns it off: then the
+    analyst has said which time they mean."""
+
+    chunk_keyword: float = 0.5
+    chunk_vector: float = 2.0
+    article_keyword: float = 1.0
+    article_vector: float = 2.0
+    rrf_k: int = 60
+    recency: float = 0.3
+    half_life_days: float = 365.0
+
+
+@dataclass(frozen=True)
+class Rankings:
+    """What each ranker returned for one query, before fusion; empty for rankers the mode leaves out."""
+
+    chunk_keyword: Ranking
+    chunk_vector: Ranking
+    article_keyword: Ranking
+    article_vector: Ranking
+    vector: np.ndarray | None  # the query's embedding, to pick the best passage of an article-only hit
+    now: date | None  # the day ages are counted from for the freshness prior; None inside a date window
 
 
 @dataclass(frozen=True)
@@ -47,10 +76,18 @@ class Filters:
 class Retriever:
     """Searches one store. Create once per process: it holds the query embedder and the keyword index."""
 
-    def __init__(self, store: Store, settings: Settings, embedder: Embedder | None = None, mode: Mode = "hybrid"):
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        mode: Mode = "hybrid",
+        fusion: Fusion = Fusion(),
+    ):
         self.store = store
         self.settings = settings
         self.mode = mode
+        self.fusion = fusion
         self.embedder = embedder or get_embedder(settings)
 
     def _outlets(self, source: str | None) -> list[str] | None:
@@ -60,43 +97,64 @@ class Retriever:
         return [o for o in self.store.outlets() if wanted in o.casefold()]
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Hit]:
-        k = k or self.settings.top_k
+        rankings = self.rank(query, filters)
+        return self.fuse(rankings, k or self.settings.top_k) if rankings else []
+
+    def rank(self, query: str, filters: Filters = Filters()) -> Rankings | None:
+        """Run the mode's rankers under the filters; None when the outlet filter matches no outlet.
+
+        Separate from `fuse` so that fusion settings can be tuned without re-running the rankers."""
         outlets = self._outlets(filters.source)
         if outlets == []:
-            return []
+            return None
         since = day_of(filters.since) if filters.since else None
         until = day_of(filters.until) if filters.until else None
-        use_keyword, use_vector = self.mode != "vector", self.mode != "keyword"
-        chunk_rankings: list[tuple[float, list[tuple[str, float]]]] = []
-        article_rankings: list[tuple[float, list[tuple[str, float]]]] = []
-        if use_keyword:
-            kw = self.store.keyword_index
-            chunk_rankings.append((W_CHUNK_KEYWORD, kw.search(query, CANDIDATES, kw.mask(since, until, outlets))))
-            akw = self.store.article_keyword_index
-            article_rankings.append(
-                (W_ARTICLE_KEYWORD, akw.search(query, ARTICLE_CANDIDATES, akw.mask(since, until, outlets)))
-            )
-        vector = self.embedder.embed_query(query) if use_vector else None
-        if vector is not None:
-            where = _where(since, until, outlets)
-            chunk_rankings.append((W_CHUNK_VECTOR, self.store.vector_search(vector, CANDIDATES, where)))
-            article_rankings.append(
-                (W_ARTICLE_VECTOR, self.store.article_vector_search(vector, ARTICLE_CANDIDATES, where))
-            )
+        chunks, articles = self.store.chunk_index, self.store.article_index
+        chunk_mask, article_mask = chunks.mask(since, until, outlets), articles.mask(since, until, outlets)
+        chunk_kw: Ranking = []
+        article_kw: Ranking = []
+        if self.mode != "vector":
+            chunk_kw = chunks.keyword(query, CANDIDATES, chunk_mask)
+            article_kw = articles.keyword(query, ARTICLE_CANDIDATES, article_mask)
+        now = None if filters.since or filters.until else self.store.latest_published()
+        if self.mode == "keyword":
+            return Rankings(chunk_kw, [], article_kw, [], None, now)
+        vector = self.embedder.embed_query(query)
+        return Rankings(
+            chunk_kw,
+            chunks.nearest(vector, CANDIDATES, chunk_mask),
+            article_kw,
+            articles.nearest(vector, ARTICLE_CANDIDATES, article_mask),
+            vector,
+            now,
+        )
 
+    def fuse(self, rankings: Rankings, k: int) -> list[Hit]:
+        """Articles ordered by fused score, each contributing its best passages, spread across stories."""
+        f = self.fusion
         chunk_score: dict[str, float] = {}
         article_score: dict[str, float] = {}
+        chunk_rankings = ((f.chunk_keyword, rankings.chunk_keyword), (f.chunk_vector, rankings.chunk_vector))
+        article_rankings = (
+            (f.article_keyword, rankings.article_keyword),
+            (f.article_vector, rankings.article_vector),
+        )
         for weight, ranking in chunk_rankings:
             seen: set[str] = set()
             for rank, (cid, _) in enumerate(ranking):
-                chunk_score[cid] = chunk_score.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+                chunk_score[cid] = chunk_score.get(cid, 0.0) + weight / (f.rrf_k + rank + 1)
                 aid = cid.rsplit(":", 1)[0]
                 if aid not in seen:  # an article ranks where its best passage does
                     seen.add(aid)
-                    article_score[aid] = article_score.get(aid, 0.0) + weight / (RRF_K + len(seen))
+                    article_score[aid] = article_score.get(aid, 0.0) + weight / (f.rrf_k + len(seen))
         for weight, ranking in article_rankings:
             for rank, (aid, _) in enumerate(ranking):
-                article_score[aid] = article_score.get(aid, 0.0) + weight / (RRF_K + rank + 1)
+                article_score[aid] = article_score.get(aid, 0.0) + weight / (f.rrf_k + rank + 1)
+        if f.recency and rankings.now:
+            for aid in article_score:
+                published = self.store.published(aid)  # undated: as old as one half-life
+                age = (rankings.now - published).days if published else f.half_life_days
+                article_score[aid] *= (1 - f.recency) + f.recency * 0.5 ** (max(age, 0) / f.half_life_days)
 
         articles = sorted(article_score, key=article_score.__getitem__, reverse=True)[: max(2 * k, 20)]
         by_article: dict[str, list[str]] = {}
@@ -104,7 +162,7 @@ class Retriever:
             by_article.setdefault(cid.rsplit(":", 1)[0], []).append(cid)
         for aid in articles:  # found only as a whole article: take its passage closest to the query
             if aid not in by_article:
-                best = self.store.best_chunk_of(aid, vector)
+                best = self.store.best_chunk_of(aid, rankings.vector)
                 by_article[aid] = [best] if best else []
         score: dict[str, float] = {}  # a copy's passages are its twin's: keep the better-ranked claim on them
         for aid in articles:
@@ -125,18 +183,3 @@ class Retriever:
                 rounds.append([])
             rounds[n].append(c)
         return [c for r in rounds for c in r][:k]
-
-
-def _where(since: int | None, until: int | None, outlets: list[str] | None) -> dict | None:
-    """The same filters as KeywordIndex.mask, in Chroma's where syntax."""
-    clauses: list[dict] = []
-    if since is not None:
-        clauses.append({"day": {"$gte": since}})
-    if until is not None:
-        clauses += [{"day": {"$lte": until}}, {"day": {"$gte": 0}}]
-    if outlets is not None:
-        ors = [{"outlets": {"$contains": o}} for o in outlets]
-        clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

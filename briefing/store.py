@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 
 from briefing.config import Settings
 from briefing.dedupe import GramIndex, text_grams
-from briefing.keyword import UNKNOWN_DAY, IndexedText, KeywordIndex
+from briefing.index import UNKNOWN_DAY, IndexedText, SearchIndex
 from briefing.models import Article, Carrier, Chunk
 
 _PAGE = 2000  # rows per Chroma get() page when reading a whole collection
@@ -145,21 +145,25 @@ class Store:
 
     # --- reading ----------------------------------------------------------------------------------------
 
-    def _all(self, col: Collection, include: list[str], where: dict | None = None) -> Iterator[tuple[str, Any, Any]]:
-        """(id, metadata, document) for every row, paged so a big collection is not one giant response."""
+    def _all(
+        self, col: Collection, include: list[str], where: dict | None = None
+    ) -> Iterator[tuple[str, Any, Any, Any]]:
+        """(id, metadata, document, embedding) for every row, None where not included; paged so a big
+        collection is not one giant response."""
         offset = 0
         while True:
             page = col.get(include=include, where=where, limit=_PAGE, offset=offset)
-            docs = page.get("documents") or [None] * len(page["ids"])
-            metas = page.get("metadatas") or [None] * len(page["ids"])
-            yield from zip(page["ids"], metas, docs)
+            n = len(page["ids"])
+            columns = [page.get(name) for name in ("metadatas", "documents", "embeddings")]
+            yield from zip(page["ids"], *(c if c is not None else [None] * n for c in columns))
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
 
     @cached_property
     def _article_table(self) -> dict[str, ArticleRecord]:
-        return {aid: _record(aid, meta, "") for aid, meta, _ in self._all(self.articles_col, ["metadatas"])}
+        rows = self._all(self.articles_col, ["metadatas"])
+        return {aid: _record(aid, meta, "") for aid, meta, _, _ in rows}
 
     def article_records(self) -> list[ArticleRecord]:
         """Committed articles, newest publication first."""
@@ -179,6 +183,15 @@ class Store:
         record = self._article_table.get(article_id)
         return (record.article.duplicate_of or article_id) if record else article_id
 
+    def published(self, article_id: str) -> date | None:
+        record = self._article_table.get(article_id)
+        return record.article.published if record else None
+
+    def latest_published(self) -> date | None:
+        """The newest publication date in the store: "now" for a store of last year's news."""
+        return max((r.article.published for r in self._article_table.values() if r.article.published),
+                   default=None)
+
     def outlets(self) -> list[str]:
         """Every outlet with an article in the store, for filters."""
         return sorted({r.article.source for r in self._article_table.values()})
@@ -193,7 +206,7 @@ class Store:
 
     def article_chunks(self, article_id: str) -> list[Chunk]:
         rows = self._all(self.chunks, ["metadatas", "documents"], where={"article_id": article_id})
-        return sorted((self._chunk(cid, meta, doc) for cid, meta, doc in rows), key=lambda c: c.position)
+        return sorted((self._chunk(cid, meta, doc) for cid, meta, doc, _ in rows), key=lambda c: c.position)
 
     def _chunk(self, chunk_id: str, meta: dict[str, Any], text: str) -> Chunk:
         carriers = tuple(
@@ -216,42 +229,10 @@ class Store:
             carriers=carriers,
         )
 
-    def vector_search(self, embedding: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the `k` nearest committed chunks passing `where`."""
-        count = self.chunks.count()
-        if not count:
-            return []
-        res = self.chunks.query(
-            query_embeddings=[embedding.tolist()], n_results=min(k, count), where=where, include=["distances", "metadatas"]
-        )
-        return [
-            (cid, 1.0 - dist)
-            for cid, dist, meta in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])
-            if meta["article_id"] in self._article_table
-        ]
-
-    def article_vector_search(self, embedding: np.ndarray, k: int, where: dict | None) -> list[tuple[str, float]]:
-        """(article id, cosine) of the `k` articles whose mean passage vector is nearest. Article records
-        carry `day` and `outlets` like chunks, so the same `where` applies."""
-        count = self.articles_col.count()
-        if not count:
-            return []
-        res = self.articles_col.query(
-            query_embeddings=[embedding.tolist()], n_results=min(k, count), where=where, include=["distances"]
-        )
-        return [(aid, 1.0 - dist) for aid, dist in zip(res["ids"][0], res["distances"][0])]
-
     def best_chunk_of(self, article_id: str, embedding: np.ndarray | None) -> str | None:
         """The passage of an article nearest the query (its lead without a query vector). A syndicated copy
         has no passages of its own: its twin's are used."""
-        story = self.story_of(article_id)
-        if embedding is None:
-            got = self.chunks.get(where={"article_id": story}, include=[], limit=1)
-            return got["ids"][0] if got["ids"] else None
-        res = self.chunks.query(
-            query_embeddings=[embedding.tolist()], n_results=1, where={"article_id": story}, include=[]
-        )
-        return res["ids"][0][0] if res["ids"] and res["ids"][0] else None
+        return self.chunk_index.best_of(f"{self.story_of(article_id)}:", embedding)
 
     def stats(self) -> dict[str, Any]:
         records = self._article_table.values()
@@ -278,19 +259,21 @@ class Store:
             return None
 
     @cached_property
-    def keyword_index(self) -> KeywordIndex:
-        """The BM25 index, loaded from the local cache when it matches the store, else rebuilt."""
-        if self._cache_generation() == self.generation and (self.cache_dir / "keyword").exists():
-            return KeywordIndex.load(self.cache_dir / "keyword")
+    def chunk_index(self) -> SearchIndex:
+        """Keyword and vector search over passages, loaded from the local cache when it matches the store,
+        else rebuilt."""
+        if self._cache_generation() == self.generation and (self.cache_dir / "chunks").exists():
+            return SearchIndex.load(self.cache_dir / "chunks")
         return self.rebuild_indexes()[0]
 
     @cached_property
-    def article_keyword_index(self) -> KeywordIndex:
-        """BM25 over whole articles (title and text), for what an article as a whole is about."""
-        if self._cache_generation() == self.generation and (self.cache_dir / "article_keyword").exists():
-            return KeywordIndex.load(self.cache_dir / "article_keyword")
+    def article_index(self) -> SearchIndex:
+        """The same over whole articles (title and text; the mean of their passage vectors), for what an
+        article as a whole is about."""
+        if self._cache_generation() == self.generation and (self.cache_dir / "articles").exists():
+            return SearchIndex.load(self.cache_dir / "articles")
         self.rebuild_indexes()
-        return self.__dict__["article_keyword_index"]
+        return self.__dict__["article_index"]
 
     def gram_index(self) -> GramIndex:
         """The reuse index, for ingest (which holds the write lock)."""
@@ -298,37 +281,37 @@ class Store:
             return GramIndex.load(self.cache_dir / "grams.npz")
         return self.rebuild_indexes()[1]
 
-    def rebuild_indexes(self, grams: GramIndex | None = None) -> tuple[KeywordIndex, GramIndex]:
-        """Rebuild the keyword index from the stored chunks (and the gram index from article texts, unless
-        the caller kept it up to date), save both and tag them with the current generation."""
-        chunk_rows = list(self._all(self.chunks, ["metadatas", "documents"]))
-        article_rows = list(self._all(self.articles_col, ["metadatas", "documents"]))
-        keyword = KeywordIndex.build([
-            IndexedText(cid, f"{meta['title']}\n{doc}", meta["day"], meta["outlets"])
-            for cid, meta, doc in chunk_rows
+    def rebuild_indexes(self, grams: GramIndex | None = None) -> tuple[SearchIndex, GramIndex]:
+        """Rebuild the search indexes from the stored chunks and articles (and the gram index from article
+        texts, unless the caller kept it up to date), save them and tag them with the current generation."""
+        chunk_rows = list(self._all(self.chunks, ["metadatas", "documents", "embeddings"]))
+        article_rows = list(self._all(self.articles_col, ["metadatas", "documents", "embeddings"]))
+        chunk_index = SearchIndex.build([
+            IndexedText(cid, f"{meta['title']}\n{doc}", vector, meta["day"], meta["outlets"])
+            for cid, meta, doc, vector in chunk_rows
             if meta["article_id"] in self._article_table
         ])
-        article_keyword = KeywordIndex.build([
-            IndexedText(aid, f"{meta['title']}\n{text}", meta["day"], [meta["source"]])
-            for aid, meta, text in article_rows
+        article_index = SearchIndex.build([
+            IndexedText(aid, f"{meta['title']}\n{text}", vector, meta["day"], [meta["source"]])
+            for aid, meta, text, vector in article_rows
         ])
         if grams is None:
             grams = GramIndex()
             spans: dict[str, list[tuple[int, int]]] = {}
-            for _, meta, _ in chunk_rows:
+            for _, meta, _, _ in chunk_rows:
                 spans.setdefault(meta["article_id"], []).append((meta["start"], meta["end"]))
-            for aid, _, text in article_rows:
+            for aid, _, text, _ in article_rows:
                 grams.add(aid, text_grams(text), spans.get(aid, []))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        keyword.save(self.cache_dir / "keyword")
-        article_keyword.save(self.cache_dir / "article_keyword")
+        chunk_index.save(self.cache_dir / "chunks")
+        article_index.save(self.cache_dir / "articles")
         grams.save(self.cache_dir / "grams.npz")
         tmp = self.cache_dir / "meta.json.tmp"
         tmp.write_text(json.dumps({"generation": self.generation}))
         tmp.replace(self.cache_dir / "meta.json")
-        self.__dict__["keyword_index"] = keyword
-        self.__dict__["article_keyword_index"] = article_keyword
-        return keyword, grams
+        self.__dict__["chunk_index"] = chunk_index
+        self.__dict__["article_index"] = article_index
+        return chunk_index, grams
 
     # --- writing (call inside `writing()`) --------------------------------------------------------------
 
@@ -403,7 +386,7 @@ class Store:
 
     def _strip_carriers(self, gone: set[str]) -> None:
         changed_ids, changed = [], []
-        for cid, meta, _ in self._all(self.chunks, ["metadatas"]):
+        for cid, meta, _, _ in self._all(self.chunks, ["metadatas"]):
             notes = json.loads(meta.get("carriers") or "[]")
             kept = [n for n in notes if n["article_id"] not in gone]
             if len(kept) != len(notes):
@@ -418,7 +401,7 @@ class Store:
         naming such articles."""
         self.__dict__.pop("_article_table", None)  # re-read: another writer may have committed meanwhile
         committed = set(self._article_table)
-        orphans = {meta["article_id"] for _, meta, _ in self._all(self.chunks, ["metadatas"])} - committed
+        orphans = {meta["article_id"] for _, meta, _, _ in self._all(self.chunks, ["metadatas"])} - committed
         for aid in orphans:
             self.chunks.delete(where={"article_id": aid})
         if orphans:

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/embed.py [--articles 300] [--runs 3] [--model NAME]
     .venv/bin/python bench/embed.py --quality --model e5-small   # also: how well it finds gold articles
+    .venv/bin/python bench/embed.py --quality --lead-words 40 --articles 20 --runs 1   # quicker comparison
 
 `--quality` compares models cheaply, without a full ingest per model: it embeds each corpus article's lead
 chunk (title and first window) and reports vector-only Hit@1/5/10 of the gold article for the dev
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="embedding model (default: settings.embedding)")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--quality", action="store_true", help="also rank lead chunks for the dev questions")
+    parser.add_argument("--lead-words", type=int, default=None, help="words of body in a lead chunk (default: chunk_words)")
     args = parser.parse_args(argv)
 
     if not CORPUS.is_file():
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         f"median={statistics.median(rates):.1f} chunks/s"
     )
     if args.quality:
-        lead_chunk_quality(embedder, settings.chunk_words)
+        lead_chunk_quality(embedder, args.lead_words or settings.chunk_words)
     return 0
 
 

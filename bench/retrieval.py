@@ -104,12 +104,12 @@ def tune(store: Store, settings, queries: list[dict], ids: dict[str, str]) -> No
     base = Retriever(cached, settings)  # type: ignore[arg-type]
     rankings = {week: [base.rank(q["query"], window(q, week)) for q in queries] for week in (False, True)}
     levels = (0.5, 1.0, 2.0)
-    freshness = [(0.0, 365.0)] + [(r, h) for r in (0.3, 0.6) for h in (180.0, 365.0)]
+    freshness = [(0.0, 365.0, 0.0)] + [(r, h, g) for r in (0.3, 0.6) for h in (180.0, 365.0) for g in (0.0, 90.0)]
     results = []
-    for ck, cv, ak, av, rrf_k, (recency, half_life) in itertools.product(
+    for ck, cv, ak, av, rrf_k, (recency, half_life, grace) in itertools.product(
         levels, levels, levels, levels, (30, 60), freshness
     ):
-        fusion = Fusion(ck, cv, ak, av, rrf_k, recency, half_life)
+        fusion = Fusion(ck, cv, ak, av, rrf_k, recency, half_life, grace)
         fused = Retriever(cached, settings, embedder=base.embedder, fusion=fusion)  # type: ignore[arg-type]
         per = {
             week: metrics([gold_rank(fused.fuse(r, 10), q, ids) for q, r in zip(queries, rankings[week])])
@@ -118,7 +118,7 @@ def tune(store: Store, settings, queries: list[dict], ids: dict[str, str]) -> No
         score = sum(m["hit@1"] + m["hit@5"] + m["mrr@10"] for m in per.values())
         results.append((score, fusion, per))
     results.sort(key=lambda r: r[0], reverse=True)
-    print("score | chunk_kw chunk_vec art_kw art_vec rrf_k recency half_life "
+    print("score | chunk_kw chunk_vec art_kw art_vec rrf_k recency half_life grace "
           "| open H@1 H@5 MRR | week H@1 H@5 MRR")
     current = next(r for r in results if r[1] == Retriever(store, settings, embedder=base.embedder).fusion)
     for score, fusion, per in [*results[:20], current]:
@@ -154,7 +154,7 @@ def main() -> None:
     settings = load_settings(store_dir=args.store)
     store = Store(settings)
     if not store.article_records():
-        print(f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; ~50 min on 2 cores)", flush=True)
+        print(f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; ~60 min on 2 cores)", flush=True)
         report = ingest([REALTIMEQA / "corpus.jsonl"], settings, store=store)
         print(report.summary(), flush=True)
     ids = store_ids()

@@ -10,16 +10,16 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT, REALTIMEQA, read_jsonl  # noqa: E402
+from bench.retrieval import window  # noqa: E402
 from briefing.config import load_settings  # noqa: E402
 from briefing.embeddings import get_embedder  # noqa: E402
 from briefing.ingest import ingest  # noqa: E402
-from briefing.retrieve import Filters, Retriever  # noqa: E402
+from briefing.retrieve import Retriever  # noqa: E402
 from briefing.store import Store  # noqa: E402
 
 
@@ -45,12 +45,8 @@ def main() -> None:
         latencies = []
         for _ in range(args.rounds):
             for q in queries:
-                filters = Filters()
-                if setting == "week":
-                    asked = date.fromisoformat(q["question_date"])
-                    filters = Filters(since=asked - timedelta(days=7), until=asked + timedelta(days=1))
                 t = time.perf_counter()
-                retriever.search(q["query"], 10, filters)
+                retriever.search(q["query"], 10, window(q, setting == "week"))
                 latencies.append((time.perf_counter() - t) * 1000)
         latencies.sort()
         p95 = latencies[int(0.95 * (len(latencies) - 1))]

@@ -32,11 +32,10 @@ def _tokens(texts: Sequence[str]) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class IndexedText:
-    """One indexed unit (a chunk, or a whole article): its id, text, vector, day and outlets."""
+    """One indexed unit (a chunk, or a whole article): its id, text, day and outlets."""
 
     id: str
     text: str
-    vector: np.ndarray
     day: int  # date.toordinal(), or UNKNOWN_DAY
     outlets: Sequence[str]
 
@@ -60,8 +59,10 @@ class SearchIndex:
         self._outlets = outlets
 
     @classmethod
-    def build(cls, items: Sequence[IndexedText]) -> SearchIndex:
-        items = sorted(items, key=lambda t: t.id)
+    def build(cls, items: Sequence[IndexedText], vectors: np.ndarray) -> SearchIndex:
+        """`vectors` holds one unit-length row per item, in the items' order."""
+        order = sorted(range(len(items)), key=lambda i: items[i].id)
+        items = [items[i] for i in order]
         bm25 = None
         if items:
             bm25 = bm25s.BM25()
@@ -73,7 +74,7 @@ class SearchIndex:
         return cls(
             bm25,
             [c.id for c in items],
-            np.array([c.vector for c in items], dtype=np.float32) if items else np.empty((0, 0), np.float32),
+            np.ascontiguousarray(vectors[order], dtype=np.float32),
             np.array([c.day for c in items], dtype=np.int32),
             {o: np.array(m, dtype=np.int32) for o, m in members.items()},
         )

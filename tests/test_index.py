@@ -16,16 +16,17 @@ def unit(*xs: float) -> np.ndarray:
 
 
 ROWS = [
-    IndexedText("b:001", "Hikvision shares fell in Shenzhen", unit(1, 0, 0), 100, ["Straits Times"]),
-    IndexedText("a:000", "Parliament passed the budget", unit(0, 1, 0), 90, ["Nikkei"]),
-    IndexedText("b:000", "Hikvision hired a compliance adviser", unit(0.9, 0.1, 0), 100, ["Straits Times"]),
-    IndexedText("c:000", "The storm reached the coast", unit(0, 0, 1), UNKNOWN_DAY, ["Al Jazeera"]),
+    IndexedText("b:001", "Hikvision shares fell in Shenzhen", 100, ["Straits Times"]),
+    IndexedText("a:000", "Parliament passed the budget", 90, ["Nikkei"]),
+    IndexedText("b:000", "Hikvision hired a compliance adviser", 100, ["Straits Times"]),
+    IndexedText("c:000", "The storm reached the coast", UNKNOWN_DAY, ["Al Jazeera"]),
 ]
+VECTORS = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0.9, 0.1, 0), unit(0, 0, 1)])  # rows of ROWS
 
 
 @pytest.fixture(params=["built", "loaded"])
 def index(request: pytest.FixtureRequest, tmp_path: Path) -> SearchIndex:
-    built = SearchIndex.build(ROWS)
+    built = SearchIndex.build(ROWS, VECTORS)
     if request.param == "built":
         return built
     built.save(tmp_path / "index")
@@ -59,7 +60,7 @@ def test_best_of_picks_the_article_row_nearest_the_query(index: SearchIndex) -> 
 
 
 def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
-    empty = SearchIndex.build([])
+    empty = SearchIndex.build([], np.zeros((0, 0), np.float32))
     empty.save(tmp_path / "empty")
     for idx in (empty, SearchIndex.load(tmp_path / "empty")):
         assert idx.nearest(unit(1, 0, 0), 5) == []

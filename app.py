@@ -11,11 +11,7 @@ from briefing.answer import Answer
 
 settings = sup.page_setup("Chat")
 history: list[sup.Exchange] = st.session_state.setdefault(sup.KEY_CHAT, [])
-try:
-    bounds = sup.filter_bounds(sup.current_store(settings))
-except Exception as exc:
-    st.error(sup.error_message(exc))
-    st.stop()
+bounds = sup.or_stop(lambda: sup.filter_bounds(sup.current_store(settings)))
 
 if not bounds.outlets:
     st.info(

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -53,6 +53,7 @@ from briefing.prompts import PromptError
 from briefing.retrieve import Filters
 from briefing.store import Store, StoreError
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 UPLOAD_TYPES = sorted(
@@ -106,6 +107,16 @@ def error_message(exc: Exception) -> str:
     return f"Something went wrong ({type(exc).__name__}: {exc}). The details are in the server log."
 
 
+def or_stop(make: Callable[[], T]) -> T:
+    """What `make` returns; if it fails, the page shows the failure as a message and stops there."""
+    try:
+        return make()
+    except Exception as exc:
+        st.error(error_message(exc))
+        st.stop()
+        raise  # st.stop() raises; this only tells type checkers the call never falls through
+
+
 # --------------------------------------------------------------------------------------------------
 # Settings per session, heavy objects per process
 # --------------------------------------------------------------------------------------------------
@@ -145,12 +156,8 @@ def page_setup(title: str) -> Settings:
     a message."""
     st.set_page_config(page_title=f"{title} · briefing", page_icon="🗞️", layout="wide")
     st.title(title)
-    try:
-        settings = session_settings(st.session_state)
-        label = backend_label(settings, KEY_API_KEY in st.session_state)
-    except Exception as exc:
-        st.error(error_message(exc))
-        st.stop()
+    settings = or_stop(lambda: session_settings(st.session_state))
+    label = or_stop(lambda: backend_label(settings, KEY_API_KEY in st.session_state))
     st.sidebar.caption("Answering with")
     st.sidebar.markdown(escape_markdown(label))
     return settings

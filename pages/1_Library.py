@@ -37,12 +37,8 @@ for r in st.session_state.get("upload_results", []):
 if flash := st.session_state.pop("library_flash", None):
     st.success(sup.escape_markdown(flash))
 
-try:
-    store = sup.current_store(settings)
-    stats = store.stats()
-except Exception as exc:
-    st.error(sup.error_message(exc))
-    st.stop()
+store = sup.or_stop(lambda: sup.current_store(settings))
+stats = sup.or_stop(store.stats)
 
 st.subheader("In the library")
 cols = st.columns(5)

@@ -8,11 +8,7 @@ from briefing import app_support as sup
 from briefing.export import render_markdown
 
 settings = sup.page_setup("Briefs")
-try:
-    bounds = sup.filter_bounds(sup.current_store(settings))
-except Exception as exc:
-    st.error(sup.error_message(exc))
-    st.stop()
+bounds = sup.or_stop(lambda: sup.filter_bounds(sup.current_store(settings)))
 if not bounds.outlets:
     st.info("The library is empty. Add articles on the Library page first.")
     st.page_link("pages/1_Library.py", label="Go to the Library", icon=":material/library_books:")

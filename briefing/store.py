@@ -5,8 +5,8 @@ Two collections: `<name>_chunks` (what is searched and cited) and `<name>_articl
 with its full cleaned text). An article is written chunks first and its article record last: the record is
 the commit mark, so readers ignore chunks of articles without one, and the next ingest deletes such
 leftovers of a crashed run. The keyword index and the reuse (gram) index are derived from Chroma's content
-and cached on local disk under `store_dir/index/`, tagged with the store's generation, so they are rebuilt
-only when another process changed the store.
+and cached on local disk under `store_dir/index/`, tagged with the store's generation and the index format, so
+they are rebuilt only when another process changed the store or a new version tokenises differently.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -29,6 +30,7 @@ from filelock import FileLock, Timeout
 
 from briefing.config import Settings
 from briefing.dedupe import GramIndex, text_grams
+from briefing.index import FORMAT as INDEX_FORMAT
 from briefing.index import UNKNOWN_DAY, IndexedText, SearchIndex
 from briefing.models import Article, Carrier, Chunk
 
@@ -252,17 +254,21 @@ class Store:
 
     # --- derived indexes --------------------------------------------------------------------------------
 
-    def _cache_generation(self) -> int | None:
+    def _cached(self, name: str) -> bool:
+        """Whether the cached `name` was built from this generation of the store, in this index format."""
         try:
-            return json.loads((self.cache_dir / "meta.json").read_text())["generation"]
-        except (OSError, ValueError, KeyError):
-            return None
+            meta = json.loads((self.cache_dir / "meta.json").read_text())
+        except (OSError, ValueError):
+            return False
+        return meta.get("generation") == self.generation and meta.get("format") == INDEX_FORMAT and (
+            self.cache_dir / name
+        ).exists()
 
     @cached_property
     def chunk_index(self) -> SearchIndex:
         """Keyword and vector search over passages, loaded from the local cache when it matches the store,
         else rebuilt."""
-        if self._cache_generation() == self.generation and (self.cache_dir / "chunks").exists():
+        if self._cached("chunks"):
             return SearchIndex.load(self.cache_dir / "chunks")
         return self.rebuild_indexes()[0]
 
@@ -270,14 +276,14 @@ class Store:
     def article_index(self) -> SearchIndex:
         """The same over whole articles (title and text; the mean of their passage vectors), for what an
         article as a whole is about."""
-        if self._cache_generation() == self.generation and (self.cache_dir / "articles").exists():
+        if self._cached("articles"):
             return SearchIndex.load(self.cache_dir / "articles")
         self.rebuild_indexes()
         return self.__dict__["article_index"]
 
     def gram_index(self) -> GramIndex:
         """The reuse index, for ingest (which holds the write lock)."""
-        if self._cache_generation() == self.generation and (self.cache_dir / "grams.npz").exists():
+        if self._cached("grams.npz"):
             return GramIndex.load(self.cache_dir / "grams.npz")
         return self.rebuild_indexes()[1]
 
@@ -319,11 +325,13 @@ class Store:
             for aid, _, text, _ in article_rows:
                 grams.add(aid, text_grams(text), spans.get(aid, []))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        for stale in ("keyword", "article_keyword"):  # format 1's keyword-only indexes
+            shutil.rmtree(self.cache_dir / stale, ignore_errors=True)
         chunk_index.save(self.cache_dir / "chunks")
         article_index.save(self.cache_dir / "articles")
         grams.save(self.cache_dir / "grams.npz")
         tmp = self.cache_dir / "meta.json.tmp"
-        tmp.write_text(json.dumps({"generation": self.generation}))
+        tmp.write_text(json.dumps({"generation": self.generation, "format": INDEX_FORMAT}))
         tmp.replace(self.cache_dir / "meta.json")
         self.__dict__["chunk_index"] = chunk_index
         self.__dict__["article_index"] = article_index

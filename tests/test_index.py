@@ -66,3 +66,21 @@ def test_an_empty_index_finds_nothing(tmp_path: Path) -> None:
         assert idx.nearest(unit(1, 0, 0), 5) == []
         assert idx.keyword("anything", 5) == []
         assert idx.best_of("a:", None) is None
+
+
+def test_numbers_are_matched_whole() -> None:
+    rows = [
+        IndexedText("a:000", "Ford recalls 2.9 million vehicles", 1, ["x"]),
+        IndexedText("b:000", "Nissan recalls 200,000 pickup trucks", 1, ["x"]),
+        IndexedText("c:000", "The building was valued at $200 million, 30,000 square feet", 1, ["x"]),
+    ]
+    index = SearchIndex.build(rows, np.stack([unit(1, 0, 0)] * 3))
+    assert [i for i, _ in index.keyword("Who sold 200000 of them?", 10)] == ["b:000"]
+    assert [i for i, _ in index.keyword("200,000", 10)] == ["b:000"]  # not "200" of one row, "000" of another
+    assert [i for i, _ in index.keyword("2.9", 10)] == ["a:000"]
+
+
+def test_question_words_match_nothing() -> None:
+    rows = [IndexedText("a:000", "What more can be done, and how?", 1, ["x"])]
+    index = SearchIndex.build(rows, np.stack([unit(1, 0, 0)]))
+    assert index.keyword("Which company did more than that, and how?", 10) == []

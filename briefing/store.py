@@ -302,28 +302,29 @@ class Store:
 
     def rebuild_indexes(self, grams: GramIndex | None = None) -> tuple[SearchIndex, GramIndex]:
         """Rebuild the search indexes from the stored chunks and articles (and the gram index from article
-        texts, unless the caller kept it up to date), save them and tag them with the current generation."""
-        chunk_rows = list(self._all(self.chunks, ["metadatas", "documents"]))
-        article_rows = list(self._all(self.articles_col, ["metadatas", "documents"]))
-        chunk_items = [
-            IndexedText(cid, f"{meta['title']}\n{doc}", meta["day"], meta["outlets"])
-            for cid, meta, doc, _ in chunk_rows
-            if meta["article_id"] in self._article_table
-        ]
+        texts, unless the caller kept it up to date), save them and tag them with the current generation.
+
+        Rows are reduced to what the indexes need as Chroma pages them in, and the passage index is built
+        before the articles are read: holding every row's full metadata cost ~300 MB more at the peak on
+        the RealTime QA store, which ingest pays on top of its own memory when it finishes."""
+        building_grams = grams is None
+        chunk_items: list[IndexedText] = []
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for cid, meta, doc, _ in self._all(self.chunks, ["metadatas", "documents"]):
+            if meta["article_id"] in self._article_table:
+                chunk_items.append(IndexedText(cid, f"{meta['title']}\n{doc}", meta["day"], meta["outlets"]))
+            if building_grams:
+                spans.setdefault(meta["article_id"], []).append((meta["start"], meta["end"]))
         chunk_index = SearchIndex.build(chunk_items, self._vectors(self.chunks, [c.id for c in chunk_items]))
-        article_items = [
-            IndexedText(aid, f"{meta['title']}\n{text}", meta["day"], [meta["source"]])
-            for aid, meta, text, _ in article_rows
-        ]
+        del chunk_items
+        grams = GramIndex() if grams is None else grams
+        article_items: list[IndexedText] = []
+        for aid, meta, text, _ in self._all(self.articles_col, ["metadatas", "documents"]):
+            article_items.append(IndexedText(aid, f"{meta['title']}\n{text}", meta["day"], [meta["source"]]))
+            if building_grams:
+                grams.add(aid, text_grams(text), spans.get(aid, []))
         article_vectors = self._vectors(self.articles_col, [a.id for a in article_items])
         article_index = SearchIndex.build(article_items, article_vectors)
-        if grams is None:
-            grams = GramIndex()
-            spans: dict[str, list[tuple[int, int]]] = {}
-            for _, meta, _, _ in chunk_rows:
-                spans.setdefault(meta["article_id"], []).append((meta["start"], meta["end"]))
-            for aid, _, text, _ in article_rows:
-                grams.add(aid, text_grams(text), spans.get(aid, []))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         for stale in ("keyword", "article_keyword"):  # format 1's keyword-only indexes
             shutil.rmtree(self.cache_dir / stale, ignore_errors=True)

@@ -4,6 +4,11 @@ Reports Hit@1/5/10 and MRR@10 of the gold article for hybrid, keyword-only and v
 settings: open (whole corpus) and the question's week (published from seven days before the question date
 to the day after it). Dev and heldout are reported separately; tune on dev only.
 
+Ans@1 is a diagnostic beside them: the share of questions whose top article contains every term of the
+quiz answer (stemmed, as the keyword index sees it). Each question has one gold article, usually CNN's,
+while other outlets report the same event; Ans@1 tells such a near miss from a wrong story. It is loose (a
+one-word answer such as "Ford" can occur in an unrelated article), so it is never a target.
+
     .venv/bin/python bench/retrieval.py                 # ingests the corpus into bench/out/ on first run
     .venv/bin/python bench/retrieval.py --split dev --modes hybrid
     .venv/bin/python bench/retrieval.py --tune          # grid over the fusion weights, dev queries only
@@ -25,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT, REALTIMEQA, read_jsonl  # noqa: E402
 from briefing.config import load_settings  # noqa: E402
+from briefing.index import tokens  # noqa: E402
 from briefing.ingest import ingest, to_article  # noqa: E402
 from briefing.loaders import load_paths  # noqa: E402
 from briefing.models import Article, Hit, RawArticle  # noqa: E402
@@ -67,15 +73,25 @@ def metrics(ranks: list[int | None]) -> dict[str, float]:
     return result
 
 
+def holds_answer(store: Store, article_id: str, answer: str) -> bool:
+    """Whether the article's text contains every term of `answer`, as the keyword index tokenises both."""
+    article = store.get_article(article_id)
+    wanted = set(tokens([answer])[0])
+    return bool(article and wanted) and wanted <= set(tokens([f"{article.title}\n{article.text}"])[0])
+
+
 def evaluate(retriever: Retriever, queries: list[dict], week: bool, ids: dict[str, str]) -> dict[str, float]:
     ranks: list[int | None] = []
     latencies: list[float] = []
+    answered = 0
     for q in queries:
         t0 = time.perf_counter()
         hits = retriever.search(q["query"], 10, window(q, week))
         latencies.append(time.perf_counter() - t0)
         ranks.append(gold_rank(hits, q, ids))
-    return {**metrics(ranks), "p50_ms": statistics.median(latencies) * 1000}
+        top = ranked_articles(hits)[:1]
+        answered += bool(top) and holds_answer(retriever.store, top[0], q["answer"])
+    return {**metrics(ranks), "ans@1": answered / len(queries), "p50_ms": statistics.median(latencies) * 1000}
 
 
 class _CachedStore:
@@ -163,7 +179,8 @@ def main() -> None:
         return
     splits = ["dev", "heldout"] if args.split == "both" else [args.split]
     figures: dict[str, dict] = {}
-    print(f"{'split':8} {'setting':6} {'mode':8} {'n':>4} {'Hit@1':>6} {'Hit@5':>6} {'Hit@10':>6} {'MRR@10':>6} {'p50 ms':>7}")
+    print(f"{'split':8} {'setting':6} {'mode':8} {'n':>4} {'Hit@1':>6} {'Hit@5':>6} {'Hit@10':>6} {'MRR@10':>6} "
+          f"{'Ans@1':>6} {'p50 ms':>7}")
     for split in splits:
         queries = list(read_jsonl(REALTIMEQA / f"queries_{split}.jsonl"))
         for mode in args.modes.split(","):
@@ -173,7 +190,7 @@ def main() -> None:
                 figures[f"{split}/{setting}/{mode}"] = r
                 print(
                     f"{split:8} {setting:6} {mode:8} {len(queries):4d} {r['hit@1']:6.3f} {r['hit@5']:6.3f} "
-                    f"{r['hit@10']:6.3f} {r['mrr@10']:6.3f} {r['p50_ms']:7.1f}",
+                    f"{r['hit@10']:6.3f} {r['mrr@10']:6.3f} {r['ans@1']:6.3f} {r['p50_ms']:7.1f}",
                     flush=True,
                 )
     if args.json:

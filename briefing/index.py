@@ -32,8 +32,8 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _TOKEN = r"(?u)\d+(?:[.,]\d+)*|\b\w\w+\b"
 
 
-def _tokens(texts: Sequence[str]) -> list[list[str]]:
-    """Stemmed words without NLTK's stop words, and numbers whole.
+def tokens(texts: Sequence[str]) -> list[list[str]]:
+    """Stemmed words without NLTK's stop words, and numbers whole: the terms BM25 indexes and matches.
 
     Questions are full of words that say nothing about the topic ("which", "how", "what", "more than"):
     bm25s's short Lucene list kept them, and they matched any long article. Its default pattern also split
@@ -86,7 +86,7 @@ class SearchIndex:
         bm25 = None
         if items:
             bm25 = bm25s.BM25()
-            bm25.index(_tokens([c.text for c in items]), show_progress=False)
+            bm25.index(tokens([c.text for c in items]), show_progress=False)
         members: dict[str, list[int]] = {}
         for i, c in enumerate(items):
             for outlet in c.outlets:
@@ -119,10 +119,10 @@ class SearchIndex:
         """Top `k` (id, BM25 score) among the rows `mask` lets through; zero scores are dropped."""
         if self._bm25 is None:
             return []
-        tokens = [t for t in _tokens([query])[0] if t in self._bm25.vocab_dict]
-        if not tokens:
+        terms = [t for t in tokens([query])[0] if t in self._bm25.vocab_dict]
+        if not terms:
             return []
-        scores = self._bm25.get_scores(tokens)
+        scores = self._bm25.get_scores(terms)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         return [(i, s) for i, s in self._top(scores, k) if s > 0]

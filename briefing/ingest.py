@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 from tqdm import tqdm
 
 from briefing.chunk import Sentence, chunk_spans, split_sentences
@@ -24,7 +25,7 @@ from briefing.dedupe import GramIndex, SHARED_SENTENCE_SHARE, SharedSentence, te
 from briefing.embeddings import get_embedder
 from briefing.loaders import apply_metadata, find_row, load_paths, read_manifest
 from briefing.models import Article, Carrier, Chunk, LoadFailure, RawArticle
-from briefing.store import Store
+from briefing.store import Commit, Store
 
 EMBED_BATCH_CHUNKS = 1024  # chunks embedded together: sorted by length, fewer padded tokens; still commits every ~70 articles
 
@@ -151,29 +152,31 @@ class _Writer:
         return best.id, Carrier(article.id, article.source, article.title, article.published, start, end)
 
     def flush(self) -> None:
-        """Embed the pending chunks together, then commit article by article."""
+        """Embed the pending chunks together, then store the articles together."""
         batch, self.pending = self.pending, []
         texts = [f"{c.title}\n{c.text}" for p in batch for c in p.chunks]
-        vectors = self.embedder.embed_documents(texts, batch_size=self.settings.embedding_batch_size) if texts else None
-        at = 0
+        size = self.settings.embedding_batch_size
+        vectors = self.embedder.embed_documents(texts, batch_size=size) if texts else np.zeros((0, 0))
+        commits, at = [], 0
         for p in batch:
             n = len(p.chunks)
-            try:
-                self.store.commit_article(p.article, p.chunks, vectors[at : at + n] if n else vectors[:0], p.carried)
-            except Exception as exc:  # one article's storage failure must not stop the run
-                failure = LoadFailure(p.article.path or p.article.id, f"could not store: {exc}")
+            commits.append(Commit(p.article, p.chunks, vectors[at : at + n], p.carried))
+            at += n
+        failed = self.store.commit_articles(commits)
+        for p in batch:
+            if p.article.id in failed:  # one article's storage failure must not stop the run
+                failure = LoadFailure(p.article.path or p.article.id, f"could not store: {failed[p.article.id]}")
                 self.report.failures.append(failure)
                 self.grams.remove({p.article.id})
                 self.tell(failure.path, f"failed: {failure.reason}")
-            else:
-                self.changed = True
-                self.report.added.append(p.article)
-                self.report.chunks += n
-                twin = p.article.duplicate_of
-                if twin:
-                    self.report.near_duplicates.append((p.article, twin))
-                self.tell(p.article.path or p.article.id, f"added as {p.article.id}" + (f", near-duplicate of {twin}" if twin else ""))
-            at += n
+                continue
+            self.changed = True
+            self.report.added.append(p.article)
+            self.report.chunks += len(p.chunks)
+            twin = p.article.duplicate_of
+            if twin:
+                self.report.near_duplicates.append((p.article, twin))
+            self.tell(p.article.path or p.article.id, f"added as {p.article.id}" + (f", near-duplicate of {twin}" if twin else ""))
 
     def close(self) -> None:
         if self.pending:

@@ -85,6 +85,17 @@ class ArticleRecord:
         return d
 
 
+
+@dataclass(frozen=True)
+class Commit:
+    """An article ready to store: its chunks with their vectors (row i for chunk i), and the notes it
+    leaves on other articles' chunks whose passages it reprints (chunk id, note)."""
+
+    article: Article
+    chunks: Sequence[Chunk]
+    embeddings: np.ndarray
+    carried: Sequence[tuple[str, Carrier]]
+
 class Store:
     """One briefing store. Cheap to open; indexes and the article table load on first use."""
 
@@ -340,45 +351,71 @@ class Store:
 
     # --- writing (call inside `writing()`) --------------------------------------------------------------
 
-    def commit_article(
-        self,
-        article: Article,
-        chunks: Sequence[Chunk],
-        embeddings: np.ndarray,
-        carried: Sequence[tuple[str, Carrier]],
-    ) -> None:
-        """Store one article atomically as far as readers can tell: its chunks, then the carrier notes on
-        other articles' chunks (`carried`: chunk id and the note), then its article record, the commit mark.
-        On failure the chunks written so far are deleted again."""
+    def commit_articles(self, commits: Sequence[Commit]) -> dict[str, Exception]:
+        """Store articles together, and return the ones that failed with their errors.
+
+        Chroma spends ~15 ms on every add whatever its size; written article by article, that was 12% of
+        ingest's time. If the batch fails it is undone and the articles are written one by one, so a bad
+        article fails alone and the others are stored."""
+        try:
+            self._write(commits)
+        except Exception as exc:
+            if len(commits) == 1:
+                return {commits[0].article.id: exc}
+            failures: dict[str, Exception] = {}
+            for commit in commits:
+                try:
+                    self._write([commit])
+                except Exception as one:
+                    failures[commit.article.id] = one
+            return failures
+        return {}
+
+    def _write(self, commits: Sequence[Commit]) -> None:
+        """Write atomically as far as readers can tell: the chunks, then the carrier notes on other
+        articles' chunks, then the article records, the commit mark. On failure the chunks and notes
+        written so far are taken back."""
+        ids = [c.article.id for c in commits]
+        chunks = [(chunk, c.article) for c in commits for chunk in c.chunks]
+        carried = [note for c in commits for note in c.carried]
         try:
             if chunks:
-                self.chunks.add(
-                    ids=[c.id for c in chunks],
-                    embeddings=embeddings,
-                    documents=[c.text for c in chunks],
-                    metadatas=[_chunk_meta(c, article) for c in chunks],
-                )
+                vectors = np.concatenate([c.embeddings for c in commits if len(c.chunks)])
+                step = self.client.get_max_batch_size()
+                for at in range(0, len(chunks), step):
+                    part = chunks[at : at + step]
+                    self.chunks.add(
+                        ids=[chunk.id for chunk, _ in part],
+                        embeddings=vectors[at : at + step],
+                        documents=[chunk.text for chunk, _ in part],
+                        metadatas=[_chunk_meta(chunk, article) for chunk, article in part],
+                    )
             self._add_carriers(carried)
-            vector = embeddings.mean(axis=0) if len(chunks) else self._twin_vector(carried)
-            vector = vector / (np.linalg.norm(vector) or 1.0)
             self.articles_col.add(
-                ids=[article.id],
-                embeddings=[vector.tolist()],
-                documents=[article.text],
-                metadatas=[_article_meta(article, len(chunks))],
+                ids=ids,
+                embeddings=[self._article_vector(c).tolist() for c in commits],
+                documents=[c.article.text for c in commits],
+                metadatas=[_article_meta(c.article, len(c.chunks)) for c in commits],
             )
         except Exception:
             with contextlib.suppress(Exception):
-                self.chunks.delete(where={"article_id": article.id})
+                self.chunks.delete(where={"article_id": {"$in": ids}})
+                if carried:
+                    self._strip_carriers(set(ids))
             raise
-        self._article_table[article.id] = ArticleRecord(
-            article, len(chunks), datetime.now(timezone.utc).isoformat(timespec="seconds")
-        )
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for c in commits:
+            self._article_table[c.article.id] = ArticleRecord(c.article, len(c.chunks), now)
 
-    def _twin_vector(self, carried: Sequence[tuple[str, Carrier]]) -> np.ndarray:
-        """An article with no chunks of its own (a syndicated copy) is placed where the chunks it shares are."""
-        got = self.chunks.get(ids=sorted({cid for cid, _ in carried}), include=["embeddings"])
-        return np.asarray(got["embeddings"], dtype=np.float32).mean(axis=0)
+    def _article_vector(self, commit: Commit) -> np.ndarray:
+        """The mean of the article's chunk vectors; an article with no chunks of its own (a syndicated copy)
+        is placed where the chunks it shares are."""
+        if len(commit.chunks):
+            vector = commit.embeddings.mean(axis=0)
+        else:
+            got = self.chunks.get(ids=sorted({cid for cid, _ in commit.carried}), include=["embeddings"])
+            vector = np.asarray(got["embeddings"], dtype=np.float32).mean(axis=0)
+        return vector / (np.linalg.norm(vector) or 1.0)
 
     def _add_carriers(self, carried: Sequence[tuple[str, Carrier]]) -> None:
         by_chunk: dict[str, list[Carrier]] = {}

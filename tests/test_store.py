@@ -145,6 +145,41 @@ def test_failed_commit_leaves_no_partial_article(make_settings: Callable[..., Se
     assert [h.chunk.title for h in Retriever(fresh, settings).search("talks in Geneva", 5)] == ["Beta"]
 
 
+
+def test_failed_copy_leaves_no_note_on_its_twin(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A near-duplicate whose record cannot be written: the carrier notes it put on its twin's chunks go too."""
+    settings = make_settings()
+    store = _seeds_into(settings)
+    copy = tmp_path / "copy.txt"
+    shutil.copy(next(SEEDS.glob("002_*.txt")), copy)
+
+    def failing_add(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store.articles_col, "add", failing_add)
+    report = ingest([copy], settings, store=store, source="Example Gazette", published=date(2019, 5, 23), progress=False)
+    assert [f.reason for f in report.failures] == ["could not store: disk full"]
+    fresh = Store(settings)
+    assert len(fresh.article_records()) == 5
+    stored = fresh.chunks.get(include=["metadatas"])["metadatas"]  # as the search index reads them
+    assert not any("Example Gazette" in m["outlets"] or "Example Gazette" in (m.get("carriers") or "") for m in stored)
+
+
+def test_a_batch_of_articles_is_written_in_one_call_per_collection(make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chroma's cost per call, not per item, dominated ingest's overhead when it wrote article by article."""
+    settings = make_settings()
+    store = Store(settings)
+    calls = {"chunks": 0, "articles": 0}
+    for name, col in (("chunks", store.chunks), ("articles", store.articles_col)):
+        def counted(*args: object, _real: Callable[..., None] = col.add, _name: str = name, **kwargs: object) -> None:
+            calls[_name] += 1
+            _real(*args, **kwargs)
+
+        monkeypatch.setattr(col, "add", counted)
+    report = ingest([SEEDS], settings, manifest=MANIFEST, store=store, progress=False)
+    assert report.ok and len(report.added) == 5
+    assert calls == {"chunks": 1, "articles": 1}
+
 def test_second_writer_gets_store_busy(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings()
     with Store(settings).writing():

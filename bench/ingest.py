@@ -4,7 +4,7 @@ The embedder is the cost floor of ingest; everything else (loading, cleaning, re
 Chroma writes, the keyword index) should add little on top. Prints articles/s, chunks/s, peak RSS, and the
 bare embedder's chunks/s on the same chunks, with the ratio.
 
-    .venv/bin/python bench/ingest.py                  # whole corpus (~60 min on 2 cores: 53,774 chunks at ~15/s)
+    .venv/bin/python bench/ingest.py                  # whole corpus (40-60 min on 2 cores, 53,791 chunks)
     .venv/bin/python bench/ingest.py --articles 300   # quick look
 """
 

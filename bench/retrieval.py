@@ -170,7 +170,7 @@ def main() -> None:
     settings = load_settings(store_dir=args.store)
     store = Store(settings)
     if not store.article_records():
-        print(f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; ~60 min on 2 cores)", flush=True)
+        print(f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; 40-60 min on 2 cores)", flush=True)
         report = ingest([REALTIMEQA / "corpus.jsonl"], settings, store=store)
         print(report.summary(), flush=True)
     ids = store_ids()

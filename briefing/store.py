@@ -85,7 +85,6 @@ class ArticleRecord:
         return d
 
 
-
 @dataclass(frozen=True)
 class Commit:
     """An article ready to store: its chunks with their vectors (row i for chunk i), and the notes it
@@ -95,6 +94,7 @@ class Commit:
     chunks: Sequence[Chunk]
     embeddings: np.ndarray
     carried: Sequence[tuple[str, Carrier]]
+
 
 class Store:
     """One briefing store. Cheap to open; indexes and the article table load on first use."""

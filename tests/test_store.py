@@ -145,7 +145,6 @@ def test_failed_commit_leaves_no_partial_article(make_settings: Callable[..., Se
     assert [h.chunk.title for h in Retriever(fresh, settings).search("talks in Geneva", 5)] == ["Beta"]
 
 
-
 def test_failed_copy_leaves_no_note_on_its_twin(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A near-duplicate whose record cannot be written: the carrier notes it put on its twin's chunks go too."""
     settings = make_settings()
@@ -179,6 +178,7 @@ def test_a_batch_of_articles_is_written_in_one_call_per_collection(make_settings
     report = ingest([SEEDS], settings, manifest=MANIFEST, store=store, progress=False)
     assert report.ok and len(report.added) == 5
     assert calls == {"chunks": 1, "articles": 1}
+
 
 def test_second_writer_gets_store_busy(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings()

@@ -163,20 +163,21 @@ class _Writer:
             commits.append(Commit(p.article, p.chunks, vectors[at : at + n], p.carried))
             at += n
         failed = self.store.commit_articles(commits)
-        for p in batch:
-            if p.article.id in failed:  # one article's storage failure must not stop the run
-                failure = LoadFailure(p.article.path or p.article.id, f"could not store: {failed[p.article.id]}")
+        for c in commits:
+            article = c.article
+            if article.id in failed:  # one article's storage failure must not stop the run
+                failure = LoadFailure(article.path or article.id, f"could not store: {failed[article.id]}")
                 self.report.failures.append(failure)
-                self.grams.remove({p.article.id})
+                self.grams.remove({article.id})
                 self.tell(failure.path, f"failed: {failure.reason}")
                 continue
             self.changed = True
-            self.report.added.append(p.article)
-            self.report.chunks += len(p.chunks)
-            twin = p.article.duplicate_of
+            self.report.added.append(article)
+            self.report.chunks += len(c.chunks)
+            twin = article.duplicate_of
             if twin:
-                self.report.near_duplicates.append((p.article, twin))
-            self.tell(p.article.path or p.article.id, f"added as {p.article.id}" + (f", near-duplicate of {twin}" if twin else ""))
+                self.report.near_duplicates.append((article, twin))
+            self.tell(article.path or article.id, f"added as {article.id}" + (f", near-duplicate of {twin}" if twin else ""))
 
     def close(self) -> None:
         if self.pending:

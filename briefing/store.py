@@ -399,9 +399,7 @@ class Store:
             )
         except Exception:
             with contextlib.suppress(Exception):
-                self.chunks.delete(where={"article_id": {"$in": ids}})
-                if carried:
-                    self._strip_carriers(set(ids))
+                self._drop_passages(set(ids))
             raise
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         for c in commits:
@@ -443,8 +441,12 @@ class Store:
         the carrier notes it left on other articles' chunks."""
         self.articles_col.delete(ids=[article_id])
         self._article_table.pop(article_id, None)
-        self.chunks.delete(where={"article_id": article_id})
-        self._strip_carriers({article_id})
+        self._drop_passages({article_id})
+
+    def _drop_passages(self, article_ids: set[str]) -> None:
+        """Delete the chunks these articles own and the carrier notes they left on other articles' chunks."""
+        self.chunks.delete(where={"article_id": {"$in": sorted(article_ids)}})
+        self._strip_carriers(article_ids)
 
     def _strip_carriers(self, gone: set[str]) -> None:
         changed_ids, changed = [], []
@@ -464,10 +466,8 @@ class Store:
         self.__dict__.pop("_article_table", None)  # re-read: another writer may have committed meanwhile
         committed = set(self._article_table)
         orphans = {meta["article_id"] for _, meta, _, _ in self._all(self.chunks, ["metadatas"])} - committed
-        for aid in orphans:
-            self.chunks.delete(where={"article_id": aid})
         if orphans:
-            self._strip_carriers(orphans)
+            self._drop_passages(orphans)
 
 
 def _chunk_meta(chunk: Chunk, article: Article) -> dict[str, Any]:

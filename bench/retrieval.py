@@ -12,6 +12,7 @@ one-word answer such as "Ford" can occur in an unrelated article), so it is neve
     .venv/bin/python bench/retrieval.py                 # ingests the corpus into bench/out/ on first run
     .venv/bin/python bench/retrieval.py --split dev --modes hybrid
     .venv/bin/python bench/retrieval.py --tune          # grid over the fusion weights, dev queries only
+    .venv/bin/python bench/retrieval.py --misses        # dev questions whose gold is not first, and why
 """
 
 from __future__ import annotations
@@ -94,6 +95,29 @@ def evaluate(retriever: Retriever, queries: list[dict], week: bool, ids: dict[st
     return {**metrics(ranks), "ans@1": answered / len(queries), "p50_ms": statistics.median(latencies) * 1000}
 
 
+def show_misses(retriever: Retriever, queries: list[dict], week: bool, ids: dict[str, str]) -> None:
+    """Print each question whose gold article is not first: its rank, the top article and the gold, with
+    outlet, date and title, so a reader can tell another outlet's report of the same event (top article
+    marked "holds answer") from a wrong story."""
+
+    def describe(article_id: str) -> str:
+        a = retriever.store.get_article(article_id)
+        return f"{a.source[:14]:14} {a.published} {a.title[:80]}" if a else article_id
+
+    for q in queries:
+        hits = retriever.search(q["query"], 10, window(q, week))
+        rank = gold_rank(hits, q, ids)
+        if rank == 1:
+            continue
+        top = ranked_articles(hits)[:1]
+        print(f"\n[{q['id']}] gold rank {rank or '>10'}: {q['query'][:150]}\n  answer: {q['answer']}")
+        if top:
+            held = " (holds answer)" if holds_answer(retriever.store, top[0], q["answer"]) else ""
+            print(f"  top:  {describe(top[0])}{held}")
+        for g in dict.fromkeys(ids[g] for g in q["gold_doc_ids"] if g in ids):
+            print(f"  gold: {describe(g)}")
+
+
 class _CachedStore:
     """The store with chunk reads memoised: tuning fuses the same rankings hundreds of times."""
 
@@ -165,6 +189,7 @@ def main() -> None:
     ap.add_argument("--modes", default="hybrid,keyword,vector")
     ap.add_argument("--json", type=Path, help="Also write the figures here.")
     ap.add_argument("--tune", action="store_true", help="Grid-search the fusion settings on the dev queries.")
+    ap.add_argument("--misses", action="store_true", help="List dev questions whose gold is not the top hit.")
     args = ap.parse_args()
 
     settings = load_settings(store_dir=args.store)
@@ -176,6 +201,12 @@ def main() -> None:
     ids = store_ids()
     if args.tune:
         tune(store, settings, list(read_jsonl(REALTIMEQA / "queries_dev.jsonl")), ids)
+        return
+    if args.misses:  # dev only: reading heldout misses one by one would be tuning on them
+        for setting in ("open", "week"):
+            print(f"\n## dev, {setting}: hybrid")
+            show_misses(Retriever(store, settings), list(read_jsonl(REALTIMEQA / "queries_dev.jsonl")),
+                        setting == "week", ids)
         return
     splits = ["dev", "heldout"] if args.split == "both" else [args.split]
     figures: dict[str, dict] = {}

@@ -1,31 +1,50 @@
-"""Answer quality and speed per backend: do the cited passages come from a gold article, how many answer
-sentences does the checker flag, how long does an answer take.
+"""Answer quality, cost and speed per backend, on the seed questions and on RealTime QA.
 
-Two question sets: a handful over the five seed articles (gold = the outlet that reports the fact), and the
-RealTime QA dev questions over the full corpus, asked with the question's week as the date window (gold =
-the quiz's gold articles). Backends: extractive always; local when the model is installed; openai when
-OPENAI_API_KEY or OPENAI_BASE_URL is set.
+Seed questions (`bench/seed_questions.jsonl`, written for this project over the five seed articles): each
+names the facts a right answer may give (every term of one fact must appear) and the articles that hold
+them; an answer is right when it names a fact and cites a passage of one of those articles. Questions the
+sources cannot answer (`facts: null`) are right only when declined.
 
-    .venv/bin/python bench/answers.py                       # every backend that can run, both sets
-    .venv/bin/python bench/answers.py --backends extractive --sets seeds
-    .venv/bin/python bench/answers.py --limit 10            # first 10 dev questions only
+RealTime QA (dev by default; heldout only for a final report, never for tuning), each question asked in its
+week (seven days before the question date to the day after) over the full corpus store. The quiz has four
+choices; an answer is right when it shares a larger fraction of the correct choice's content words
+(lower-cased, stop words dropped) than of any other choice's, and at least one. Two forms: `choices`
+appends "Options: a; b; c; d." to the question (how the published baselines were scored), `bare` asks the
+question alone, as an analyst would.
+
+Printed per set, form and backend: questions, right, declined, the share of draft sentences the checker
+rejected (before repair) and of final sentences flagged, dangling markers removed, mean prompt and
+generated tokens per answer, median seconds per answer and to the first streamed token.
+
+    .venv/bin/python bench/answers.py                                   # seeds + dev, extractive and local
+    .venv/bin/python bench/answers.py --sets seeds --backends local
+    .venv/bin/python bench/answers.py --sets dev --forms bare --limit 10
+    .venv/bin/python bench/answers.py --sets heldout --limit 40        # final report only
+
+Per-question rows for seeds and dev go to bench/out/answers-*.jsonl (never for heldout: reading heldout
+misses one by one would be tuning on them).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
-from bench.retrieval import store_ids, window  # noqa: E402
-from briefing.answer import Answerer  # noqa: E402
-from briefing.cite import NOT_IN_SOURCES  # noqa: E402
+from bench.retrieval import window  # noqa: E402
+from bm25s.stopwords import STOPWORDS_EN_PLUS  # noqa: E402
+from briefing.answer import Answer, Answerer  # noqa: E402
+from briefing.cite import check_citations, strip_markers  # noqa: E402
 from briefing.config import Settings, load_settings  # noqa: E402
 from briefing.ingest import ingest  # noqa: E402
 from briefing.llm import BackendUnavailable, LLMError, get_chat_model  # noqa: E402
@@ -33,99 +52,169 @@ from briefing.retrieve import Filters  # noqa: E402
 from briefing.store import Store  # noqa: E402
 
 SEEDS = SHARED / "corpus" / "seeds"
-# (question, outlet fragment of the article that reports it)
-SEED_QUESTIONS = [
-    ("What did the Hikvision executive tell Reuters about the chips the company uses?", "Free Malaysia Today"),
-    ("Whom did Hikvision hire to advise on human rights compliance?", "Nikkei"),
-    ("What did Nick Marro of the EIU say about technology issues?", "Al Jazeera"),
-    ("How many Chinese video surveillance companies could be cut off from American technology, according to Bloomberg?", "South China Morning Post"),
-    ("How far did Hikvision's shares fall in Shenzhen after the reports?", "Straits Times"),
-    ("What did Megvii say about being on a US government list?", "Nikkei"),
-    ("How many global employees does Hikvision say it has?", "Straits Times"),
-    ("What did China Mobile's chairman Yang Jie say about the US situation?", "Al Jazeera"),
-]
+SEED_QUESTIONS = Path(__file__).with_name("seed_questions.jsonl")
+_STOP = set(STOPWORDS_EN_PLUS)
 
 
-def run(answerer: Answerer, questions: list[tuple[str, set[str], Filters]], gold_of) -> dict[str, float]:
-    """Ask every question; `gold_of(chunk)` says whether a cited passage comes from a gold article."""
-    seconds, gold_share, flagged, sentences, unanswered, failures = [], [], 0, 0, 0, 0
-    for question, gold, filters in questions:
-        t0 = time.perf_counter()
-        try:
-            answer = answerer.ask(question, filters=filters)
-        except LLMError as exc:
-            failures += 1
-            print(f"  failed: {question[:60]}: {exc}", file=sys.stderr)
-            continue
-        seconds.append(time.perf_counter() - t0)
-        if answer.not_in_sources:
-            unanswered += 1
-        cited = [c.chunk for c in answer.citations]
-        if cited:
-            gold_share.append(sum(gold_of(c, gold) for c in cited) / len(cited))
-        sentences += sum(1 for s in answer.check.sentences if s.text.strip() != NOT_IN_SOURCES)
-        flagged += len(answer.unsupported)
-    return {
-        "n": len(questions),
-        "cited_gold": statistics.mean(gold_share) if gold_share else 0.0,
-        "flagged": flagged / sentences if sentences else 0.0,
-        "not_in_sources": unanswered / len(questions),
-        "failures": failures,
-        "s_per_answer": statistics.median(seconds) if seconds else float("nan"),
-    }
+@dataclass
+class Case:
+    id: str
+    question: str
+    filters: Filters
+    judge: Callable[[Answer], bool]
 
 
-def seed_set(tmp: Path) -> tuple[Settings, list[tuple[str, set[str], Filters]]]:
+def normalise(text: str) -> str:
+    return " ".join(strip_markers(text).lower().replace("’", "'").replace("“", '"').replace("”", '"').split())
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+(?:[.,][0-9]+)*", text.lower()) if w not in _STOP}
+
+
+def choice_right(answer_text: str, choices: list[str], correct: int) -> bool:
+    """The quiz rule: the correct choice's content words are the best covered, and at least one is."""
+    words = content_words(strip_markers(answer_text))
+    shares = []
+    for c in choices:
+        cw = content_words(c)
+        shares.append((len(cw & words) / len(cw) if cw else 0.0, len(cw & words)))
+    best_other = max((s for i, (s, _) in enumerate(shares) if i != correct), default=0.0)
+    return shares[correct][1] >= 1 and shares[correct][0] > best_other
+
+
+def seed_cases() -> list[Case]:
+    cases = []
+    for q in read_jsonl(SEED_QUESTIONS):
+        facts, articles = q["facts"], tuple(q["articles"])
+
+        def judge(a: Answer, facts=facts, articles=articles) -> bool:
+            if facts is None:
+                return a.not_in_sources
+            text = normalise(a.text)
+            named = any(all(term in text for term in fact) for fact in facts)
+            cited = any(Path(c.chunk.path or "").name.startswith(articles) for c in a.citations)
+            return named and cited
+
+        cases.append(Case(q["id"], q["question"], Filters(), judge))
+    return cases
+
+
+def quiz_cases(split: str, form: str, limit: int | None) -> list[Case]:
+    cases = []
+    for q in list(read_jsonl(REALTIMEQA / f"queries_{split}.jsonl"))[:limit]:
+        question = q["query"] + (" Options: " + "; ".join(q["choices"]) + "." if form == "choices" else "")
+        correct = q["answer_indices"][0]
+        cases.append(Case(q["id"], question, window(q, week=True),
+                          lambda a, q=q, correct=correct: choice_right(a.text, q["choices"], correct)))
+    return cases
+
+
+def seed_settings(tmp: Path) -> Settings:
     settings = load_settings(store_dir=tmp / "seeds-store")
     if not Store(settings).article_records():
         ingest([SEEDS], settings, manifest=SEEDS / "manifest.csv", progress=False)
-    return settings, [(q, {outlet}, Filters()) for q, outlet in SEED_QUESTIONS]
+    return settings
 
 
-def dev_set(store_dir: Path, limit: int | None) -> tuple[Settings, list[tuple[str, set[str], Filters]]]:
-    settings = load_settings(store_dir=store_dir)
-    if not Store(settings).article_records():
-        print(f"ingesting the RealTime QA corpus into {store_dir} (once)", flush=True)
-        ingest([REALTIMEQA / "corpus.jsonl"], settings)
-    ids = store_ids()
-    return settings, [
-        (q["query"], {ids[g] for g in q["gold_doc_ids"] if g in ids}, window(q, week=True))
-        for q in list(read_jsonl(REALTIMEQA / "queries_dev.jsonl"))[:limit]
-    ]
+def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[str, float]:
+    seconds, first, right, declined, failures = [], [], 0, 0, 0
+    draft_sents = draft_bad = final_sents = final_bad = dangling = 0
+    prompt_tokens, completion_tokens = [], []
+    rows = []
+    for case in cases:
+        t0 = time.perf_counter()
+        t_first = None
+        try:
+            for part in answerer.stream(case.question, filters=case.filters):
+                if isinstance(part, Answer):
+                    answer = part
+                elif t_first is None and part.strip():
+                    t_first = time.perf_counter() - t0
+        except LLMError as exc:
+            failures += 1
+            print(f"  failed: {case.id}: {exc}", file=sys.stderr)
+            continue
+        seconds.append(time.perf_counter() - t0)
+        if t_first is not None:
+            first.append(t_first)
+        ok = case.judge(answer)
+        right += ok
+        declined += answer.not_in_sources
+        final = [s for s in answer.check.sentences if s.reason != "not-in-sources reply"]
+        final_sents += len(final)
+        final_bad += len(answer.unsupported)
+        if answer.usage:
+            prompt_tokens.append(answer.usage["prompt_tokens"])
+            completion_tokens.append(answer.usage["completion_tokens"])
+            drafted = check_citations(answer.draft, answer.sources, answerer.embedder) if answer.draft else answer.check
+            sents = [s for s in drafted.sentences if s.reason != "not-in-sources reply"]
+            draft_sents += len(sents)
+            draft_bad += sum(not s.supported for s in sents)
+            dangling += len(drafted.removed_markers)
+        print(f"  {case.id}: {'right' if ok else 'wrong'} {seconds[-1]:.1f}s", file=sys.stderr, flush=True)
+        rows.append({"id": case.id, "question": case.question, "right": ok, "answer": answer.text,
+                     "draft": answer.draft, "repairs": [r.to_dict() for r in answer.repairs],
+                     "evidence": [e.to_dict() for e in answer.evidence], "usage": answer.usage,
+                     "seconds": round(seconds[-1], 2)})
+    if rows_out:
+        rows_out.parent.mkdir(parents=True, exist_ok=True)
+        rows_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    n = len(cases)
+    return {
+        "n": n,
+        "right": right / n,
+        "declined": declined / n,
+        "draft_flagged": draft_bad / draft_sents if draft_sents else 0.0,
+        "flagged": final_bad / final_sents if final_sents else 0.0,
+        "dangling": dangling,
+        "prompt_tokens": statistics.mean(prompt_tokens) if prompt_tokens else 0.0,
+        "completion_tokens": statistics.mean(completion_tokens) if completion_tokens else 0.0,
+        "s_per_answer": statistics.median(seconds) if seconds else float("nan"),
+        "s_first_token": statistics.median(first) if first else float("nan"),
+        "failures": failures,
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--backends", default="extractive,local,openai")
-    ap.add_argument("--sets", default="seeds,dev")
-    ap.add_argument("--store", type=Path, default=OUT / "realtimeqa-store", help="Full-corpus store for dev.")
-    ap.add_argument("--limit", type=int, help="Only the first N dev questions.")
+    ap.add_argument("--backends", default="extractive,local")
+    ap.add_argument("--sets", default="seeds,dev", help="seeds, dev, heldout")
+    ap.add_argument("--forms", default="choices,bare", help="RealTime QA question forms: choices, bare")
+    ap.add_argument("--store", type=Path, default=OUT / "realtimeqa-store", help="Full-corpus store.")
+    ap.add_argument("--limit", type=int, help="Only the first N RealTime QA questions.")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                    help="Override a setting, e.g. --set evidence_windows=4 (for measuring a change).")
     args = ap.parse_args()
+    overrides = dict(o.split("=", 1) for o in args.overrides)
 
     tmp = Path(tempfile.mkdtemp(prefix="briefing-answers-"))
-    print(f"{'set':6} {'backend':10} {'model':38} {'n':>3} {'cited gold':>10} {'flagged':>8} {'no answer':>9} {'s/answer':>8}")
+    print(f"{'set':8} {'form':8} {'backend':10} {'n':>3} {'right':>6} {'declined':>8} {'draft✗':>7} "
+          f"{'flagged':>7} {'dangl':>5} {'prompt':>6} {'gen':>5} {'s/ans':>6} {'s/1st':>6}")
     for name in args.sets.split(","):
-        settings, questions = seed_set(tmp) if name == "seeds" else dev_set(args.store, args.limit)
-        store = Store(settings)
-
-        def gold_of(chunk, gold: set[str]) -> bool:
-            if name == "seeds":
-                return any(g in o for g in gold for o in chunk.outlets)
-            return bool({chunk.article_id, *(c.article_id for c in chunk.carriers)} & gold)
-
+        if name == "seeds":
+            base, groups = seed_settings(tmp), [("-", seed_cases())]
+        else:
+            if not Store(load_settings(store_dir=args.store)).article_records():
+                sys.exit(f"{args.store} is empty: build it with bench/ingest.py --keep {args.store}")
+            base = load_settings(store_dir=args.store)
+            groups = [(form, quiz_cases(name, form, args.limit)) for form in args.forms.split(",")]
+        store = Store(base)
         for backend in args.backends.split(","):
-            chosen = settings.with_overrides(llm=backend)
+            settings = base.with_overrides(llm=backend, **overrides)
             try:
-                model, info = get_chat_model(chosen)
+                model, info = get_chat_model(settings)
             except BackendUnavailable as exc:
-                print(f"{name:6} {backend:10} skipped: {exc.reason}")
+                print(f"{name:8} {'':8} {backend:10} skipped: {exc.reason}")
                 continue
-            r = run(Answerer(chosen, store, (model, info, None)), questions, gold_of)
-            print(
-                f"{name:6} {backend:10} {info.model[:38]:38} {r['n']:3d} {r['cited_gold']:10.2f} {r['flagged']:8.2f} "
-                f"{r['not_in_sources']:9.2f} {r['s_per_answer']:8.1f}" + (f"  ({r['failures']} failed)" if r["failures"] else ""),
-                flush=True,
-            )
+            answerer = Answerer(settings, store, (model, info, None))
+            for form, cases in groups:
+                rows = None if name == "heldout" else OUT / f"answers-{name}-{form}-{backend}.jsonl"
+                r = run(answerer, cases, rows)
+                print(f"{name:8} {form:8} {backend:10} {r['n']:3d} {r['right']:6.3f} {r['declined']:8.3f} "
+                      f"{r['draft_flagged']:7.3f} {r['flagged']:7.3f} {r['dangling']:5d} {r['prompt_tokens']:6.0f} "
+                      f"{r['completion_tokens']:5.0f} {r['s_per_answer']:6.1f} {r['s_first_token']:6.1f}"
+                      + (f"  ({r['failures']} failed)" if r["failures"] else ""), flush=True)
 
 
 if __name__ == "__main__":

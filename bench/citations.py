@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
-from briefing import cite  # noqa: E402
+from briefing import cite, embeddings  # noqa: E402
 from briefing.chunk import chunk_spans, split_sentences  # noqa: E402
 from briefing.config import load_settings  # noqa: E402
 from briefing.embeddings import get_embedder  # noqa: E402
@@ -313,11 +313,11 @@ def load_cache(embedder) -> None:
         with np.load(CACHE, allow_pickle=False) as d:
             if str(d["model"]) == embedder.name:
                 for t, v in zip(d["texts"], d["vectors"]):
-                    cite._window_cache[(embedder.name, str(t))] = v
+                    embeddings._cache[(embedder.name, str(t))] = v
 
 
 def save_cache(embedder) -> None:
-    items = [(t, v) for (m, t), v in cite._window_cache.items() if m == embedder.name]
+    items = [(t, v) for (m, t), v in embeddings._cache.items() if m == embedder.name]
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez(CACHE, model=embedder.name, texts=np.array([t for t, _ in items]),
              vectors=np.stack([v for _, v in items]))

@@ -647,7 +647,7 @@ def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
                     window=f"{window['since'] or 'earliest'} to {window['until'] or 'latest'}",
                     made_by=f"{rec['backend']} · {rec['model']}",
                     saved_at=rec["output"]["saved_at"],
-                    flags=rec["checker"]["unsupported"] + rec["checker"]["removed_markers"],
+                    flags=rec["checker"]["unsupported"] + rec["checker"]["dropped"],
                     path=Path(rec["output"]["path"]),
                 )
             )

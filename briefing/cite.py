@@ -21,7 +21,7 @@ negations and on paraphrases that keep the words but change who did what (see th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,11 +31,13 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from briefing.chunk import split_sentences
-from briefing.embeddings import Embedder
+from briefing.embeddings import Embedder, embed_cached
 from briefing.models import Chunk
 
 NOT_IN_SOURCES = "The sources provided do not answer this."
 """The fixed reply when the passages do not answer the question; it needs no citation."""
+NO_CLAIM = ("heading", "markup", "not-in-sources reply")
+"""Reasons a sentence makes no claim of its own (its citation, if any, is not checked)."""
 
 # Tuned on cases built from queries_dev.jsonl by bench/citations.py (never on heldout): support =
 # (0.7 cosine + 0.2 recall + 0.1 names) - 0.3 on a negation mismatch, halved on a hard failure; flagged below
@@ -50,7 +52,6 @@ HARD_FAIL_FACTOR = 0.5  # a missing number or quote halves the score, so `suppor
 
 MIN_CLAIM_WORDS = 2  # content words; fewer and no number ("In short,", "Yes.") is no checkable claim
 MAX_RANGE = 50  # [1-3] expands; a wider "range" is a malformed marker, not 50 citations
-_CACHE_LIMIT = 20_000
 
 # --------------------------------------------------------------------------------------------------
 # Results
@@ -252,7 +253,7 @@ def _answer_spans(text: str) -> list[_Span]:
     return spans
 
 
-def _strip_markers(text: str) -> str:
+def strip_markers(text: str) -> str:
     """Claim text as checked: markers, list bullets and markdown emphasis removed, spacing tidied."""
     t = _MARKER.sub("", text)
     t = _BULLET.sub("", t)
@@ -291,20 +292,19 @@ _NOT_IN_SOURCES_NORM = _norm(NOT_IN_SOURCES).rstrip(".")
 
 
 def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
-    """None when the sentence makes a claim that needs a source, else why it does not: the fixed
-    not-in-sources reply, a heading (markdown, bold, a lead-in ending in ":", or a short unpunctuated
-    line that is no list item and holds no number or marker), or a line of under MIN_CLAIM_WORDS content
-    words ("In short,")."""
+    """None when the sentence makes a claim that needs a source, else why it might not: the fixed
+    not-in-sources reply; "markup", a markdown or bold heading; "heading", a lead-in ending in ":" or a
+    short unpunctuated line that is no list item and holds no number or marker (exempt only in briefs:
+    in an answer, "PWNED" is such a line); or "no claim", under MIN_CLAIM_WORDS content words."""
     n = _norm(claim).rstrip(".!")
     if n == _NOT_IN_SOURCES_NORM:
         return "not-in-sources reply"
     stripped = raw.strip()
-    if stripped.startswith("#") or stripped.endswith(":"):
-        return "heading"
-    bold = re.fullmatch(r"\*\*[^*]+\*\*:?", _MARKER.sub("", stripped).strip())
+    if stripped.startswith("#") or re.fullmatch(r"\*\*[^*]+\*\*:?", _MARKER.sub("", stripped).strip()):
+        return "markup"
     words = claim.split()
     short_line = whole_line and len(words) <= 8 and not re.search(r"[.!?]['\"”’)]*$", claim)
-    if bold or (short_line and not _BULLET.match(stripped) and not re.search(r"\d|\[", stripped)):
+    if stripped.endswith(":") or (short_line and not _BULLET.match(stripped) and not re.search(r"\d|\[", stripped)):
         return "heading"
     if len(content_stems(claim)) < MIN_CLAIM_WORDS and not re.search(r"\d", claim):
         return "no claim"
@@ -347,7 +347,7 @@ def content_stems(text: str) -> set[str]:
     return {_STEM.stemWord(w) for w in _words(text) if w not in _STOP}
 
 
-def _names(claim: str) -> dict[str, str]:
+def names(claim: str) -> dict[str, str]:
     """Capitalised words not opening the sentence (names, places, organisations), by stem."""
     found: dict[str, str] = {}
     for m in _NAME_RE.finditer(claim):
@@ -367,7 +367,7 @@ _ALIASES = [
 _ALIAS_STEMS = [{_STEM.stemWord(w) for w in group} for group in _ALIASES]
 
 
-def _all_stems(text: str) -> set[str]:
+def all_stems(text: str) -> set[str]:
     stems = {_STEM.stemWord(w) for w in _words(text)}
     for group in _ALIAS_STEMS:
         if stems & group:
@@ -502,9 +502,6 @@ class SupportSignals:
 # Passage windows and their embeddings
 # --------------------------------------------------------------------------------------------------
 
-_window_cache: dict[tuple[str, str], np.ndarray] = {}
-
-
 def _windows(chunk_text: str) -> tuple[list[tuple[int, int]], int]:
     """Spans of 1 and 2 consecutive sentences: a claim usually restates one or two sentences, and a
     whole-chunk embedding dilutes it with the rest of the passage."""
@@ -512,18 +509,6 @@ def _windows(chunk_text: str) -> tuple[list[tuple[int, int]], int]:
     spans = list(sents)
     spans += [(sents[i][0], sents[i + 1][1]) for i in range(len(sents) - 1)]
     return spans, len(sents)
-
-
-def _embed_cached(texts: Iterable[str], embedder: Embedder) -> dict[str, np.ndarray]:
-    """Embeddings by text, reusing earlier ones: the same passages are checked again on every answer."""
-    wanted = list(dict.fromkeys(texts))
-    todo = [t for t in wanted if (embedder.name, t) not in _window_cache]
-    if todo:
-        if len(_window_cache) + len(todo) > _CACHE_LIMIT:
-            _window_cache.clear()
-        for t, v in zip(todo, embedder.embed_documents(todo)):
-            _window_cache[(embedder.name, t)] = v
-    return {t: _window_cache[(embedder.name, t)] for t in wanted}
 
 
 @dataclass
@@ -546,7 +531,7 @@ def _prepare(chunks: Sequence[Chunk], embedder: Embedder, extra: Sequence[str] =
     """Prepare passages and embed them together with `extra` texts (the claims) in one call."""
     spans = [_windows(c.text) for c in chunks]
     window_texts = [c.text[s:e] for c, (sp, _) in zip(chunks, spans) for s, e in sp]
-    vecs = _embed_cached(window_texts + list(extra), embedder)
+    vecs = embed_cached(window_texts + list(extra), embedder)
     prepared = []
     for c, (sp, singles) in zip(chunks, spans):
         prepared.append(_Prepared(
@@ -554,7 +539,7 @@ def _prepare(chunks: Sequence[Chunk], embedder: Embedder, extra: Sequence[str] =
             singles=singles,
             vectors=np.stack([vecs[c.text[s:e]] for s, e in sp]),
             stems=content_stems(c.text),
-            word_stems=_all_stems(c.text),
+            word_stems=all_stems(c.text),
             window_stems=[content_stems(c.text[s:e]) for s, e in sp],
             window_negated=[_has_negation(c.text[s:e]) for s, e in sp],
             values=_passage_values(c.text),
@@ -575,10 +560,10 @@ def _signals(claim: str, claim_vec: np.ndarray, passages: Sequence[_Prepared]) -
     stems = set().union(*(p.stems for p in passages)) if passages else set()
     claim_stems = content_stems(claim)
     recall = len(claim_stems & stems) / len(claim_stems) if claim_stems else 1.0
-    names = _names(claim)
+    named = names(claim)
     words = set().union(*(p.word_stems for p in passages)) if passages else set()
-    missing_names = tuple(w for stem, w in names.items() if stem not in words)
-    name_recall = 1.0 - len(missing_names) / len(names) if names else 1.0
+    missing_names = tuple(w for stem, w in named.items() if stem not in words)
+    name_recall = 1.0 - len(missing_names) / len(named) if named else 1.0
     values = set().union(*(p.values for p in passages)) if passages else set()
     missing_numbers = tuple(n.text for n in numbers(claim) if not _number_found(n, values))
     quote_text = " ".join(p.quote_text for p in passages)
@@ -637,8 +622,11 @@ def check_citations(
     embedder: Embedder,
     *,
     threshold: float = SUPPORT_THRESHOLD,
+    headings: bool = False,
 ) -> CheckedText:
-    """Check the answer `text` whose markers [n] number `passages` from 1.
+    """Check the answer `text` whose markers [n] number `passages` from 1. A sentence without a citation
+    is unsupported, whatever it says ("PWNED" is no claim, and no answer either); only the fixed
+    not-in-sources reply needs none, and, with `headings`, a heading line a brief section wrote.
 
     Returns the text with dangling markers removed, the citations actually used (with the best-supporting
     quote of each passage), a verdict per sentence, and the list of sentences not to trust.
@@ -647,7 +635,7 @@ def check_citations(
     blanked = _MARKER.sub(lambda m: " " * len(m.group(0)), cleaned)  # markers confuse the splitter
     spans = _attach_markers(_answer_spans(blanked), markers)
 
-    claims = [_strip_markers(cleaned[sp.start : sp.end]) for sp in spans]
+    claims = [strip_markers(cleaned[sp.start : sp.end]) for sp in spans]
     cited_per_span = [tuple(dict.fromkeys(n for mk in sp.markers for n in mk.ns)) for sp in spans]
     used = sorted({n for ns in cited_per_span for n in ns})
     prepared_list, vecs = _prepare([passages[n - 1] for n in used], embedder, [c for c in claims if c])
@@ -664,14 +652,14 @@ def check_citations(
                 reason = "no citation: " + ", ".join(f"[{n}]" for n in dangling) + " points at no passage"
                 checks.append(SentenceCheck(claim, sp.start, sp.end, (), 0.0, False, reason))
             else:
-                ok = exempt is not None
-                checks.append(SentenceCheck(claim, sp.start, sp.end, (), 0.0, ok, exempt or "no citation"))
+                ok = exempt in ("not-in-sources reply", "markup") or (headings and exempt == "heading")
+                checks.append(SentenceCheck(claim, sp.start, sp.end, (), 0.0, ok, exempt if ok else "no citation"))
             continue
         vec = vecs[claim]
         sig = _signals(claim, vec, [prepared[n] for n in cited])
         score = sig.score()
         reason = _reason(sig, score, threshold)
-        if exempt in ("heading", "not-in-sources reply"):
+        if exempt in NO_CLAIM:
             reason = ""  # a cited heading makes no claim to check; a short cited line does
         checks.append(SentenceCheck(claim, sp.start, sp.end, cited, score, not reason, reason))
         for n in cited:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -178,18 +179,36 @@ def search_cmd(
         else:
             _print_hits(hits)
         return
-    for n, line in enumerate(batch, start=1):
+    failed = False
+    for spec, filters, error in _batch(batch, "query"):
+        if error:
+            failed = True
+            click.echo(json.dumps({"id": spec.get("id"), "error": error}, ensure_ascii=False))
+            continue
+        hits = retriever.search(spec["query"], k, filters)
+        click.echo(json.dumps({"id": spec.get("id"), "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+def _batch(lines: Any, field: str) -> Iterator[tuple[dict[str, Any], Filters, str | None]]:
+    """Each JSON line of a batch file with its filters, or the reason it cannot be used (naming the file and
+    line), so one bad line is reported in the output and the others still run."""
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        spec: dict[str, Any] = {}
         try:
             spec = json.loads(line)
+            if not isinstance(spec, dict) or not isinstance(spec.get(field), str):
+                raise ValueError(f"needs a {field!r} string")
             filters = Filters(
                 _date(None, None, spec.get("since")), _date(None, None, spec.get("until")), spec.get("source")
             )
-            hits = retriever.search(spec["query"], k, filters)
-        except (ValueError, KeyError, click.BadParameter) as exc:
-            raise Unusable(f"{batch.name}: line {n}: {exc}") from None
-        click.echo(json.dumps({"id": spec.get("id"), "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+        except (ValueError, click.BadParameter) as exc:
+            yield (spec if isinstance(spec, dict) else {}), Filters(), f"{lines.name}: line {n}: {exc}"
+            continue
+        yield spec, filters, None
 
 
 def _print_answer_footer(answer: Answer) -> None:
@@ -212,41 +231,80 @@ def _print_answer_footer(answer: Answer) -> None:
 
 
 @main.command("ask")
-@click.argument("question")
+@click.argument("question", required=False)
 @click.option("--llm", type=click.Choice(["openai", "local", "extractive"]), help="Language-model backend.")
 @click.option("--since", callback=_date, help="Only passages published on or after (YYYY-MM-DD).")
 @click.option("--until", callback=_date, help="Only passages published on or before (YYYY-MM-DD).")
 @click.option("--source", help="Only outlets whose name contains this.")
-@click.option("-k", "k", type=int, help="Passages to retrieve.")
+@click.option("-k", "k", type=int, help="Passages to retrieve and choose the evidence from.")
+@click.option("--batch", type=click.File("r"), help='JSON lines of {"id","question",since?,until?,source?}.')
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer object as JSON.")
 @_store_options
 def ask_cmd(
     settings: Settings,
-    question: str,
+    question: str | None,
     llm: str | None,
     since: date | None,
     until: date | None,
     source: str | None,
     k: int | None,
+    batch: Any,
     as_json: bool,
 ) -> None:
     """Answer a question from the stored articles, every sentence cited."""
+    if (question is None) == (batch is None):
+        raise click.UsageError("give either a QUESTION or --batch FILE")
     settings = settings.with_overrides(llm=llm)
     answerer = Answerer(settings, _existing_store(settings))
+    if batch is not None:
+        _ask_batch(answerer, batch, k)
+        return
+    live = not as_json and sys.stdout.isatty()
+    streamed = ""
     try:
         for part in answerer.stream(question, filters=Filters(since, until, source), k=k):
             if isinstance(part, Answer):
                 answer = part
-            elif not as_json:
+            elif live:
+                streamed += part
                 click.echo(part, nl=False)
     except LLMError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo()
-        _print_answer_footer(answer)
+        return
+    if streamed.strip() != answer.text.strip():
+        _erase(streamed)  # what stays on screen is the checked answer, never a draft it replaced
+        click.echo(answer.text, nl=False)
+    click.echo()
+    _print_answer_footer(answer)
 
+
+def _erase(text: str) -> None:
+    """Take back what was streamed to the terminal: up over the lines it filled, then clear below."""
+    if not text:
+        return
+    width = shutil.get_terminal_size().columns
+    rows = sum(max(1, -(-len(line) // width)) for line in text.split("\n"))
+    click.echo("\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J", nl=False)
+
+
+def _ask_batch(answerer: Answerer, lines: Any, k: int | None) -> None:
+    """One Answer JSON per input line, the model and indexes loaded once; exit code 1 if any line failed."""
+    failed = False
+    for spec, filters, error in _batch(lines, "question"):
+        if error is None:
+            try:
+                answer = answerer.ask(spec["question"], filters=filters, k=k)
+            except LLMError as exc:
+                error = str(exc)
+        if error:
+            failed = True
+            click.echo(json.dumps({"id": spec.get("id"), "error": error}, ensure_ascii=False))
+        else:
+            click.echo(json.dumps({"id": spec.get("id"), **answer.to_dict()}, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
 
 
 def _show_progress(event: ProgressEvent) -> None:
@@ -291,7 +349,7 @@ _output_options = [
     click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                  help="Save here (with FILE.audit.json beside it); the extension picks the format."),
     click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default), docx or html."),
-    click.option("--strict", is_flag=True, help="Drop sentences the checker finds unsupported instead of flagging them."),
+    click.option("--strict", is_flag=True, help="Drop a sentence the checker rejects instead of quoting its source in its place."),
     click.option("--llm", type=click.Choice(["openai", "local", "extractive"]), help="Language-model backend."),
 ]
 

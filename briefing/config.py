@@ -52,7 +52,16 @@ class Settings(BaseSettings):
     chunk_overlap_words: int = Field(40, ge=0, description="Words of overlap between neighbouring chunks.")
 
     # --- retrieval ---
-    top_k: int = Field(8, ge=1)
+    top_k: int = Field(8, ge=1, description="Passages retrieved per question (search hits when -k is not given).")
+
+    # --- evidence (answers): tuned on the seed questions and RealTime QA dev, bench/answers.py ---
+    evidence_passages: int = Field(8, ge=1, description="Passages retrieved per question, whose sentences are ranked.")
+    evidence_windows: int = Field(3, ge=1, description="Sentence windows the writer is shown per answer.")
+    evidence_min_score: float = Field(
+        0.3, ge=0, le=1, description="Below this best evidence score the answer is 'not in the sources'."
+    )
+    brief_passages: int = Field(12, ge=1, description="Passages retrieved per query when gathering a brief's claims.")
+    extract_windows: int = Field(3, ge=1, description="Windows quoted by an extractive answer.")
 
     # --- language model ---
     llm: LLMBackend | None = Field(
@@ -70,9 +79,6 @@ class Settings(BaseSettings):
     local_model_path: Path | None = Field(None, description="GGUF file for the local backend; default: the packaged one.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
     llm_max_tokens: int = Field(512, ge=16, description="Longest answer the model may write, in tokens.")
-    context_tokens: int = Field(
-        2600, ge=200, description="Token budget for the passages packed into a prompt (the local model has 4096)."
-    )
     llm_max_retries: int = Field(2, ge=0)
 
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
@@ -55,6 +55,23 @@ def _l2_normalise(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(norms, 1e-12)
+
+
+_CACHE_LIMIT = 20_000
+_cache: dict[tuple[str, str], np.ndarray] = {}
+
+
+def embed_cached(texts: Iterable[str], embedder: Embedder) -> dict[str, np.ndarray]:
+    """Embeddings by text, reusing earlier ones: the same passage sentences are ranked as evidence and then
+    checked as citations, answer after answer."""
+    wanted = list(dict.fromkeys(texts))
+    todo = [t for t in wanted if (embedder.name, t) not in _cache]
+    if todo:
+        if len(_cache) + len(todo) > _CACHE_LIMIT:
+            _cache.clear()
+        for t, v in zip(todo, embedder.embed_documents(todo)):
+            _cache[(embedder.name, t)] = v
+    return {t: _cache[(embedder.name, t)] for t in wanted}
 
 
 def _package_file(package: str, relative: str, pip_name: str) -> Path:

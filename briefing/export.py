@@ -68,6 +68,8 @@ def layout(brief: Brief) -> list[Block]:
         if section.error:
             blocks.append(Block("note", (Run(f"This section could not be drafted: {section.error}", "note"),)))
             continue
+        if section.label:
+            blocks.append(Block("label", (Run(section.label, "em"),)))
         if section.extract:
             blocks.append(Block("label", (Run("Extracts from the sources.", "em"),)))
         if not section.paragraphs:
@@ -93,22 +95,16 @@ def layout(brief: Brief) -> list[Block]:
                 runs += [Run(("; " if i else "") + f"{side.outlet} reports “{side.quote}” "),
                          Run(f"[{numbers[side.chunk_id]}]", "cite", numbers[side.chunk_id])]
             blocks.append(Block("note", (*runs, Run("."))))
-    removed = [(s, n, why) for s in brief.sections for n, why in s.removed_markers]
+    # Only what the reader must know: sentences still flagged, and those strict mode dropped. What repair
+    # replaced and which markers it removed is bookkeeping for the audit record.
     dropped = [(s, x) for s in brief.sections for x in s.dropped]
-    attributed = [(s, x) for s in brief.sections for x in s.sentences if x.attributed]
-    if flags or removed or dropped or attributed:
+    if flags or dropped:
         blocks.append(Block("heading", (Run("Checker flags"),)))
         for k, section, s in flags:
             why = f" {section.title}: {s.reason} (support {s.support:.2f}): “{s.text}”"
             blocks.append(Block("flag", (Run(f"⚠{k}", "flag"), Run(why))))
-        for section, n, why in removed:
-            blocks.append(Block("flag", (Run(f"{section.title}: citation removed, {why}"),)))
         for section, s in dropped:
             blocks.append(Block("flag", (Run(f"{section.title}: dropped ({s.reason}): “{s.text}”"),)))
-        for section, s in attributed:
-            cites = "".join(f"[{numbers[c]}]" for c in s.chunk_ids)
-            what = f"{section.title}: citation {cites} added by the checker, the model gave none: “{s.text}”"
-            blocks.append(Block("flag", (Run(what),)))
     blocks.append(Block("heading", (Run("Sources"),)))
     for src in brief.sources:
         c = src.chunk

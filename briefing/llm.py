@@ -432,7 +432,7 @@ class ChatLlamaCpp(BaseChatModel):
         max_tokens = int(kwargs.get("max_tokens") or self.max_tokens)
         t0 = time.monotonic()
         deadline = t0 + self.timeout if self.timeout else None
-        got_text, finish, n_chunks = False, None, 0
+        got_text, finish, n_chunks, written = False, None, 0, []
         with lock:
             try:
                 stream = llama.create_chat_completion(
@@ -448,6 +448,7 @@ class ChatLlamaCpp(BaseChatModel):
                     finish = choice.get("finish_reason") or finish
                     if text:
                         n_chunks += 1
+                        written.append(text)
                         got_text = got_text or bool(text.strip())
                         yield ChatGenerationChunk(message=AIMessageChunk(content=text))
                     if deadline and time.monotonic() > deadline:
@@ -465,6 +466,9 @@ class ChatLlamaCpp(BaseChatModel):
                 raise LLMError(
                     f"{self._where()}: malformed output: {e}", backend="local", kind="malformed"
                 ) from e
+            # The context now holds the prompt and what was written; llama.cpp reports no usage when streaming.
+            completion = len(llama.tokenize("".join(written).encode(), add_bos=False, special=True))
+            prompt = max(llama.n_tokens - completion, 0)
         if not got_text:
             raise LLMError(
                 f"{self._where()}: empty completion (finish_reason={finish})", backend="local", kind="empty"
@@ -477,6 +481,8 @@ class ChatLlamaCpp(BaseChatModel):
                     "model_name": Path(self.model_path).stem,
                     "seconds": round(time.monotonic() - t0, 3),
                 },
+                usage_metadata={"input_tokens": prompt, "output_tokens": completion,
+                                "total_tokens": prompt + completion},
             ),
         )
 
@@ -491,5 +497,6 @@ class ChatLlamaCpp(BaseChatModel):
         for chunk in self._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
             final = chunk if final is None else final + chunk
         assert final is not None  # _stream raises rather than yield nothing
-        msg = AIMessage(content=final.message.content, response_metadata=final.message.response_metadata)
+        msg = AIMessage(content=final.message.content, response_metadata=final.message.response_metadata,
+                        usage_metadata=final.message.usage_metadata)
         return ChatResult(generations=[ChatGeneration(message=msg)])

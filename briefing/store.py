@@ -221,6 +221,13 @@ class Store:
         rows = self._all(self.chunks, ["metadatas", "documents"], where={"article_id": article_id})
         return sorted((self._chunk(cid, meta, doc) for cid, meta, doc, _ in rows), key=lambda c: c.position)
 
+    def article_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored article vectors (the mean of each article's passages) by id, for clustering stories."""
+        if not ids:
+            return {}
+        got = self.articles_col.get(ids=list(ids), include=["embeddings"])
+        return dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+
     def _chunk(self, chunk_id: str, meta: dict[str, Any], text: str) -> Chunk:
         carriers = tuple(
             Carrier(c["article_id"], c["source"], c["title"], _date(c["published"]), c["start"], c["end"])

@@ -38,7 +38,7 @@ if bounds.earliest and bounds.latest:
     window = left.date_input("Published between", value=(start, bounds.latest), key=f"brief_window_{weekly}")
 outlet = None if weekly else right.selectbox("Outlet", ["All outlets", *bounds.outlets], key="brief_outlet")
 strict = st.checkbox(
-    "Strict: drop sentences the checker does not find supported (instead of flagging them)",
+    "Strict: drop a sentence the checker rejects instead of putting the source's own words in its place",
     key="brief_strict",
 )
 

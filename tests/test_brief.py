@@ -5,12 +5,11 @@ Language-model drafting against recorded exchanges is in test_brief_recorded.py.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-import threading
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +30,15 @@ from briefing.brief import (
     iso_week,
     load_template,
 )
+from briefing.brief.context import Context
 from briefing.config import Settings
 from briefing.export import ExportError, format_for, render_html, render_markdown, save
 from briefing.ingest import ingest
 from briefing.models import Carrier, Chunk
+from briefing.retrieve import Filters
 from briefing.store import Store
 
+from tests.fake_llm import fake_llm
 from tests.store_fixtures import SEEDS
 
 TOPIC = "US blacklisting of Hikvision"
@@ -54,33 +56,43 @@ def brief(answerer: Answerer) -> Brief:
     return build_brief(TOPIC, answerer.settings, answerer=answerer)
 
 
-def _cited_ids(brief: Brief) -> list[str]:
-    ids: list[str] = []
-    for s in brief.sections:
-        for x in s.sentences:
-            ids += [c for c in x.chunk_ids if c not in ids]
-        for d in s.disagreements:
-            ids += [side.chunk_id for side in d.sides if side.chunk_id not in ids]
-    return ids
+def _claims(section) -> set[tuple[str, int, int]]:
+    return {(c["chunk_id"], c["start"], c["end"]) for c in section.claims}
 
 
-def test_standard_brief_has_every_section_drafted_from_extracts(brief: Brief) -> None:
+def test_standard_brief_has_every_section_written_from_its_own_claims(brief: Brief) -> None:
     assert [s.title for s in brief.sections] == [s.title for s in load_template("standard").sections]
     assert brief.backend == "extractive" and brief.extractive and brief.prompts == []
     for section in brief.sections:
-        assert section.extract and section.error is None and section.retrieved
+        assert section.extract and section.error is None and section.claims
         assert section.sentences and all(x.chunk_ids and x.supported for x in section.sentences)
-        assert set(c for x in section.sentences for c in x.chunk_ids) <= set(section.retrieved)
+        assert {c for x in section.sentences for c in x.chunk_ids} <= {c["chunk_id"] for c in section.claims}
     dated = next(s for s in brief.sections if s.form == "dated")
     assert all(p.day == SEED_DAY and p.bullet for p in dated.paragraphs)
 
 
-def test_sources_list_numbers_every_cited_passage_once_in_citation_order(brief: Brief) -> None:
-    assert [s.chunk.id for s in brief.sources] == _cited_ids(brief)
+def test_no_claim_is_stated_twice(brief: Brief) -> None:
+    placed = [_claims(s) for s in brief.sections]
+    for a, b in itertools.combinations(placed, 2):
+        assert not a & b
+    sentences = [x.text for s in brief.sections for x in s.sentences]
+    assert len(set(sentences)) == len(sentences)
+
+
+def test_positions_are_grouped_by_actor_and_attributed(brief: Brief) -> None:
+    positions = next(s for s in brief.sections if s.key == "positions")
+    actors = [c["actor"] for c in positions.claims]
+    assert all(actors) and len({a.lower() for a in actors}) >= 4
+    assert any("Hikvision" in a for a in actors) and not any(a in ("Monday", "Times") for a in actors)
+    assert len(positions.paragraphs) == len({a.lower() for a in actors})  # one bullet per actor
+
+
+def test_sources_are_numbered_in_reading_order_and_every_marker_resolves(brief: Brief) -> None:
     assert [s.n for s in brief.sources] == list(range(1, len(brief.sources) + 1))
     text = render_markdown(brief)
-    used = {int(n) for n in re.findall(r"\[(\d+)\]", text.split("## Sources")[0])}
-    assert used == set(range(1, len(brief.sources) + 1))  # every marker resolves, every source is cited
+    body = text.split("## Sources")[0]
+    seen = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", body)))
+    assert seen == list(range(1, len(brief.sources) + 1))  # first citations in order, none missing
     sources_part = text.split("## Sources")[1]
     for s in brief.sources:
         c = s.chunk
@@ -141,10 +153,11 @@ def test_figures_on_one_subject_that_differ_across_stories() -> None:
     assert find_disagreements([dropped, prices], separate) == []  # another measure
 
 
-def test_one_pager_template_is_shorter(answerer: Answerer) -> None:
+def test_one_pager_template_is_shorter_and_notes_the_share_figures(answerer: Answerer) -> None:
     short = build_brief(TOPIC, answerer.settings, template="one-pager", answerer=answerer)
     assert [s.key for s in short.sections] == ["bluf", "developments", "watch"]
     assert all(len(s.paragraphs) <= 3 for s in short.sections)
+    assert [d.kind for d in short.disagreements] == ["percent"]
 
 
 def test_unknown_template_is_a_clear_error(answerer: Answerer) -> None:
@@ -187,15 +200,17 @@ def test_weekly_brief_cites_only_articles_inside_the_window(windowed: Answerer) 
     weekly = build_weekly(windowed.settings, since, until, answerer=windowed, progress=events.append)
     assert weekly.kind == "weekly" and weekly.sources
     assert all(s.chunk.published == SEED_DAY for s in weekly.sources)
-    retrieved = {cid for s in weekly.sections for cid in s.retrieved}
-    assert not any(cid.split(":")[0] in _outside_ids(windowed) for cid in retrieved)
-    assert [s.title for s in weekly.sections][-2:] == ["Overview", "What to watch"]
-    story = weekly.sections[0]
-    assert story.sentences and all(x.chunk_ids for x in story.sentences)
+    used = {c["chunk_id"] for s in weekly.sections for c in s.claims}
+    assert used and not any(cid.split(":")[0] in _outside_ids(windowed) for cid in used)
+    titles = [s.title for s in weekly.sections]
+    assert titles[0] == "Overview" and titles[-1] == "What to watch" and len(titles) == 3
+    overview, story = weekly.sections[:2]
+    assert overview.sentences and story.sentences and all(x.chunk_ids for x in story.sentences)
+    assert not _claims(overview) & _claims(story)
     assert [e.status for e in events].count("done") == len(weekly.sections)
     # The same store without a window does reach the outside articles, so the filter is what kept them out.
     everything = build_brief("Hikvision shares", windowed.settings, answerer=windowed)
-    assert {cid.split(":")[0] for s in everything.sections for cid in s.retrieved} & _outside_ids(windowed)
+    assert {c["chunk_id"].split(":")[0] for s in everything.sections for c in s.claims} & _outside_ids(windowed)
 
 
 def _outside_ids(answerer: Answerer) -> set[str]:
@@ -203,9 +218,10 @@ def _outside_ids(answerer: Answerer) -> set[str]:
 
 
 def test_seeds_are_one_story_of_five_outlets(windowed: Answerer) -> None:
-    stories = find_stories(windowed, date(2019, 5, 20), date(2019, 5, 26))
+    ctx = Context.of(windowed, Filters())
+    stories = find_stories(ctx, date(2019, 5, 20), date(2019, 5, 26))
     assert len(stories) == 1 and len(stories[0].outlets) == 5
-    assert find_stories(windowed, date(2019, 5, 27), date(2019, 5, 30)) == []
+    assert find_stories(ctx, date(2019, 5, 27), date(2019, 5, 30)) == []
     with pytest.raises(BriefError, match="no articles"):
         build_weekly(windowed.settings, date(2019, 5, 27), date(2019, 5, 30), answerer=windowed)
 
@@ -214,7 +230,7 @@ def test_topic_brief_window_excludes_outside_articles(windowed: Answerer) -> Non
     inside = build_brief("Hikvision shares", windowed.settings, since=date(2019, 5, 20), until=date(2019, 5, 26),
                          answerer=windowed)
     assert inside.sources and all(s.chunk.published == SEED_DAY for s in inside.sources)
-    assert not {cid.split(":")[0] for s in inside.sections for cid in s.retrieved} & _outside_ids(windowed)
+    assert not {c["chunk_id"].split(":")[0] for s in inside.sections for c in s.claims} & _outside_ids(windowed)
 
 
 def test_clustering_merges_similar_vectors_and_forced_links() -> None:
@@ -261,7 +277,8 @@ def test_audit_record_beside_the_brief(brief: Brief, tmp_path: Path) -> None:
     assert audit["started_at"] <= audit["finished_at"]
     section = audit["sections"][0]
     assert section["retrieval_queries"] == [TOPIC, f"{TOPIC} main facts and consequences"]
-    assert section["retrieved_chunk_ids"] and section["sentences"][0]["cited"]
+    assert section["claims"] and section["sentences"][0]["cited"]
+    assert audit["settings"]["claims"]["min_score"] > 0 and audit["settings"]["store"]
     by_id = {s["chunk_id"]: s for s in audit["sources"]}
     assert set(by_id) == {s.chunk.id for s in brief.sources}
     assert all(s["text"] and s["title"] and s["outlet"] for s in by_id.values())
@@ -283,103 +300,87 @@ def test_format_choice() -> None:
         format_for(Path("x.md"), "pdf")
 
 
-# --- a failing section, unsupported sentences and strict mode over a real HTTP server ---------------
+# --- a failing section, rejected lines and strict mode over a real HTTP server ----------------------
 
 FAIL_SECTION = "Implications and risks"
-BAD_SECTION = "Background"
+BAD_SECTION = "Key developments"
 UNCITED_SECTION = "Positions of the actors"
+_EXCERPT = re.compile(r'<source id="(\d+)"[^>]*>(.+?)</source>', re.S)
 
 
-class _Scripted(BaseHTTPRequestHandler):
-    """An OpenAI-shaped chat endpoint: 500 for one section, an unsupported claim with a dangling marker for
-    another, the first sentence of passage [2] without its marker for a third, and for the rest the first
-    sentence of passage [1], cited."""
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
-        prompt = body["messages"][-1]["content"]
-        if f"Section: {FAIL_SECTION}" in prompt:
-            return self._send(500, {"error": {"message": "simulated 500", "type": "server_error"}})
-        if f"Section: {BAD_SECTION}" in prompt:
-            text = "- Hikvision sold 40 million cameras to Peru in 2017 [1].\n- Hikvision makes cameras [99]."
-        elif f"Section: {UNCITED_SECTION}" in prompt:
-            text = f"- {_first_sentence(prompt, 2)}"
-        else:
-            text = f"- {_first_sentence(prompt, 1)} [1]"
-        self._send(200, {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                         "choices": [{"index": 0, "finish_reason": "stop",
-                                      "message": {"role": "assistant", "content": text}}],
-                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-
-    def _send(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _first_sentence(prompt: str, n: int) -> str:
-    return " ".join(re.search(rf'<source id="{n}"[^>]*>\n(.+?)(?<=[.!?])\s', prompt, re.S).group(1).split())
+def _scripted(prompt: str) -> str | int:
+    """500 for one section; for another, a fabricated figure and a marker that points nowhere; for a third,
+    its excerpts restated without markers; for the rest, each excerpt restated with its own marker."""
+    excerpts = _EXCERPT.findall(prompt)
+    if f"Section: {FAIL_SECTION}." in prompt:
+        return 500
+    if f"Section: {BAD_SECTION}." in prompt:
+        return "- Hikvision sold 40 million cameras to Peru in 2017 [1].\n- Hikvision opened a plant in Lima [99]."
+    if f"Section: {UNCITED_SECTION}." in prompt:
+        return "\n".join(f"- {t}" for _, t in excerpts)
+    return "\n".join(f"- {t.rstrip('.')} [{n}]." for n, t in excerpts)
 
 
 @pytest.fixture(scope="module")
 def scripted(seeded: tuple[Settings, Store]) -> Iterator[Answerer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     settings, store = seeded
-    llm = settings.with_overrides(llm="openai", openai_base_url=f"http://127.0.0.1:{server.server_port}/v1",
-                                  openai_api_key="sk-test", openai_model="scripted", llm_max_retries=0)
-    yield Answerer(llm, store)
-    server.shutdown()
+    with fake_llm(_scripted) as url:
+        llm = settings.with_overrides(llm="openai", openai_base_url=url, openai_api_key="sk-test",
+                                      openai_model="scripted", llm_max_retries=0)
+        yield Answerer(llm, store)
 
 
-def test_failed_section_is_reported_and_the_rest_is_drafted(scripted: Answerer) -> None:
+@pytest.fixture(scope="module")
+def scripted_brief(scripted: Answerer) -> tuple[Brief, list[ProgressEvent]]:
     events: list[ProgressEvent] = []
-    brief = build_brief(TOPIC, scripted.settings, answerer=scripted, progress=events.append)
+    return build_brief(TOPIC, scripted.settings, answerer=scripted, progress=events.append), events
+
+
+def test_failed_section_is_reported_and_the_rest_is_written(scripted_brief) -> None:
+    brief, events = scripted_brief
     failed = [s for s in brief.sections if s.error]
     assert [s.title for s in failed] == [FAIL_SECTION] and "HTTP 500" in failed[0].error
     others = [s for s in brief.sections if not s.error]
     assert len(others) == len(brief.sections) - 1 and all(s.sentences for s in others)
-    assert not any(s.extract for s in brief.sections) and brief.prompts == ["brief_section@1"]
+    assert not any(s.extract for s in brief.sections) and brief.prompts == ["brief_section@2"]
     assert [e.status for e in events].count("failed") == 1 and events[-1].status == "done"
     assert f"could not be drafted: {failed[0].error}" in render_markdown(brief)
     assert json.loads(json.dumps(brief.to_dict()))["checker"]["failed_sections"] == ["implications"]
+    assert brief.usage == {"prompt_tokens": 100 * len(others), "completion_tokens": 20 * len(others)}
 
 
-def test_unsupported_sentence_is_flagged_and_dangling_marker_reported(scripted: Answerer) -> None:
-    brief = build_brief(TOPIC, scripted.settings, answerer=scripted)
-    background = next(s for s in brief.sections if s.title == BAD_SECTION)
-    bad = next(x for x in background.sentences if "Peru" in x.text)
-    assert not bad.supported and "not in passage" in bad.reason
-    assert [n for n, _ in background.removed_markers] == [99]
+def test_a_model_line_that_restates_its_claim_is_kept(scripted_brief) -> None:
+    brief, _ = scripted_brief
+    bluf = brief.sections[0]
+    assert bluf.sentences and not bluf.repairs and all(x.supported and not x.repaired for x in bluf.sentences)
+
+
+def test_rejected_lines_are_replaced_by_their_claims_words_and_the_reader_sees_no_defect(scripted_brief) -> None:
+    brief, _ = scripted_brief
+    section = next(s for s in brief.sections if s.title == BAD_SECTION)
+    reasons = [r.reason for r in section.repairs]
+    assert reasons[0].startswith("number") and "[99] points at no passage" in reasons[1]
+    assert reasons[2:] == ["no line written for this claim"] * (len(reasons) - 2)
+    assert all(r.kind == "replaced" for r in section.repairs) and len(section.repairs) == len(section.paragraphs)
+    assert all(x.supported and x.repaired for x in section.sentences)
     text = render_markdown(brief)
-    flagged = next(line for line in text.splitlines() if "Peru" in line and "⚠" in line)
-    k = re.search(r"⚠(\d+)", flagged).group(1)
-    assert re.search(rf"⚠{k} Background: .*not in passage", text.split("## Checker flags")[1])
-    assert "citation removed, marker [99]" in text
+    assert "Peru" not in text and "Checker flags" not in text
+    audit = next(s for s in brief.to_dict()["sections"] if s["title"] == BAD_SECTION)
+    assert any("Peru" in r["draft"] for r in audit["repairs"])
 
 
-def test_strict_drops_unsupported_sentences(scripted: Answerer) -> None:
+def test_strict_drops_rejected_lines_instead(scripted: Answerer) -> None:
     brief = build_brief(TOPIC, scripted.settings, answerer=scripted, strict=True)
-    background = next(s for s in brief.sections if s.title == BAD_SECTION)
-    assert not background.unsupported and [x.text for x in background.dropped][0].startswith("Hikvision sold 40")
+    section = next(s for s in brief.sections if s.title == BAD_SECTION)
+    assert not section.sentences and section.dropped
     assert "Peru" not in render_markdown(brief).split("## Checker flags")[0]
     assert brief.to_dict()["checker"]["dropped"] >= 1
 
 
-def test_uncited_claim_gets_the_passage_that_supports_it_and_says_so(scripted: Answerer) -> None:
-    brief = build_brief(TOPIC, scripted.settings, answerer=scripted)
+def test_an_uncited_line_is_cited_to_its_own_claim(scripted_brief) -> None:
+    brief, _ = scripted_brief
     positions = next(s for s in brief.sections if s.title == UNCITED_SECTION)
-    (claim,) = positions.sentences
-    assert claim.attributed and claim.supported and claim.chunk_ids == (positions.retrieved[1],)
-    n = brief.numbers[claim.chunk_ids[0]]
-    assert f"{UNCITED_SECTION}: citation [{n}] added by the checker" in render_markdown(brief)
-    audit = next(s for s in brief.to_dict()["sections"] if s["title"] == UNCITED_SECTION)
-    assert audit["sentences"][0]["citation_added_by_checker"] is True
-    others = [x for s in brief.sections if s.title != UNCITED_SECTION for x in s.sentences]
-    assert not any(x.attributed for x in others)
+    assert positions.repairs and all(r.kind == "cited" for r in positions.repairs)
+    for p in positions.paragraphs:
+        assert all(x.supported and x.chunk_ids for x in p.sentences)
+    assert "Checker flags" not in render_markdown(brief)

@@ -11,6 +11,7 @@ retrieval makes replay fail: remove tests/cassettes/test_brief_recorded and run 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -69,7 +70,6 @@ def answerer(articles_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> An
         llm_max_retries=0,
         llm_timeout=900,
         llm_max_tokens=120,
-        context_tokens=450,
         top_k=3,
     )
     report = ingest([articles_dir], settings, manifest=articles_dir / "manifest.csv", progress=False)
@@ -91,12 +91,12 @@ def _one_section_template(key: str, folder: Path) -> Path:
 
 
 def _check_citations_resolve(brief: Brief) -> None:
-    numbers = brief.numbers
-    assert [s.n for s in brief.sources] == list(range(1, len(brief.sources) + 1))
-    cited = {c for s in brief.sections for x in s.sentences for c in x.chunk_ids}
-    assert cited <= set(numbers)
+    """Every marker in the rendered brief names a listed source, every source is cited, and every cited
+    passage is one of its section's claims."""
+    body = render_markdown(brief).split("## Sources")[0]
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", body)} == set(range(1, len(brief.sources) + 1))
     for section in brief.sections:
-        assert {c for x in section.sentences for c in x.chunk_ids} <= set(section.retrieved)
+        assert {c for x in section.sentences for c in x.chunk_ids} <= {c["chunk_id"] for c in section.claims}
 
 
 @pytest.mark.vcr
@@ -105,7 +105,7 @@ def test_each_standard_section_is_drafted_and_cited(answerer: Answerer, key: str
     brief = build_brief("Brightvale Metals lithium licence in Orvana", answerer.settings,
                         template=_one_section_template(key, tmp_path), answerer=answerer)
     (section,) = brief.sections
-    assert brief.backend == "openai" and brief.model == MODEL and brief.prompts == ["brief_section@1"]
+    assert brief.backend == "openai" and brief.model == MODEL and brief.prompts == ["brief_section@2"]
     assert section.error is None and not section.extract and not section.not_in_sources
     assert section.sentences and any(x.chunk_ids for x in section.sentences)
     _check_citations_resolve(brief)
@@ -119,11 +119,11 @@ def test_each_standard_section_is_drafted_and_cited(answerer: Answerer, key: str
 def test_weekly_brief_summarises_stories_inside_the_window(answerer: Answerer) -> None:
     brief = build_weekly(answerer.settings, *WEEK, max_stories=1, answerer=answerer)
     titles = [s.title for s in brief.sections]
-    assert len(titles) == 3 and titles[1:] == ["Overview", "What to watch"]
-    assert "Brightvale" in titles[0]  # three outlets: the best-covered story
+    assert len(titles) == 3 and titles[0] == "Overview" and titles[2] == "What to watch"
+    assert "Brightvale" in titles[1]  # three outlets: the best-covered story
     assert not [s.key for s in brief.sections if s.error]
-    assert brief.prompts == ["brief_section@1", "brief_summary@1"]
+    assert brief.prompts == ["brief_section@2"]
     _check_citations_resolve(brief)
     assert all(WEEK[0] <= s.chunk.published <= WEEK[1] for s in brief.sources)
     assert "salty wells" not in " ".join(s.chunk.title.lower() for s in brief.sources)  # lith-0 is March
-    assert any(x.chunk_ids for x in brief.sections[0].sentences)
+    assert any(x.chunk_ids for x in brief.sections[1].sentences)

@@ -115,7 +115,7 @@ def test_supported_claim_passes(passages: list[Chunk], embedder: Embedder) -> No
                      "the possible blacklisting [1].", passages, embedder)
     assert checked.ok, checked.unsupported
     heading, claim = checked.sentences
-    assert heading.reason == "heading" and heading.supported
+    assert heading.reason == "markup" and heading.supported
     assert claim.supported and claim.support > 0.48
 
 
@@ -180,14 +180,20 @@ def test_sentence_offsets_index_cleaned_text(passages: list[Chunk], embedder: Em
     checked = _check(text, passages, embedder)
     for s in checked.sentences:
         assert s.text.rstrip(".") in checked.text[s.start : s.end].replace("**", "")
-    assert checked.sentences[0].reason == "heading"
+    assert checked.sentences[0].reason == "no citation"  # an answer has no headings to exempt
 
 
 def test_short_claims_and_bullets(passages: list[Chunk], embedder: Embedder) -> None:
     text = "In short:\n- Hikvision shares opened 10% lower [1]\n- Prices rose 25%\nYes."
-    checked = _check(text, passages, embedder)
-    by_text = {s.text: s for s in checked.sentences}
-    assert by_text["In short:"].reason == "heading"
-    assert by_text["Hikvision shares opened 10% lower"].supported
-    assert by_text["Prices rose 25%"].reason == "no citation"
-    assert by_text["Yes."].supported and by_text["Yes."].reason == "no claim"
+    answer = {s.text: s for s in _check(text, passages, embedder).sentences}
+    assert answer["Hikvision shares opened 10% lower"].supported
+    assert [answer[t].reason for t in ("In short:", "Prices rose 25%", "Yes.")] == ["no citation"] * 3
+    brief = {s.text: s for s in check_citations(text, passages, embedder, headings=True).sentences}
+    assert brief["In short:"].reason == "heading" and brief["In short:"].supported
+    assert not brief["Yes."].supported and not brief["Prices rose 25%"].supported
+
+
+@pytest.mark.parametrize("reply", ["PWNED", "word word word", "OK."])
+def test_an_uncited_reply_is_never_supported(passages: list[Chunk], embedder: Embedder, reply: str) -> None:
+    checked = _check(reply, passages, embedder)
+    assert [s.supported for s in checked.sentences] == [False] and not checked.ok

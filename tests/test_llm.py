@@ -436,6 +436,10 @@ class FakeLlama:
     def __init__(self, pieces: list[str], delay: float = 0.0, error: Exception | None = None) -> None:
         self.pieces, self.delay, self.error = pieces, delay, error
         self.calls: list[dict] = []
+        self.n_tokens = 0  # prompt + written, as llama.cpp's context holds them after a call
+
+    def tokenize(self, text: bytes, add_bos: bool = True, special: bool = False) -> list[bytes]:
+        return text.split()  # a word a token
 
     def create_chat_completion(self, **kw: object) -> Iterator[dict]:
         self.calls.append(kw)
@@ -444,6 +448,7 @@ class FakeLlama:
         return self._gen()
 
     def _gen(self) -> Iterator[dict]:
+        self.n_tokens = 7 + len("".join(self.pieces).split())  # a 7-token prompt
         yield {"choices": [{"delta": {"role": "assistant"}, "finish_reason": None}]}
         for p in self.pieces:
             time.sleep(self.delay)
@@ -465,6 +470,7 @@ def test_local_wrapper_streams_and_invokes(tmp_path: Path, monkeypatch: pytest.M
     assert [c.content for c in model.stream(MSGS) if c.content] == ["Gre", "en ", "[1]."]
     out = model.invoke(MSGS)
     assert out.content == "Green [1]." and out.response_metadata["finish_reason"] == "stop"
+    assert out.usage_metadata["input_tokens"] == 7 and out.usage_metadata["output_tokens"] == 2
     call = fake.calls[-1]
     assert (
         call["temperature"] == 0 and call["max_tokens"] == llm.DEFAULT_MAX_TOKENS and call["stream"] is True

@@ -1,0 +1,181 @@
+"""Evidence for a brief, gathered once: the atomic claims of the retrieved passages.
+
+A claim is one sentence window of a passage (with the sentence before, where it leans on it), with who
+made the statement when a speaker is named, its publication date and its figures. The same claim carried
+by several outlets (a wire paragraph, a quoted statement) becomes one claim with several passages: that
+is its corroboration, and it is stated once in the brief. Sections are then written from claims, never
+from raw passages, so no section can repeat what another says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from briefing.brief.context import Context
+from briefing.cite import content_stems, numbers
+from briefing.embeddings import embed_cached
+from briefing.evidence import Evidence, rank_sentences
+from briefing.models import Chunk
+
+CLAIM_MIN_WORDS = 6
+CLAIM_MIN_SCORE = 0.1  # evidence score against the topic below which a sentence of a retrieved passage is off it
+SAME_CLAIM_COSINE = 0.9
+SAME_CLAIM_OVERLAP = 0.7  # share of the shorter claim's content words the longer one holds
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement from the sources, stated once in a brief. `also` are the same statement's windows
+    in other articles; `relevance` is its evidence score against the brief's topic."""
+
+    evidence: Evidence
+    relevance: float
+    actor: str | None
+    vector: np.ndarray = field(repr=False, compare=False)
+    also: tuple[Evidence, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.evidence.text
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.evidence.chunk
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return [self.chunk, *(e.chunk for e in self.also)]
+
+    @property
+    def day(self) -> date | None:
+        return self.chunk.published
+
+    @property
+    def figures(self) -> list[str]:
+        return [n.text for n in numbers(self.text)]
+
+    def to_dict(self) -> dict[str, object]:
+        return {**self.evidence.to_dict(), "actor": self.actor, "relevance": round(self.relevance, 4),
+                "also": [e.chunk.id for e in self.also]}
+
+
+# --------------------------------------------------------------------------------------------------
+# Who said it
+# --------------------------------------------------------------------------------------------------
+
+_WORD = r"(?<![\w'’])(?:[A-Z]|[a-z][A-Z])[\w'’.&-]*"  # "Hikvision", "EIU", "iFlytek"
+_NAME = rf"{_WORD}(?:\s+(?:of|for|and|the|de)\s+{_WORD}|\s+{_WORD})*"
+_POSSESSED = rf"(?:{_NAME}['’]s\s+)?{_NAME}"
+_SAID = r"(?:said|says|added|warned|urged|stated|argued|denied|insisted|responded|confirmed|announced|vowed)"
+_VERBS = rf"(?:{_SAID}|told|called|accused|declined to comment|did not respond|issued)"
+_GROUPS = r"(?:lawmakers|legislators|officials|analysts|diplomats|investors|critics|activists|the government)"
+_SPEAKER = [
+    re.compile(rf"spokes(?:man|woman|person) for (?P<who>{_NAME})"),
+    re.compile(rf"(?P<who>{_POSSESSED}),? (?:a |an |the )?spokes(?:man|woman|person)"),
+    re.compile(rf"(?P<who>{_POSSESSED})\s+(?:spokes(?:man|woman|person)\s+)?(?:has\s+|had\s+|also\s+|on\s+\w+\s+)?"
+               rf"{_VERBS}\b"),
+    re.compile(rf"(?P<who>{_NAME}),\s+(?:a|an|the)\s[^,]{{3,90}}?,?\s+{_VERBS}\b"),  # "Nick Marro, an analyst … told"
+    re.compile(rf"[,”\"]\s*{_SAID}\s+(?:Mr|Ms|Mrs|Dr)?\.?\s*(?P<who>{_NAME})"),  # "…,” said Yang Jie"
+    re.compile(rf"\b(?P<who>{_GROUPS})\s+(?:have\s+|has\s+|had\s+)?{_VERBS}\b", re.IGNORECASE),
+]
+# Names that are the reporting, not an actor in the story.
+_MEDIA = re.compile(r"\b(?:Times|Reuters|Bloomberg|Jazeera|Post|Journal|News|Nikkei|Herald|Ledger|Wire|"
+                    r"Tribune|Guardian|AP|AFP|CNN|BBC|paper|newspaper|report|reports)\b")
+_NOT_ACTOR = {"it", "he", "she", "they", "we", "i", "this", "that", "there", "but", "and", "in", "on", "the",
+              "a", "an", "if", "when", "while", "meanwhile", "separately", "since", "last", "earlier",
+              "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+              "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+
+
+def actor_of(text: str) -> str | None:
+    """The named speaker or actor of a claim ("China's Foreign Ministry", "Megvii", "lawmakers"), if any:
+    the first one the text names. A claim whose first speaker is the press ("The Times said") reports,
+    and has no actor."""
+    found = []
+    for pattern in _SPEAKER:
+        for m in pattern.finditer(text):
+            words = re.sub(r"^(?:The|A|An|Mr|Ms|Mrs|Dr)\.?\s+", "", m.group("who").strip(" ,.")).split()
+            while words and words[0].lower() in _NOT_ACTOR:
+                words = words[1:]
+            if words:
+                found.append((m.start("who"), " ".join(words)))
+    if not found:
+        return None
+    _, who = min(found)
+    return None if _MEDIA.search(who) else who
+
+
+def actor_key(actor: str) -> str:
+    """One key for one actor however the passages name it: "Hikvision's" and "Hikvision" alike."""
+    return re.sub(r"['’]s\b", "", actor).lower().strip()
+
+
+def same_actor(a: str, b: str) -> bool:
+    """Whether two actor keys name one actor: "yang" and "yang jie", "pompeo" and "mike pompeo"."""
+    x, y = set(a.split()), set(b.split())
+    return bool(x and y) and (x <= y or y <= x)
+
+
+# --------------------------------------------------------------------------------------------------
+# Gathering
+# --------------------------------------------------------------------------------------------------
+
+
+def retrieve(ctx: Context, queries: Sequence[str], k: int | None = None) -> list[Chunk]:
+    """Each query's hits, merged rank by rank (every query contributes its best passages first), without
+    repeats, each checked to lie in the window."""
+    lists = [ctx.retriever.search(q, k or ctx.settings.brief_passages, ctx.filters) for q in queries]
+    merged: dict[str, Chunk] = {}
+    for rank in range(max((len(h) for h in lists), default=0)):
+        for hits in lists:
+            if rank < len(hits):
+                merged.setdefault(hits[rank].chunk.id, hits[rank].chunk)
+    return ctx.in_window(merged.values())
+
+
+def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk], min_score: float = CLAIM_MIN_SCORE) -> list[Claim]:
+    """The claims of `chunks` about `topic`, most relevant first, the same statement in several articles
+    merged into one claim."""
+    ranked = [ev for ev in rank_sentences(topic, chunks, ctx.embedder)
+              if ev.score >= min_score and len(ev.text.split()) >= CLAIM_MIN_WORDS and not ev.text.endswith("?")]
+    if not ranked:
+        return []
+    vectors = embed_cached([ev.text for ev in ranked], ctx.embedder)
+    claims: list[Claim] = []
+    stems: list[set[str]] = []
+    for ev in ranked:
+        near = next((i for i, c in enumerate(claims) if overlap(ev, c.evidence)), None)
+        if near is not None:  # a window sharing a sentence with a claim's: one claim over both windows
+            c = claims[near]
+            if c.chunk.id == ev.chunk.id:
+                grown = Evidence(c.chunk, min(c.evidence.start, ev.start), max(c.evidence.end, ev.end), c.relevance)
+                claims[near] = Claim(grown, c.relevance, c.actor or actor_of(grown.text), c.vector, c.also)
+                stems[near] = content_stems(grown.text)
+            continue
+        vec, words = vectors[ev.text], content_stems(ev.text)
+        twin = next((i for i, c in enumerate(claims) if _same(vec, words, c.vector, stems[i])), None)
+        if twin is None:
+            claims.append(Claim(ev, ev.score, actor_of(ev.text), vec))
+            stems.append(words)
+        elif ctx.store.story_of(ev.chunk.article_id) != ctx.store.story_of(claims[twin].chunk.article_id):
+            c = claims[twin]
+            claims[twin] = Claim(c.evidence, c.relevance, c.actor or actor_of(ev.text), c.vector, (*c.also, ev))
+    return claims
+
+
+def overlap(a: Evidence, b: Evidence) -> bool:
+    """Whether two windows share text of one article (neighbouring chunks overlap)."""
+    return a.chunk.article_id == b.chunk.article_id and (
+        a.start + a.chunk.start < b.end + b.chunk.start and b.start + b.chunk.start < a.end + a.chunk.start)
+
+
+def _same(vec: np.ndarray, words: set[str], other_vec: np.ndarray, other_words: set[str]) -> bool:
+    if float(vec @ other_vec) >= SAME_CLAIM_COSINE:
+        return True
+    shorter = min(len(words), len(other_words))
+    return bool(shorter) and len(words & other_words) >= SAME_CLAIM_OVERLAP * shorter

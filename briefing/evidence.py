@@ -1,0 +1,182 @@
+"""Evidence chosen before anything is written: the few source sentences that answer a question.
+
+A 1.5B model given eight passages (~2,600 tokens) loses the answer; given the two or three sentences that
+hold it, it restates them well and fast. So answers and briefs first rank the sentences of the retrieved
+passages, and only the best windows reach the writer, whether that is the model or the extractive writer.
+
+A sentence is scored by its embedding's cosine with the query, and by how much of the query's weighted
+vocabulary it holds (a word common to every candidate, such as the company's name, weighs little; a rare
+one, such as a name or a number the question asks about, weighs much). A sentence that leans on the one
+before it ("She said...", "It added...", "This technology...") is shown with that sentence, so neither the
+model nor the reader meets a subject that was never named. Weights and cut-offs were chosen on the seed
+questions and the RealTime QA dev questions (`bench/answers.py`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from briefing.chunk import split_sentences
+from briefing.cite import all_stems, content_stems, names
+from briefing.embeddings import Embedder, embed_cached
+from briefing.models import Chunk
+
+W_COSINE = 0.5
+W_KEYWORDS = 0.5
+W_RANK = 0.1  # a sentence of the first retrieved passage gains W_RANK, of the second W_RANK / 2, ...
+W_SPEECH = 0.1  # a question about what someone said prefers sentences that report speech
+MIN_WORDS = 4  # a shorter line (a caption, "Source: Al Jazeera") is no evidence unless it holds a number
+
+# A sentence whose subject is a pronoun or a reference back ("She said", "But it added", "This
+# technology", "Such a move") leans on the one before it for what it is about.
+_LEANS = re.compile(
+    r"^[\"“‘']?\s*(?:(?:but|and|however|meanwhile|separately|also|yet|still|at the same time|in light of \w+),?\s+)?"
+    r"(?:he|she|it|they|its|their|his|her|this|these|that|those|such|the company|the move|the firm|the paper|"
+    r"the newspaper|the report|the measure|the group|the ministry|the agency)\b",
+    re.IGNORECASE,
+)
+_REFERS_BACK = re.compile(  # "China has begun exporting this technology": which technology?
+    r"^\W*(?:\S+\s+){0,5}(?:this|these|those|such)\s+(?!week|month|year|morning|afternoon|evening|time|is|was)\w+",
+    re.IGNORECASE,
+)
+_ASKS_SPEECH = re.compile(r"\b(say|said|says|tell|told|respond(?:ed)?|react(?:ed)?|comment(?:ed)?|statement|reply|replied)\b",
+                          re.IGNORECASE)
+_REPORTS_SPEECH = re.compile(r"\b(said|says|told|stated|urged|added|warned|replied|responded)\b|[\"“”]")
+# Datelines and bylines that open a wire story: "BANGALORE:", "WASHINGTON (NYTIMES, REUTERS) -".
+_DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:\s*\([^)]{1,40}\))?\s*(?::|-{1,2}|–|—)\s+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A window of one or two consecutive sentences of a retrieved passage, with its score for the query.
+    `start`/`end` index `chunk.text`."""
+
+    chunk: Chunk
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return clean_sentence(self.chunk.text[self.start : self.end])
+
+    def to_dict(self) -> dict[str, object]:
+        return {"chunk_id": self.chunk.id, "start": self.start, "end": self.end, "score": round(self.score, 4),
+                "text": self.text}
+
+
+def clean_sentence(text: str) -> str:
+    """A source sentence as it is shown: whitespace joined, a leading dateline or list bullet removed."""
+    text = " ".join(text.split())
+    text = re.sub(r"^[-•*+]\s+", "", text)
+    return _DATELINE.sub("", text)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    chunk: Chunk
+    start: int  # the scored sentence, in chunk.text
+    end: int
+    context: int  # start of the window: the previous sentence's start when this one leans on it
+    rank: int  # of its passage among the retrieved ones, from 0
+
+
+def _candidates(chunks: Sequence[Chunk]) -> list[_Candidate]:
+    """Every sentence of the passages once: neighbouring chunks of an article overlap, and a sentence in
+    two of them is kept in the better-ranked one."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for rank, c in enumerate(chunks):
+        sentences = split_sentences(c.text)
+        for i, s in enumerate(sentences):
+            key = (c.article_id, c.start + s.start)
+            text = c.text[s.start : s.end]
+            if key in seen or (s.words < MIN_WORDS and not re.search(r"\d", text)):
+                continue
+            seen.add(key)
+            before = c.text[sentences[i - 1].start : sentences[i - 1].end].rstrip() if i else ""
+            # A heading ("Blacklisting Hikvision") is no context: it ends without a full stop.
+            opening = clean_sentence(text)
+            leans = bool(re.search(r"[.!?][\"'”’)]*$", before)) and bool(
+                _LEANS.match(opening) or _REFERS_BACK.match(opening))
+            out.append(_Candidate(c, s.start, s.end, sentences[i - 1].start if leans else s.start, rank))
+    return out
+
+
+def _weights(stems: Sequence[set[str]]) -> dict[str, float]:
+    """Inverse frequency of each word over the candidate sentences: what tells them apart."""
+    df: dict[str, int] = {}
+    for s in stems:
+        for w in s:
+            df[w] = df.get(w, 0) + 1
+    n = len(stems)
+    return {w: math.log(1 + n / d) for w, d in df.items()}
+
+
+def keyword_scores(query: str, texts: Sequence[str]) -> np.ndarray:
+    """Share of the query's weighted content words each text holds; a query word no text holds counts
+    with the weight of the rarest, so a question about something absent scores low everywhere."""
+    stems = [content_stems(t) for t in texts]
+    weights = _weights(stems)
+    rare = math.log(1 + max(len(texts), 1))
+    wanted = {w: weights.get(w, rare) for w in content_stems(query)}
+    total = sum(wanted.values())
+    if not total:
+        return np.zeros(len(texts), dtype=np.float32)
+    return np.array([sum(v for w, v in wanted.items() if w in s) / total for s in stems], dtype=np.float32)
+
+
+def unmentioned_names(question: str, chunks: Sequence[Chunk]) -> list[str]:
+    """Names the question asks about ("Eurovision", "the European Union") that no retrieved passage
+    mentions: then the sources are about something else, whatever their sentences resemble. Only the
+    question proper counts, up to its question mark: options or context after it are not its subject."""
+    held = set().union(*(all_stems(f"{c.title} {c.text}") for c in chunks)) if chunks else set()
+    return [word for stem, word in names(question.split("?")[0]).items() if stem not in held]
+
+
+def rank_sentences(query: str, chunks: Sequence[Chunk], embedder: Embedder) -> list[Evidence]:
+    """Every sentence of `chunks` as evidence for `query`, best first."""
+    cands = _candidates(chunks)
+    if not cands:
+        return []
+    windows = [c.chunk.text[c.context : c.end] for c in cands]
+    sentences = [c.chunk.text[c.start : c.end] for c in cands]
+    vectors = embed_cached(sentences, embedder)
+    cos = np.stack([vectors[s] for s in sentences]) @ embedder.embed_query(query)
+    kw = keyword_scores(query, windows)
+    prior = W_RANK / (1 + np.array([c.rank for c in cands]))
+    if _ASKS_SPEECH.search(query):
+        prior += W_SPEECH * np.array([bool(_REPORTS_SPEECH.search(s)) for s in sentences])
+    scores = W_COSINE * np.maximum(cos, 0.0) + W_KEYWORDS * kw + prior
+    order = np.argsort(-scores, kind="stable")
+    return [Evidence(cands[i].chunk, cands[i].context, cands[i].end, float(scores[i])) for i in order]
+
+
+def choose(ranked: Sequence[Evidence], n: int) -> list[Evidence]:
+    """The best `n` windows, a window overlapping one already chosen merged into it."""
+    chosen: list[Evidence] = []
+    for ev in ranked:
+        if len(chosen) == n:
+            break
+        at = ev.chunk.start  # overlapping chunks of one article: compare offsets in the article
+        overlap = next((i for i, c in enumerate(chosen) if c.chunk.article_id == ev.chunk.article_id
+                        and ev.start + at < c.end + c.chunk.start and c.start + c.chunk.start < ev.end + at), None)
+        if overlap is None:
+            chosen.append(ev)
+        elif chosen[overlap].chunk.id == ev.chunk.id:
+            c = chosen[overlap]
+            chosen[overlap] = Evidence(c.chunk, min(c.start, ev.start), max(c.end, ev.end), c.score)
+    return chosen
+
+
+def by_passage(evidence: Sequence[Evidence]) -> list[tuple[Chunk, list[Evidence]]]:
+    """Windows grouped by passage, passages in order of their best window, windows in text order."""
+    groups: dict[str, tuple[Chunk, list[Evidence]]] = {}
+    for ev in evidence:
+        groups.setdefault(ev.chunk.id, (ev.chunk, []))[1].append(ev)
+    return [(chunk, sorted(evs, key=lambda e: e.start)) for chunk, evs in groups.values()]

@@ -7,8 +7,8 @@ five articles, each as alternative term lists): how many the brief names, how ma
 positions section attributes a statement to, and the share of sentences flagged unsupported. RealTime
 QA weeks get a weekly brief each, from a store of that week and the weeks either side.
 
-Printed per brief: seconds, sections, failed sections, sentences, repeats, flagged share, repaired
-bullets, "Sources differ" notes, sources, share of sources inside the window (must be 100%), prompt and
+Printed per brief: seconds, sections, failed sections, sentences, repeats, flagged share, model lines
+the checker found unmarked and cited to their claim's passage, lines replaced by the claim's own words, "Sources differ" notes, sources, share of sources inside the window (must be 100%), prompt and
 generated tokens, key facts named and actors (seeds only).
 
     .venv/bin/python bench/briefs.py                                   # extractive and local, seeds + weeks
@@ -83,7 +83,8 @@ def figures(brief: Brief, seconds: float) -> dict:
         "sentences": len(sentences),
         "repeats": repeats([x.text for x in sentences]),
         "flagged": round(sum(not x.supported for x in sentences) / max(len(sentences), 1), 3),
-        "repaired": sum(len(s.repairs) for s in drafted),
+        "cited": sum(r.kind == "cited" for s in drafted for r in s.repairs),
+        "replaced": sum(r.kind == "replaced" for s in drafted for r in s.repairs),
         "differ": len(brief.disagreements),
         "sources": len(brief.sources),
         "in_window": round(len(inside) / len(brief.sources), 3) if brief.sources else None,
@@ -96,7 +97,7 @@ def figures(brief: Brief, seconds: float) -> dict:
 
 
 HEADER = (f"{'backend':10} {'brief':34} {'sec':>6} {'sect':>4} {'fail':>4} {'sents':>5} {'rep':>3} {'flag':>5} "
-          f"{'fixed':>5} {'diff':>4} {'srcs':>4} {'in win':>6} {'prompt':>6} {'gen':>5} {'facts':>5} {'actors':>6}")
+          f"{'cited':>5} {'repl':>4} {'diff':>4} {'srcs':>4} {'in win':>6} {'prompt':>6} {'gen':>5} {'facts':>5} {'actors':>6}")
 
 
 def print_row(backend: str, what: str, f: dict) -> None:
@@ -104,7 +105,7 @@ def print_row(backend: str, what: str, f: dict) -> None:
     facts = "" if f["facts"] is None else f"{f['facts']}/{len(FACTS)}"
     actors = "" if f["actors"] is None else str(f["actors"])
     print(f"{backend:10} {what[:34]:34} {f['seconds']:6.1f} {f['sections']:4d} {f['failed']:4d} {f['sentences']:5d} "
-          f"{f['repeats']:3d} {100 * f['flagged']:4.1f}% {f['repaired']:5d} {f['differ']:4d} {f['sources']:4d} "
+          f"{f['repeats']:3d} {100 * f['flagged']:4.1f}% {f['cited']:5d} {f['replaced']:4d} {f['differ']:4d} {f['sources']:4d} "
           f"{share:>6} {f['prompt_tokens']:6d} {f['completion_tokens']:5d} {facts:>5} {actors:>6}", flush=True)
     if f["missing"]:
         print(f"{'':10} missing: {', '.join(f['missing'])}", flush=True)

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 
 from briefing.brief.context import Context
+from briefing.chunk import split_sentences
 from briefing.cite import content_stems, numbers
 from briefing.embeddings import embed_cached
 from briefing.evidence import Evidence, rank_sentences
@@ -24,6 +25,7 @@ from briefing.models import Chunk
 
 CLAIM_MIN_WORDS = 6
 CLAIM_MIN_SCORE = 0.1  # evidence score against the topic below which a sentence of a retrieved passage is off it
+MAX_SENTENCES = 2  # a claim is one statement: a sentence, with the one before where it leans on it
 SAME_CLAIM_COSINE = 0.9
 SAME_CLAIM_OVERLAP = 0.7  # share of the shorter claim's content words the longer one holds
 
@@ -150,11 +152,12 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk], min_score: fl
     stems: list[set[str]] = []
     for ev in ranked:
         near = next((i for i, c in enumerate(claims) if overlap(ev, c.evidence)), None)
-        if near is not None:  # a window sharing a sentence with a claim's: one claim over both windows
+        if near is not None:  # a window sharing a sentence with a claim's: one claim over both, if short
             c = claims[near]
-            if c.chunk.id == ev.chunk.id:
-                grown = Evidence(c.chunk, min(c.evidence.start, ev.start), max(c.evidence.end, ev.end), c.relevance)
-                claims[near] = Claim(grown, c.relevance, c.actor or actor_of(grown.text), c.vector, c.also)
+            start, end = min(c.evidence.start, ev.start), max(c.evidence.end, ev.end)
+            if c.chunk.id == ev.chunk.id and len(split_sentences(c.chunk.text[start:end])) <= MAX_SENTENCES:
+                grown = Evidence(c.chunk, start, end, c.relevance)
+                claims[near] = Claim(grown, c.relevance, actor_of(grown.text), c.vector, c.also)
                 stems[near] = content_stems(grown.text)
             continue
         vec, words = vectors[ev.text], content_stems(ev.text)
@@ -164,7 +167,7 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk], min_score: fl
             stems.append(words)
         elif ctx.store.story_of(ev.chunk.article_id) != ctx.store.story_of(claims[twin].chunk.article_id):
             c = claims[twin]
-            claims[twin] = Claim(c.evidence, c.relevance, c.actor or actor_of(ev.text), c.vector, (*c.also, ev))
+            claims[twin] = Claim(c.evidence, c.relevance, c.actor, c.vector, (*c.also, ev))
     return claims
 
 

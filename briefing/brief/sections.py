@@ -20,7 +20,7 @@ from briefing.embeddings import Embedder
 MIN_FIT = 0.55  # fit = best cosine with the section's queries + relevance to the topic
 REDUNDANT = 0.8  # cosine at which a claim says what a placed one says
 CORROBORATION_BONUS = 0.05  # per further independent outlet carrying a claim, for the bottom line
-CLAIMS_PER_ACTOR = 2
+CLAIMS_PER_ACTOR = 3
 FUTURE_CUE = re.compile(
     r"\b(will|would|expected|expects?|plans?|planned|next (?:week|month|year)|deadline|due to|scheduled|"
     r"coming weeks|could|may|might|likely|decision|decide|consider(?:s|ing)?|weigh(?:s|ing)?)\b",

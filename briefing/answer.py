@@ -59,6 +59,12 @@ class Answer:
     draft: str | None = None  # the model's own text, when what the reader got differs from it
     repairs: list[Repair] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens of the model call
+    draft_removed: list[tuple[int, str]] = field(default_factory=list)  # markers of the draft that pointed nowhere
+
+    @property
+    def removed_markers(self) -> list[tuple[int, str]]:
+        """Every marker that pointed at no passage, in the draft or in what the reader got."""
+        return self.draft_removed + self.check.removed_markers
 
     @property
     def not_in_sources(self) -> bool:
@@ -81,7 +87,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.check.citations],
             "sentences": [s.to_dict() for s in self.check.sentences],
             "unsupported": [s.to_dict() for s in self.check.unsupported],
-            "removed_markers": [{"n": n, "reason": why} for n, why in self.check.removed_markers],
+            "removed_markers": [{"n": n, "reason": why} for n, why in self.removed_markers],
             "sources": [{"n": i, **c.to_dict()} for i, c in enumerate(self.sources, start=1)],
             "evidence": [{"n": self.sources.index(e.chunk) + 1, **e.to_dict()} for e in self.evidence],
             "draft": self.draft,
@@ -155,7 +161,7 @@ class Answerer:
         sources = [chunk for chunk, _ in groups]
         number = {c.id: n for n, c in enumerate(sources, start=1)}
         prompts = [self.answer_prompt.id] + ([self.condense_prompt.id] if history and self.model else [])
-        draft, repairs, usage = None, [], {}
+        draft, repairs, usage, draft_removed = None, [], {}, []
         if not evidence:
             text = NOT_IN_SOURCES
         elif self.model is None:
@@ -174,7 +180,9 @@ class Answerer:
                     parts.append(str(piece.content))
                     yield str(piece.content)
             draft = "".join(parts).strip()
-            text, repairs = repair(check_citations(draft, sources, self.embedder), sources, evidence, self.embedder)
+            drafted = check_citations(draft, sources, self.embedder)
+            draft_removed = drafted.removed_markers
+            text, repairs = repair(drafted, sources, evidence, self.embedder)
             if text == NOT_IN_SOURCES and draft != NOT_IN_SOURCES:
                 # Every sentence of the draft failed and was dropped, yet the evidence answers the question:
                 # give it as it was published rather than decline.
@@ -197,6 +205,7 @@ class Answerer:
             draft=draft if draft is not None and draft != check.text else None,
             repairs=repairs,
             usage=usage,
+            draft_removed=draft_removed,
         )
 
     def ask(

@@ -378,7 +378,7 @@ def answer_warnings(answer: Answer) -> list[str]:
         f"“{escape_markdown(s.text)}”"
         for s in answer.unsupported
     ]
-    lines += [f"Removed a citation: {escape_markdown(why)}" for _, why in answer.check.removed_markers]
+    lines += [f"Removed a citation: {escape_markdown(why)}" for _, why in answer.removed_markers]
     return lines
 
 

@@ -224,7 +224,7 @@ def _print_answer_footer(answer: Answer) -> None:
         also = f"; also carried by {', '.join(c.outlets[1:])}" if len(c.outlets) > 1 else ""
         where = c.url or c.path or ""
         click.echo(f"{mark}[{n}] {c.title} — {c.source}, {c.published or 'undated'}{also}  {where}")
-    for n, why in answer.check.removed_markers:
+    for n, why in answer.removed_markers:
         click.echo(f"removed marker [{n}]: {why}", err=True)
     for s in answer.unsupported:
         click.echo(f"UNSUPPORTED ({s.reason}; support {s.support:.2f}): {s.text}", err=True)

@@ -135,11 +135,22 @@ def test_a_dangling_marker_is_reported_and_what_is_shown_is_checked(seeded: tupl
                                     env={"BRIEFING_LLM": "openai", "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "sk-x"})
         data = json.loads(result.stdout)
         assert "[99]" in data["draft"] and "[99]" not in data["answer"] and "Prosper" in data["answer"]
+        assert [m["n"] for m in data["removed_markers"]] == [99]
         assert data["repairs"] and all(s["supported"] for s in data["sentences"])
         plain = CliRunner().invoke(main, ["ask", "Whom did Hikvision hire to advise on human rights?",
                                           "--store", str(settings.store_dir)],
                                    env={"BRIEFING_LLM": "openai", "OPENAI_BASE_URL": url, "OPENAI_API_KEY": "sk-x"})
     assert plain.exit_code == 0 and "[99]" not in plain.stdout  # not a terminal: only the checked text
+    assert "removed marker [99]" in plain.stderr
+
+
+def test_a_citation_whose_passage_does_not_support_the_sentence_is_removed(
+        scripted: Callable[[str], Answerer]) -> None:
+    answer = scripted("Hikvision retained former US Ambassador Pierre-Richard Prosper [1][2][3].").ask(
+        "Whom did Hikvision hire to advise on human rights compliance?")
+    (sentence,) = answer.check.sentences
+    assert sentence.supported and len(sentence.cited) == 1
+    assert "Prosper" in answer.citations[0].chunk.text and [r.kind for r in answer.repairs] == ["pruned"]
 
 
 def test_a_question_about_an_entity_no_passage_mentions_is_declined(answerer: Answerer) -> None:

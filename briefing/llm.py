@@ -13,6 +13,7 @@ an analyst must never get a silent blank answer.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -212,7 +213,7 @@ def map_llm_error(exc: BaseException, *, backend: str, where: str, attempts: int
         return LLMError(f"{where}: timed out{tried}", backend=backend, kind="timeout")
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
-        detail = f" ({cause})" if cause else ""
+        detail = f" ({redact(str(cause))})" if cause else ""
         return LLMError(f"{where}: cannot connect{tried}{detail}", backend=backend, kind="connection")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
@@ -239,8 +240,17 @@ def map_llm_error(exc: BaseException, *, backend: str, where: str, attempts: int
     raise exc
 
 
+_SECRET = re.compile(r"(?i)\b(?:bearer\s+\S+|sk-[a-z0-9_-]{6,}|(?:api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?[^\s\"',}]+)")
+
+
+def redact(text: str) -> str:
+    """`text` with anything that looks like a key or an Authorization header replaced: a server may echo
+    the request's header in its error, and errors are shown and saved."""
+    return _SECRET.sub("[redacted]", text)
+
+
 def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
+    text = redact(" ".join(str(text).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -313,10 +323,14 @@ class GuardedChatOpenAI(ChatOpenAI):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         got_text = False
+        deadline = time.monotonic() + self.request_timeout if isinstance(self.request_timeout, int | float) else None
         with self._mapped():
             for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
                 got_text = got_text or _has_content(chunk)
                 yield chunk
+                if deadline and time.monotonic() > deadline:  # the client's timeout is per read, not per call
+                    raise LLMError(f"{self._where}: timed out after {self.request_timeout:g}s (streaming)",
+                                   backend="openai", kind="timeout")
         if not got_text:
             raise self._empty_stream()
 

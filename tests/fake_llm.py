@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,15 +15,18 @@ Reply = Callable[[str], str | int]  # the last message's text -> the reply's tex
 
 
 @contextmanager
-def fake_llm(reply: Reply) -> Iterator[str]:
-    """Serve chat completions answered by `reply`; yields the base URL (…/v1)."""
+def fake_llm(reply: Reply, delay: float = 0.0, echo_auth: bool = False) -> Iterator[str]:
+    """Serve chat completions answered by `reply`; yields the base URL (…/v1). `delay` is slept before
+    each streamed chunk; with `echo_auth` an error reply quotes the request's Authorization header, as a
+    careless server might."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
             out = reply(body["messages"][-1]["content"])
             if isinstance(out, int):
-                return self._send(out, {"error": {"message": f"simulated {out}", "type": "server_error"}})
+                echoed = f" (got Authorization: {self.headers.get('authorization')})" if echo_auth else ""
+                return self._send(out, {"error": {"message": f"simulated {out}{echoed}", "type": "server_error"}})
             if body.get("stream"):
                 return self._stream(body["model"], out)
             self._send(200, {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
@@ -45,6 +49,7 @@ def fake_llm(reply: Reply) -> Iterator[str]:
             self.end_headers()
             pieces = [{"delta": {"content": w}, "finish_reason": None} for w in re.findall(r"\S+\s*", text)]
             for choice in [*pieces, {"delta": {}, "finish_reason": "stop"}]:
+                time.sleep(delay)
                 event = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": model,
                          "choices": [{"index": 0, **choice}]}
                 self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())

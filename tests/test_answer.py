@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,6 +16,7 @@ from briefing.answer import Answerer, Turn, format_sources
 from briefing.cite import NOT_IN_SOURCES
 from briefing.cli import main
 from briefing.config import Settings
+from briefing.llm import LLMError
 from briefing.models import Chunk
 from briefing.retrieve import Filters
 from briefing.store import Store
@@ -171,3 +173,25 @@ def test_ask_batch_answers_each_line_and_reports_a_bad_one(seeded: tuple[Setting
     assert "Prosper" in rows[0]["answer"] and rows[0]["citations"]
     assert "line 2" in rows[1]["error"] and "question" in rows[1]["error"]
     assert rows[2]["filters"] == {"since": "2019-05-01"} and "Megvii" in rows[2]["answer"]
+
+
+def test_the_timeout_bounds_a_slowly_streamed_answer(seeded: tuple[Settings, Store]) -> None:
+    settings, store = seeded
+    with fake_llm(lambda prompt: "Hikvision retained Pierre-Richard Prosper " * 20, delay=0.2) as url:
+        slow = Answerer(settings.with_overrides(llm="openai", openai_base_url=url, openai_api_key="sk-test",
+                                                openai_model="slow", llm_timeout=1, llm_max_retries=0), store)
+        started = time.monotonic()
+        with pytest.raises(LLMError, match="timed out after 1s") as err:
+            slow.ask("Whom did Hikvision hire to advise on human rights compliance?")
+    assert err.value.kind == "timeout" and time.monotonic() - started < 5
+
+
+def test_a_key_a_server_echoes_is_not_shown(seeded: tuple[Settings, Store]) -> None:
+    settings, store = seeded
+    key = "sk-live-abcdef0123456789"
+    with fake_llm(lambda prompt: 401, echo_auth=True) as url:
+        answerer = Answerer(settings.with_overrides(llm="openai", openai_base_url=url, openai_api_key=key,
+                                                    openai_model="echo", llm_max_retries=0), store)
+        with pytest.raises(LLMError) as err:
+            answerer.ask("Whom did Hikvision hire?")
+    assert "HTTP 401" in str(err.value) and key not in str(err.value) and "[redacted]" in str(err.value)

@@ -278,9 +278,13 @@ class Store:
             meta = json.loads((self.cache_dir / "meta.json").read_text())
         except (OSError, ValueError):
             return False
-        return meta.get("generation") == self.generation and meta.get("format") == INDEX_FORMAT and (
-            self.cache_dir / name
-        ).exists()
+        return (meta.get("generation") == self.generation and meta.get("format") == INDEX_FORMAT
+                and meta.get("counts") == self._counts() and (self.cache_dir / name).exists())
+
+    def _counts(self) -> list[int]:
+        """Passages and articles in Chroma: a cache built from other counts trails the store, whatever
+        its generation says (a writer on another machine, a store restored from a backup)."""
+        return [self.chunks.count(), self.articles_col.count()]
 
     @cached_property
     def chunk_index(self) -> SearchIndex:
@@ -350,7 +354,7 @@ class Store:
         article_index.save(self.cache_dir / "articles")
         grams.save(self.cache_dir / "grams.npz")
         tmp = self.cache_dir / "meta.json.tmp"
-        tmp.write_text(json.dumps({"generation": self.generation, "format": INDEX_FORMAT}))
+        tmp.write_text(json.dumps({"generation": self.generation, "format": INDEX_FORMAT, "counts": self._counts()}))
         tmp.replace(self.cache_dir / "meta.json")
         self.__dict__["chunk_index"] = chunk_index
         self.__dict__["article_index"] = article_index
@@ -398,6 +402,9 @@ class Store:
                         metadatas=[_chunk_meta(chunk, article) for chunk, article in part],
                     )
             self._add_carriers(carried)
+            # The generation mark is part of the commit: bumped before the records land, so a writer killed
+            # after them still leaves derived indexes that readers see are behind, and rebuild.
+            self._bump_generation()
             self.articles_col.add(
                 ids=ids,
                 embeddings=[self._article_vector(c).tolist() for c in commits],

@@ -242,3 +242,33 @@ def test_plain_question_finds_the_right_article(seeded: tuple[Settings, Store], 
     settings, store = seeded
     hits = Retriever(store, settings).search(question, 3)
     assert outlet in hits[0].chunk.source
+
+
+def test_articles_committed_before_a_crash_are_searchable_and_seen_by_dedupe(
+        make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer killed after committing articles but before refreshing the indexes (issue 13, item 2)."""
+    settings = make_settings()
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(next(SEEDS.glob("000_*.txt")), first)
+    assert ingest([first], settings, source="Free Malaysia Today", progress=False).ok
+    Retriever(Store(settings), settings).search("Hikvision", 3)  # indexes cached at this generation
+
+    def killed(self: Store, grams: object) -> None:
+        raise SystemExit("killed")
+
+    late = tmp_path / "late"
+    late.mkdir()
+    shutil.copy(next(SEEDS.glob("002_*.txt")), late)
+    with monkeypatch.context() as m:
+        m.setattr(Store, "finish_writes", killed)
+        with pytest.raises(SystemExit):
+            ingest([late], settings, source="The Straits Times", progress=False)
+    store = Store(settings)
+    assert _by_source(store, "The Straits Times")
+    hits = Retriever(store, settings).search("Hikvision 34,000 global employees Montreal research team", 3)
+    assert hits and hits[0].chunk.source == "The Straits Times"
+    copy = tmp_path / "copy.txt"
+    shutil.copy(next(SEEDS.glob("002_*.txt")), copy)
+    report = ingest([copy], settings, source="Example Gazette", progress=False)
+    assert len(report.near_duplicates) == 1 and report.near_duplicates[0][1] == _by_source(store, "The Straits Times")

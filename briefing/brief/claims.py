@@ -1,7 +1,7 @@
 """Evidence for a brief, gathered once: the atomic claims of the retrieved passages.
 
 A claim is one sentence window of a passage (with the sentence before, where it leans on it), with who
-made the statement when a speaker is named, its publication date and its figures. The same claim carried
+made the statement when a speaker is named; its passage gives its outlet and date. The same claim carried
 by several outlets (a wire paragraph, a quoted statement) becomes one claim with several passages: that
 is its corroboration, and it is stated once in the brief. Sections are then written from claims, never
 from raw passages, so no section can repeat what another says.
@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 
 from briefing.brief.context import Context
 from briefing.chunk import split_sentences
-from briefing.cite import content_stems, numbers
+from briefing.cite import content_stems
 from briefing.embeddings import embed_cached
 from briefing.evidence import Evidence, rank_sentences
 from briefing.models import Chunk
@@ -52,14 +51,6 @@ class Claim:
     @property
     def chunks(self) -> list[Chunk]:
         return [self.chunk, *(e.chunk for e in self.also)]
-
-    @property
-    def day(self) -> date | None:
-        return self.chunk.published
-
-    @property
-    def figures(self) -> list[str]:
-        return [n.text for n in numbers(self.text)]
 
     def to_dict(self) -> dict[str, object]:
         return {**self.evidence.to_dict(), "actor": self.actor, "relevance": round(self.relevance, 4),

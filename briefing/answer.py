@@ -4,8 +4,8 @@ A small model answers well from a few sentences and badly from many passages, so
 before anything is written (`evidence.py`): the sentences of the retrieved passages that best answer the
 question, with the sentence before where they lean on it. The writer (an LCEL chain: prompt file | chat
 model; or the extractive writer) sees only those windows, numbered by passage, inside <source> tags as
-data. The draft is then checked,
-and repaired rather than withheld (`repair.py`): what the reader gets at the end is always checked text.
+data. The draft is then checked and repaired rather than withheld (`repair.py`): what the reader gets at
+the end is always checked text.
 """
 
 from __future__ import annotations

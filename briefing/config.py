@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     chunk_overlap_words: int = Field(40, ge=0, description="Words of overlap between neighbouring chunks.")
 
     # --- retrieval ---
-    top_k: int = Field(8, ge=1, description="Passages retrieved per question (search hits when -k is not given).")
+    top_k: int = Field(8, ge=1, description="Search hits when -k is not given.")
 
     # --- evidence (answers): tuned on the seed questions and RealTime QA dev, bench/answers.py ---
     evidence_passages: int = Field(8, ge=1, description="Passages retrieved per question, whose sentences are ranked.")

@@ -157,20 +157,25 @@ def rank_sentences(query: str, chunks: Sequence[Chunk], embedder: Embedder) -> l
     return [Evidence(cands[i].chunk, cands[i].context, cands[i].end, float(scores[i])) for i in order]
 
 
+def overlap(a: Evidence, b: Evidence) -> bool:
+    """Whether two windows share text of one article (neighbouring chunks overlap, so offsets are compared
+    in the article)."""
+    return a.chunk.article_id == b.chunk.article_id and (
+        a.start + a.chunk.start < b.end + b.chunk.start and b.start + b.chunk.start < a.end + a.chunk.start)
+
+
 def choose(ranked: Sequence[Evidence], n: int) -> list[Evidence]:
     """The best `n` windows, a window overlapping one already chosen merged into it."""
     chosen: list[Evidence] = []
     for ev in ranked:
         if len(chosen) == n:
             break
-        at = ev.chunk.start  # overlapping chunks of one article: compare offsets in the article
-        overlap = next((i for i, c in enumerate(chosen) if c.chunk.article_id == ev.chunk.article_id
-                        and ev.start + at < c.end + c.chunk.start and c.start + c.chunk.start < ev.end + at), None)
-        if overlap is None:
+        overlap_at = next((i for i, c in enumerate(chosen) if overlap(ev, c)), None)
+        if overlap_at is None:
             chosen.append(ev)
-        elif chosen[overlap].chunk.id == ev.chunk.id:
-            c = chosen[overlap]
-            chosen[overlap] = Evidence(c.chunk, min(c.start, ev.start), max(c.end, ev.end), c.score)
+        elif chosen[overlap_at].chunk.id == ev.chunk.id:
+            c = chosen[overlap_at]
+            chosen[overlap_at] = Evidence(c.chunk, min(c.start, ev.start), max(c.end, ev.end), c.score)
     return chosen
 
 

@@ -446,7 +446,7 @@ class ChatLlamaCpp(BaseChatModel):
         max_tokens = int(kwargs.get("max_tokens") or self.max_tokens)
         t0 = time.monotonic()
         deadline = t0 + self.timeout if self.timeout else None
-        got_text, finish, n_chunks, written = False, None, 0, []
+        got_text, finish, written = False, None, []
         with lock:
             try:
                 stream = llama.create_chat_completion(
@@ -461,14 +461,13 @@ class ChatLlamaCpp(BaseChatModel):
                     text = (choice.get("delta") or {}).get("content") or ""
                     finish = choice.get("finish_reason") or finish
                     if text:
-                        n_chunks += 1
                         written.append(text)
                         got_text = got_text or bool(text.strip())
                         yield ChatGenerationChunk(message=AIMessageChunk(content=text))
                     if deadline and time.monotonic() > deadline:
                         raise LLMError(
                             f"{self._where()}: timed out after {self.timeout:g}s "
-                            f"({n_chunks} tokens generated)",
+                            f"({len(written)} tokens generated)",
                             backend="local",
                             kind="timeout",
                         )

@@ -20,7 +20,7 @@ import numpy as np
 
 from briefing.cite import NOT_IN_SOURCES, SUPPORT_THRESHOLD, CheckedText, SentenceCheck, support_signals
 from briefing.embeddings import Embedder, embed_cached
-from briefing.evidence import Evidence, clean_sentence
+from briefing.evidence import Evidence
 from briefing.extract import cite, cite_window
 from briefing.models import Chunk
 
@@ -98,7 +98,7 @@ def repair(
             continue
         ev = _closest(s.text, evidence, embedder)
         key = (ev.chunk.id, ev.start, ev.end) if ev else None
-        if ev is None or key in used or clean_sentence(ev.text) in " ".join(out):
+        if ev is None or key in used or ev.text in " ".join(out):
             repairs.append(Repair("dropped", s.text, s.reason))
             continue
         used.add(key)

@@ -10,7 +10,7 @@ from raw passages, so no section can repeat what another says.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,7 @@ from briefing.brief.context import Context
 from briefing.chunk import split_sentences
 from briefing.cite import content_stems
 from briefing.embeddings import embed_cached
-from briefing.evidence import Evidence, rank_sentences
+from briefing.evidence import Evidence, overlap, rank_sentences
 from briefing.models import Chunk
 
 CLAIM_MIN_WORDS = 6
@@ -114,6 +114,12 @@ def same_actor(a: str, b: str) -> bool:
     return bool(x and y) and (x <= y or y <= x)
 
 
+def group_of(actor: str | None, keys: Iterable[str]) -> str:
+    """The key among `keys` that names the same actor, else this actor's own key."""
+    key = actor_key(actor or "")
+    return next((k for k in keys if same_actor(k, key)), key)
+
+
 # --------------------------------------------------------------------------------------------------
 # Gathering
 # --------------------------------------------------------------------------------------------------
@@ -160,12 +166,6 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk], min_score: fl
             c = claims[twin]
             claims[twin] = Claim(c.evidence, c.relevance, c.actor, c.vector, (*c.also, ev))
     return claims
-
-
-def overlap(a: Evidence, b: Evidence) -> bool:
-    """Whether two windows share text of one article (neighbouring chunks overlap)."""
-    return a.chunk.article_id == b.chunk.article_id and (
-        a.start + a.chunk.start < b.end + b.chunk.start and b.start + b.chunk.start < a.end + a.chunk.start)
 
 
 def _same(vec: np.ndarray, words: set[str], other_vec: np.ndarray, other_words: set[str]) -> bool:

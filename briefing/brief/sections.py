@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from briefing.brief.claims import Claim, actor_key, same_actor
+from briefing.brief.claims import Claim, group_of
 from briefing.brief.templates import PICK_ORDER, SectionSpec
 from briefing.embeddings import Embedder
 
@@ -95,8 +95,7 @@ def _take(kind: str, claims: Sequence[Claim], order: list[int], fresh: Callable[
         return out
     groups: dict[str, list[int]] = {}
     for i in order:
-        key = actor_key(claims[i].actor or "")
-        key = next((k for k in groups if same_actor(k, key)), key)
+        key = group_of(claims[i].actor, groups)
         if key not in groups and len(groups) == items:
             continue
         members = groups.setdefault(key, [])

@@ -16,12 +16,13 @@ import numpy as np
 
 from briefing.answer import Answerer
 from briefing.brief.build import assemble, now, place, without_sides
-from briefing.brief.claims import Claim, claims_from, overlap, retrieve
+from briefing.brief.claims import Claim, claims_from, retrieve
 from briefing.brief.context import Context
 from briefing.brief.disagreements import find_disagreements
 from briefing.brief.results import Brief, BriefError, Progress
 from briefing.brief.sections import FUTURE_CUE
 from briefing.brief.writing import Job, Writer
+from briefing.evidence import overlap
 from briefing.config import Settings
 from briefing.retrieve import Filters
 

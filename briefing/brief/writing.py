@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from briefing.brief.claims import Claim, actor_key, same_actor
+from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
 from briefing.brief.results import Paragraph, ProgressEvent, Progress, Section, Sentence
 from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations, strip_markers
@@ -50,8 +50,7 @@ def _groups(job: Job) -> list[list[Claim]]:
         return [[c] for c in job.claims]
     groups: dict[str, list[Claim]] = {}
     for c in job.claims:
-        key = actor_key(c.actor or "")
-        groups.setdefault(next((k for k in groups if same_actor(k, key)), key), []).append(c)
+        groups.setdefault(group_of(c.actor, groups), []).append(c)
     return list(groups.values())
 
 

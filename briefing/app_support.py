@@ -124,17 +124,24 @@ def or_stop(make: Callable[[], T]) -> T:
 
 def session_settings(state: Any) -> Settings:
     """The configured settings (environment, briefing.toml) with this session's choices from the Settings
-    page on top. The API key lives only in `state`; it is never written anywhere."""
+    page on top. The API key lives only in `state`; it is never written anywhere. The server's key goes
+    only to the server's configured URL: a base URL typed in the page is used with the key typed in the
+    same session, or with none, so a visitor cannot have the operator's key sent to a host of theirs."""
     overrides: dict[str, Any] = {"llm": state.get(KEY_BACKEND)}
     backend = state.get(KEY_BACKEND)
     model = (state.get(KEY_MODEL) or "").strip() or None
+    typed_url = (state.get(KEY_BASE_URL) or "").strip() or None
     if backend == "openai":
         overrides["openai_model"] = model
-        overrides["openai_base_url"] = (state.get(KEY_BASE_URL) or "").strip() or None
+        overrides["openai_base_url"] = typed_url
     elif backend == "local":
         overrides["local_model_path"] = model
-    overrides["openai_api_key"] = state.get(KEY_API_KEY)
-    return load_settings(**overrides)
+    session_key = state.get(KEY_API_KEY)
+    overrides["openai_api_key"] = session_key
+    settings = load_settings(**overrides)
+    if backend == "openai" and typed_url and session_key is None and typed_url != load_settings().openai_base_url:
+        settings = settings.model_copy(update={"openai_api_key": None})
+    return settings
 
 
 def apply_settings_form(state: Any) -> None:

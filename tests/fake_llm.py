@@ -15,14 +15,18 @@ Reply = Callable[[str], str | int]  # the last message's text -> the reply's tex
 
 
 @contextmanager
-def fake_llm(reply: Reply, delay: float = 0.0, echo_auth: bool = False) -> Iterator[str]:
+def fake_llm(
+    reply: Reply, delay: float = 0.0, echo_auth: bool = False, seen_auth: list[str] | None = None
+) -> Iterator[str]:
     """Serve chat completions answered by `reply`; yields the base URL (…/v1). `delay` is slept before
     each streamed chunk; with `echo_auth` an error reply quotes the request's Authorization header, as a
-    careless server might."""
+    careless server might; `seen_auth` collects every request's Authorization header."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+            if seen_auth is not None:
+                seen_auth.append(self.headers.get("authorization", ""))
             out = reply(body["messages"][-1]["content"])
             if isinstance(out, int):
                 echoed = f" (got Authorization: {self.headers.get('authorization')})" if echo_auth else ""

@@ -23,6 +23,7 @@ from briefing.cite import check_citations
 from briefing.config import PROJECT_ROOT, Settings
 from briefing.export import render_markdown
 from briefing.ingest import ingest
+from tests.fake_llm import fake_llm
 from tests.recorded import LLM_URL, MODEL, write_articles
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -359,6 +360,31 @@ def test_settings_key_lives_in_the_session_only(app: AppTest, filled_store: Path
                 assert SESSION_KEY.encode() not in path.read_bytes(), path
     app.button[1].click().run()  # forget the key
     assert sup.KEY_API_KEY not in app.session_state
+
+
+def test_a_base_url_typed_in_the_app_never_gets_the_operators_key(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
+) -> None:
+    operator_key = "sk-operator-0123456789abcdef0123"
+    _env(monkeypatch, filled_store, tmp_path, OPENAI_API_KEY=operator_key, BRIEFING_LLM_MAX_RETRIES="0")
+    seen: list[str] = []
+    with fake_llm(lambda prompt: "The toll rises to 4 euros [1].", seen_auth=seen) as url:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        at.switch_page("pages/3_Settings.py").run()
+        at.radio[0].set_value("openai")
+        at.text_input[1].set_value(url)  # a visitor's own server, no key typed
+        at.button[0].click().run()
+        at.switch_page("app.py").run()
+        _ask(at, "How much will the Kessel bridge toll rise to?")
+        assert seen and all(operator_key not in h for h in seen), seen
+        at.switch_page("pages/3_Settings.py").run()
+        at.text_input[2].set_value("sk-visitor-0123456789abcdef0123")  # the visitor's own key goes there
+        at.button[0].click().run()
+        at.switch_page("app.py").run()
+        _ask(at, "How much will the Kessel bridge toll rise to?")
+        assert seen[-1] == "Bearer sk-visitor-0123456789abcdef0123"
+    settings = sup.session_settings({})  # the operator's key still goes to the configured URL
+    assert settings.openai_api_key is not None and settings.openai_api_key.get_secret_value() == operator_key
 
 
 def test_settings_choose_backend_and_model(app: AppTest) -> None:

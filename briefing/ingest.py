@@ -222,7 +222,8 @@ def ingest(
                 tell(item.path, f"failed: {item.reason}")
                 continue
             row = find_row(rows, manifest, item.path) if manifest is not None else None
-            article = to_article(apply_metadata(item, row, source=source, published=published))
+            article = row if isinstance(row, LoadFailure) else to_article(
+                apply_metadata(item, row, source=source, published=published))
             if isinstance(article, LoadFailure):
                 report.failures.append(article)
                 tell(article.path, f"failed: {article.reason}")

@@ -737,14 +737,27 @@ def read_manifest(path: str | Path) -> tuple[dict[str, ManifestRow], list[LoadFa
     return rows, failures
 
 
-def find_row(rows: Mapping[str, ManifestRow], manifest: str | Path, article_path: str) -> ManifestRow | None:
-    """The manifest row for a loaded file: its path relative to the manifest's folder (paths are
-    resolved, so 'seeds/x.txt' and '/abs/seeds/x.txt' both match)."""
+def find_row(
+    rows: Mapping[str, ManifestRow], manifest: str | Path, article_path: str
+) -> ManifestRow | LoadFailure | None:
+    """The manifest row for a loaded file: the row naming its path relative to the manifest's folder
+    (paths are resolved, so 'seeds/x.txt' and '/abs/seeds/x.txt' both match). A file elsewhere that only
+    shares a row's file name is a failure naming both files: it may be another article altogether, and
+    giving it that row's title, outlet and date would mislabel it silently."""
+    folder = Path(manifest).resolve().parent
+    path = Path(article_path).resolve()
     try:
-        rel = Path(article_path).resolve().relative_to(Path(manifest).resolve().parent)
-    except (ValueError, OSError):
-        return rows.get(_manifest_key(Path(article_path).name))
-    return rows.get(rel.as_posix())
+        return rows.get(path.relative_to(folder).as_posix())
+    except ValueError:
+        pass
+    for key in rows:
+        if Path(key).name == path.name:
+            return LoadFailure(
+                article_path,
+                f"manifest {manifest} names {folder / key}, not this file; "
+                "give the manifest this file's path relative to the manifest's folder",
+            )
+    return None
 
 
 def _drop_headline(text: str, title: str) -> str:

@@ -74,3 +74,22 @@ def test_search_on_an_empty_store_says_how_to_fill_it(tmp_path: Path) -> None:
 def test_bad_date_names_the_option(tmp_path: Path) -> None:
     code, _, err = run("search", "x", "--since", "22/05/2019", "--store", str(tmp_path / "s"))
     assert code == 2 and "22/05/2019" in err
+
+
+def test_a_manifest_row_applies_only_to_the_file_it_names(tmp_path: Path) -> None:
+    """Two different articles called a.txt: the row names the one beside the manifest; the other is an
+    error naming both files, not a second article silently given the same title, outlet and date."""
+    for folder, body in (("x", "The Kessel bridge toll rises to four euros in May, the council said."),
+                         ("y", "Valdoria's harbour dredging contract went to a Dutch firm on Monday.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(f"Headline {folder}\n\n{body} " * 3)
+    manifest = tmp_path / "x" / "manifest.csv"
+    manifest.write_text("file,title,source,published\na.txt,Toll rises,Kessel Courier,2024-03-05\n")
+    store = str(tmp_path / "store")
+    code, out, err = run("ingest", str(tmp_path / "x" / "a.txt"), str(tmp_path / "y" / "a.txt"),
+                         "--manifest", str(manifest), "--source", "Other", "--store", store)
+    assert code == 1
+    assert "1 articles added" in out and "1 failed" in out
+    assert str(tmp_path / "y" / "a.txt") in out + err and str(tmp_path / "x" / "a.txt") in out + err
+    listed = json.loads(run("articles", "--json", "--store", store)[1])
+    assert [(a["title"], a["source"]) for a in listed] == [("Toll rises", "Kessel Courier")]

@@ -404,13 +404,24 @@ def _paywall_start(paras: list[str], ctx: _Ctx) -> int | None:
     return None
 
 
+# The tags prompts wrap source text in (`<sources>`, `<source id=...>`): an article holding them could
+# pose as a separate, numbered source, so they are removed wherever article text is stored or shown.
+_PROMPT_TAG = re.compile(r"(?i)(?:<|&lt;)\s*/?\s*sources?\b(?:[^<>]|&(?!gt;))*?(?:>|&gt;)")
+
+
+def neutralise_tags(text: str) -> str:
+    """`text` without anything imitating the prompts' source tags; what they enclosed stays, as the
+    article's own words."""
+    return _PROMPT_TAG.sub(" ", text)
+
+
 def clean_text(text: str) -> str:
     """Normalise characters and whitespace and drop what is not the article. Idempotent.
 
     Output: paragraphs (each one line, single spaces, no trailing spaces) separated by exactly one blank
     line, no leading/trailing whitespace.
     """
-    text = normalize_chars(text)
+    text = neutralise_tags(normalize_chars(text))
     ctx = _Ctx(text)
     paras = _paragraphs(text)
     cut = _paywall_start(paras, ctx)

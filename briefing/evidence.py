@@ -23,6 +23,7 @@ import numpy as np
 
 from briefing.chunk import split_sentences
 from briefing.cite import all_stems, content_stems, names
+from briefing.clean import neutralise_tags
 from briefing.embeddings import Embedder, embed_cached
 from briefing.models import Chunk
 
@@ -71,8 +72,9 @@ class Evidence:
 
 
 def clean_sentence(text: str) -> str:
-    """A source sentence as it is shown: whitespace joined, a leading dateline or list bullet removed."""
-    text = " ".join(text.split())
+    """A source sentence as it is shown: whitespace joined, a leading dateline or list bullet removed, and
+    no tag posing as a source (passages stored before ingest removed them)."""
+    text = " ".join(neutralise_tags(text).split())
     text = re.sub(r"^[-•*+]\s+", "", text)
     return _DATELINE.sub("", text)
 

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     )
     collection: str = Field("articles", description="Chroma collection name.")
 
+    # --- ingest limits: a bigger input is a mistake (a data dump, a book, a mis-saved page), refused by name ---
+    max_file_mb: float = Field(20, gt=0, description="Largest file holding one article (text, HTML, PDF, Word).")
+    max_collection_mb: float = Field(500, gt=0, description="Largest file holding many articles (JSON, JSON Lines, feed).")
+    max_article_words: int = Field(30000, ge=100, description="Longest article, in words, before cleaning.")
+
     # --- embeddings ---
     embedding: str = Field(
         "minilm",

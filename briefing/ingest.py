@@ -23,10 +23,11 @@ from briefing.clean import clean_text
 from briefing.config import Settings
 from briefing.dedupe import GramIndex, SHARED_SENTENCE_SHARE, SharedSentence, text_grams
 from briefing.embeddings import get_embedder
-from briefing.loaders import apply_metadata, find_row, load_paths, read_manifest
+from briefing.loaders import Limits, apply_metadata, find_row, load_paths, read_manifest
 from briefing.models import Article, Carrier, Chunk, LoadFailure, RawArticle
 from briefing.store import Commit, Store
 
+EMBED_SLICE = 256  # passages embedded between two updates of the embedding bar
 EMBED_BATCH_CHUNKS = 1024  # chunks embedded together: sorted by length, fewer padded tokens; still commits every ~70 articles
 
 
@@ -57,10 +58,14 @@ def article_id(source: str, text: str) -> str:
     return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:16]
 
 
-def to_article(raw: RawArticle) -> Article | LoadFailure:
+def to_article(raw: RawArticle, max_words: int | None = None) -> Article | LoadFailure:
     """Clean a loaded article and settle its metadata. A page whose body is all furniture but which has a
     headline (a saved video page) is kept with the headline as its text, so it can still be found and
-    cited for what it announces; with neither, it is a failure."""
+    cited for what it announces; with neither, it is a failure. A text over `max_words` is refused before
+    cleaning: chunking and embedding it would take minutes and gigabytes for something not an article."""
+    if max_words is not None and (words := len(raw.text.split())) > max_words:
+        return LoadFailure(raw.path, f"{words:,} words is over the limit of {max_words:,} per article "
+                                     "(setting max_article_words)")
     text = clean_text(raw.text) or clean_text(raw.title or "")
     if not text.strip():
         return LoadFailure(raw.path, "no article text left after cleaning")
@@ -80,9 +85,11 @@ class _Writer:
     """Dedupes, chunks, embeds and commits articles into one store, in order."""
 
     def __init__(
-        self, store: Store, settings: Settings, report: IngestReport, tell: Callable[[str, str], None]
+        self, store: Store, settings: Settings, report: IngestReport, tell: Callable[[str, str], None],
+        quiet: bool | None = True,
     ):
         self.store = store
+        self.quiet = quiet  # tqdm's `disable`: None shows bars on a terminal only
         self.tell = tell
         self.settings = settings
         self.report = report
@@ -151,12 +158,24 @@ class _Writer:
         start, end = max(best.start, shared.start) - best.start, min(best.end, shared.end) - best.start
         return best.id, Carrier(article.id, article.source, article.title, article.published, start, end)
 
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for `texts`; a long batch (a long article, or many) shows its own bar, since it can take
+        a minute with nothing else moving."""
+        size = self.settings.embedding_batch_size
+        if len(texts) <= EMBED_SLICE:
+            return self.embedder.embed_documents(texts, batch_size=size) if texts else np.zeros((0, 0))
+        parts = []
+        with tqdm(total=len(texts), unit=" passage", desc="embedding", leave=False, disable=self.quiet) as bar:
+            for at in range(0, len(texts), EMBED_SLICE):
+                parts.append(self.embedder.embed_documents(texts[at : at + EMBED_SLICE], batch_size=size))
+                bar.update(len(parts[-1]))
+        return np.concatenate(parts)
+
     def flush(self) -> None:
         """Embed the pending chunks together, then store the articles together."""
         batch, self.pending = self.pending, []
         texts = [f"{c.title}\n{c.text}" for p in batch for c in p.chunks]
-        size = self.settings.embedding_batch_size
-        vectors = self.embedder.embed_documents(texts, batch_size=size) if texts else np.zeros((0, 0))
+        vectors = self._embed(texts)
         commits, at = [], 0
         for p in batch:
             n = len(p.chunks)
@@ -214,8 +233,10 @@ def ingest(
             on_article(path, outcome)
 
     with store.writing():
-        writer = _Writer(store, settings, report, tell)
-        bar = tqdm(load_paths(paths), unit=" article", disable=(not progress) if progress is not None else None)
+        quiet = (not progress) if progress is not None else None
+        writer = _Writer(store, settings, report, tell, quiet)
+        limits = Limits(int(settings.max_file_mb * 2**20), int(settings.max_collection_mb * 2**20))
+        bar = tqdm(load_paths(paths, limits=limits), unit=" article", disable=quiet)
         for item in bar:
             if isinstance(item, LoadFailure):
                 report.failures.append(item)
@@ -223,7 +244,7 @@ def ingest(
                 continue
             row = find_row(rows, manifest, item.path) if manifest is not None else None
             article = row if isinstance(row, LoadFailure) else to_article(
-                apply_metadata(item, row, source=source, published=published))
+                apply_metadata(item, row, source=source, published=published), settings.max_article_words)
             if isinstance(article, LoadFailure):
                 report.failures.append(article)
                 tell(article.path, f"failed: {article.reason}")

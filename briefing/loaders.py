@@ -40,6 +40,7 @@ __all__ = [
     "find_row",
     "parse_date",
     "FETCH_TIMEOUT",
+    "Limits",
 ]
 
 FETCH_TIMEOUT = 10.0  # seconds; a briefing run should not hang on one slow site
@@ -561,10 +562,33 @@ def _load_url(url: str, allow_network: bool) -> Iterator[RawArticle | LoadFailur
 # --------------------------------------------------------------------------------------------------
 
 
-def _load_file(path: Path) -> Iterator[RawArticle | LoadFailure]:
+@dataclass(frozen=True)
+class Limits:
+    """Largest files read, in bytes: a file holding one article, and one holding many (JSON, JSON Lines,
+    feeds). Checked before a file is read, so a 5 GB mistake costs nothing."""
+
+    article_file: int = 20 * 2**20
+    collection_file: int = 500 * 2**20
+
+
+def _too_big(path: Path, suffix: str, limits: Limits) -> LoadFailure | None:
+    many = suffix in JSON_SUFFIXES | JSONL_SUFFIXES | FEED_SUFFIXES
+    limit = limits.collection_file if many else limits.article_file
+    size = path.stat().st_size
+    if size <= limit:
+        return None
+    setting = "max_collection_mb" if many else "max_file_mb"
+    return LoadFailure(str(path), f"{size / 2**20:.1f} MB is over the {limit / 2**20:g} MB limit for "
+                                  f"{'a file of articles' if many else 'an article file'} (setting {setting})")
+
+
+def _load_file(path: Path, limits: Limits) -> Iterator[RawArticle | LoadFailure]:
     where = str(path)
     suffix = path.suffix.lower()
     try:
+        if too_big := _too_big(path, suffix, limits):
+            yield too_big
+            return
         if suffix in PDF_SUFFIXES:
             yield _load_pdf(path)
             return
@@ -619,10 +643,11 @@ def _walk(folder: Path) -> list[Path]:
 
 
 def load_paths(
-    paths: Iterable[str | Path], *, allow_network: bool = True
+    paths: Iterable[str | Path], *, allow_network: bool = True, limits: Limits = Limits()
 ) -> Iterator[RawArticle | LoadFailure]:
-    """Yield one `RawArticle` per article found and one `LoadFailure` per unreadable input, in input order
-    (folders sorted). Never raises for bad input; metadata from a manifest is applied by `apply_metadata`."""
+    """Yield one `RawArticle` per article found and one `LoadFailure` per unreadable or oversized input, in
+    input order (folders sorted). Never raises for bad input; metadata from a manifest is applied by
+    `apply_metadata`."""
     for item in paths:
         s = str(item)
         if re.match(r"(?i)^https?://", s):
@@ -632,9 +657,9 @@ def load_paths(
         try:
             if path.is_dir():
                 for f in _walk(path):
-                    yield from _load_file(f)
+                    yield from _load_file(f, limits)
             elif path.is_file():
-                yield from _load_file(path)
+                yield from _load_file(path, limits)
             elif path.exists():
                 yield LoadFailure(s, "not a regular file")
             else:

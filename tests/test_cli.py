@@ -93,3 +93,24 @@ def test_a_manifest_row_applies_only_to_the_file_it_names(tmp_path: Path) -> Non
     assert str(tmp_path / "y" / "a.txt") in out + err and str(tmp_path / "x" / "a.txt") in out + err
     listed = json.loads(run("articles", "--json", "--store", store)[1])
     assert [(a["title"], a["source"]) for a in listed] == [("Toll rises", "Kessel Courier")]
+
+
+def test_oversized_inputs_are_refused_by_name_and_the_rest_goes_on(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "huge.txt").write_bytes(b"word " * 250_000)  # 1.2 MB, one line
+    (folder / "long.txt").write_text("Headline\n\n" + "The council met again. " * 8_000)  # 32,000 words
+    (folder / "fine.txt").write_text("Toll rises\n\n" + "The Kessel bridge toll rises to four euros in May. " * 3)
+    monkeypatch.setenv("BRIEFING_MAX_FILE_MB", "1")
+    code, out, err = run("ingest", str(folder), "--source", "Kessel Courier", "--store", str(tmp_path / "s"))
+    assert code == 1 and "1 articles added" in out and "2 failed" in out
+    said = out + err
+    assert f"{folder / 'huge.txt'}: 1.2 MB is over the 1 MB limit for an article file (setting max_file_mb)" in said
+    assert f"{folder / 'long.txt'}: 32,000 words is over the limit of 30,000 per article" in said
+
+
+def test_the_limits_are_settings(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "a.txt").write_text("Headline\n\n" + "The council met again. " * 30)  # 120 words
+    monkeypatch.setenv("BRIEFING_MAX_ARTICLE_WORDS", "100")
+    code, out, err = run("ingest", str(tmp_path / "a.txt"), "--source", "K", "--store", str(tmp_path / "s"))
+    assert code == 1 and "120 words is over the limit of 100 per article" in out + err

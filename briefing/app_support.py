@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from briefing.answer import Answer, Answerer, Turn
 from briefing.brief import TEMPLATES_DIR, Brief, BriefError, ProgressEvent, build_brief, build_weekly
 from briefing.cite import Citation, SentenceCheck, parse_marker
-from briefing.config import Settings, load_settings
+from briefing.config import Settings, load_settings, unknown_variables
 from briefing.embeddings import EmbeddingError, get_embedder
 from briefing.export import ExportError, render_html, save, write_docx
 from briefing.ingest import IngestReport, ingest, remove
@@ -157,11 +157,19 @@ def apply_settings_form(state: Any) -> None:
     state[FORM_API_KEY] = ""
 
 
+@st.cache_resource(show_spinner=False)
+def _warn_unknown_variables() -> None:
+    """Once per server process: a misspelt BRIEFING_* variable goes to the operator's log."""
+    for warning in unknown_variables():
+        log.warning(warning)
+
+
 def page_setup(title: str) -> Settings:
     """Start a page: title, this session's settings, and the active backend in the sidebar (every page
     shows it, so an analyst always knows what is answering). A configuration error stops the page with
     a message."""
     st.set_page_config(page_title=f"{title} · briefing", page_icon="🗞️", layout="wide")
+    _warn_unknown_variables()
     st.title(title)
     settings = or_stop(lambda: session_settings(st.session_state))
     label = or_stop(lambda: backend_label(settings, KEY_API_KEY in st.session_state))

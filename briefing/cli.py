@@ -21,7 +21,7 @@ import click
 
 from briefing.answer import Answer, Answerer
 from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly, iso_week
-from briefing.config import PROJECT_ROOT, Settings, load_settings
+from briefing.config import PROJECT_ROOT, Settings, load_settings, unknown_variables
 from briefing.export import FORMATS, format_for, render_html, render_markdown, save
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
@@ -38,6 +38,8 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--collection", help="Collection name inside the store.")
     @functools.wraps(fn)
     def wrapper(store_dir: Path | None, chroma_url: str | None, collection: str | None, **kwargs: Any) -> Any:
+        for warning in unknown_variables():
+            click.echo(f"warning: {warning}", err=True)
         try:
             settings = load_settings(store_dir=store_dir, chroma_url=chroma_url, collection=collection)
             return fn(settings, **kwargs)
@@ -91,6 +93,8 @@ def ingest_cmd(settings: Settings, paths: tuple[str, ...], manifest: Path | None
         click.echo(f"skipped: {path}: {why}", err=True)
     for article, twin in report.near_duplicates:
         click.echo(f"near-duplicate: {article.path}: same story as {twin}, linked", err=True)
+    for path, note in report.warnings:
+        click.echo(f"warning: {path}: {note}", err=True)
     for failure in report.failures:
         click.echo(f"error: {failure.path}: {failure.reason}", err=True)
     click.echo(report.summary())

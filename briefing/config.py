@@ -7,7 +7,9 @@ then the defaults below.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -101,6 +103,19 @@ class Settings(BaseSettings):
         """A copy with the non-None overrides applied (CLI flags that were given)."""
         given = {k: v for k, v in overrides.items() if v is not None}
         return type(self)(**{**self.model_dump(), **given}) if given else self  # validated, unlike model_copy
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """`BRIEFING_*` variables that set nothing, each with the setting it most likely meant: a misspelt
+    name (`BRIEFING_STORE` for `BRIEFING_STORE_DIR`) would otherwise be ignored without a word."""
+    known = [name.upper() for name in Settings.model_fields] + ["CONFIG"]
+    found = []
+    for name in sorted(environ if environ is not None else os.environ):
+        if name.startswith("BRIEFING_") and name[9:] not in known:
+            guess = difflib.get_close_matches(name[9:], known, n=1, cutoff=0.6)
+            found.append(f"{name} is not a briefing setting"
+                         + (f" (did you mean BRIEFING_{guess[0]}?)" if guess else ""))
+    return found
 
 
 def load_settings(**overrides: Any) -> Settings:

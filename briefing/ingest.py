@@ -40,6 +40,7 @@ class IngestReport:
     near_duplicates: list[tuple[Article, str]] = field(default_factory=list)  # (article, twin id)
     chunks: int = 0
     failures: list[LoadFailure] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what its reader warned about)
 
     @property
     def ok(self) -> bool:
@@ -242,6 +243,7 @@ def ingest(
                 report.failures.append(item)
                 tell(item.path, f"failed: {item.reason}")
                 continue
+            report.warnings += [(item.path, note) for note in item.notes]
             row = find_row(rows, manifest, item.path) if manifest is not None else None
             article = row if isinstance(row, LoadFailure) else to_article(
                 apply_metadata(item, row, source=source, published=published), settings.max_article_words)

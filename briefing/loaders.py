@@ -18,12 +18,15 @@ import email.utils
 import html as html_lib
 import io
 import json
+import logging
 import re
 import time
 import unicodedata
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -340,23 +343,54 @@ def _reflow_pdf_text(text: str) -> str:
     return "\n\n".join(paras)
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _pypdf_messages() -> Iterator[list[str]]:
+    """pypdf's own warnings ("Ignoring wrong pointing object") collected for the file's report instead of
+    reaching stderr as bare lines with no file named."""
+    logger, handler = logging.getLogger("pypdf"), _Collect()
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield handler.messages
+        handler.messages += [str(w.message) for w in caught]
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _load_pdf(path: Path) -> RawArticle | LoadFailure:
     from pypdf import PdfReader
 
     where = str(path)
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception:
-                return LoadFailure(where, "encrypted PDF (password required)")
-        pages = []
-        for page in reader.pages:
-            pages.append(_reflow_pdf_text(page.extract_text() or ""))
-        meta = reader.metadata
-    except Exception as e:  # pypdf raises many types for truncated or corrupt files
-        return LoadFailure(where, f"malformed or truncated PDF: {e or type(e).__name__}")
+    with path.open("rb") as f:
+        if b"%PDF-" not in f.read(1024):
+            return LoadFailure(where, "not a PDF (no PDF header; is it another kind of file named .pdf?)")
+    with _pypdf_messages() as said:
+        try:
+            reader = PdfReader(str(path))
+            if reader.is_encrypted:
+                try:
+                    reader.decrypt("")
+                except Exception:
+                    return LoadFailure(where, "encrypted PDF (password required)")
+            pages = []
+            for page in reader.pages:
+                pages.append(_reflow_pdf_text(page.extract_text() or ""))
+            meta = reader.metadata
+        except Exception as e:  # pypdf raises many types for truncated or corrupt files
+            return LoadFailure(where, f"malformed or truncated PDF: {e or type(e).__name__}")
+    notes = tuple(dict.fromkeys(f"pypdf: {m}" for m in said))
     text = "\n\n".join(p for p in pages if p.strip())
     if not text.strip():
         return LoadFailure(where, "PDF has no extractable text (scanned images?)")
@@ -368,7 +402,7 @@ def _load_pdf(path: Path) -> RawArticle | LoadFailure:
     first, _, rest = text.partition("\n\n")
     if rest.strip() and (title is None and len(first.split()) <= 30 or _same_title(first, title)):
         title, text = title or _one_line(first), rest
-    return RawArticle(text=text, path=where, title=title)
+    return RawArticle(text=text, path=where, title=title, notes=notes)
 
 
 def _load_docx(path: Path) -> RawArticle | LoadFailure:
@@ -630,16 +664,33 @@ def _load_file(path: Path, limits: Limits) -> Iterator[RawArticle | LoadFailure]
         yield _load_plain(path, text, markdown=suffix in MARKDOWN_SUFFIXES)
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Files under a folder, recursively, in a stable order; hidden files/folders and manifests skipped."""
-    found = []
-    for p in folder.rglob("*"):
-        rel = p.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or p.name.lower() == MANIFEST_NAME:
-            continue
-        if p.is_file():
-            found.append((rel.as_posix(), p))
-    return [p for _, p in sorted(found)]
+def _walk(folder: Path) -> list[Path | LoadFailure]:
+    """Files under a folder, recursively, in a stable order; hidden files/folders and manifests skipped.
+    Linked folders are followed once: a link back into a folder being walked, or a link to nothing, is a
+    failure naming it rather than an endless walk or a silent gap."""
+    found: list[tuple[str, Path | LoadFailure]] = []
+
+    def visit(real: Path, shown: Path, ancestors: frozenset[Path]) -> None:
+        for entry in sorted(real.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            path = shown / entry.name
+            rel = path.relative_to(folder).as_posix()
+            if entry.is_dir():
+                target = entry.resolve()
+                if target in ancestors:
+                    found.append((rel, LoadFailure(str(path), f"symlink loop (links back to {target}), not followed")))
+                else:
+                    visit(target, path, ancestors | {target})
+            elif entry.is_file():
+                if entry.name.lower() != MANIFEST_NAME:
+                    found.append((rel, path))
+            elif entry.is_symlink():
+                found.append((rel, LoadFailure(str(path), f"broken symlink (to {entry.readlink()})")))
+
+    root = folder.resolve()
+    visit(root, folder, frozenset({root}))
+    return [p for _, p in sorted(found, key=lambda item: item[0])]
 
 
 def load_paths(
@@ -657,7 +708,10 @@ def load_paths(
         try:
             if path.is_dir():
                 for f in _walk(path):
-                    yield from _load_file(f, limits)
+                    if isinstance(f, LoadFailure):
+                        yield f
+                    else:
+                        yield from _load_file(f, limits)
             elif path.is_file():
                 yield from _load_file(path, limits)
             elif path.exists():

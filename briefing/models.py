@@ -24,6 +24,7 @@ class RawArticle:
     source: str | None = None
     published: date | None = None
     url: str | None = None
+    notes: tuple[str, ...] = ()  # what the reader of the file warned about, for the file's report
 
 
 @dataclass(frozen=True)

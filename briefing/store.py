@@ -255,15 +255,19 @@ class Store:
         return self.chunk_index.best_of(f"{self.story_of(article_id)}:", embedding)
 
     def stats(self) -> dict[str, Any]:
+        """Counts of what is stored. Passages a crashed ingest left without their article's record are not
+        stored articles' passages: they are counted apart, and the next ingest removes them."""
         records = self._article_table.values()
         days = [r.article.published for r in records if r.article.published]
+        committed = sum(r.chunks for r in records)
         return {
             "store": self.describe(),
             "collection": self.settings.collection,
             "embedding": self.settings.embedding,
             "articles": len(self._article_table),
             "near_duplicates": sum(1 for r in records if r.article.duplicate_of),
-            "chunks": self.chunks.count(),
+            "chunks": committed,
+            "unfinished_chunks": max(self.chunks.count() - committed, 0),
             "outlets": len({r.article.source for r in records}),
             "earliest": min(days).isoformat() if days else None,
             "latest": max(days).isoformat() if days else None,

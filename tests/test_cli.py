@@ -114,3 +114,9 @@ def test_the_limits_are_settings(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("BRIEFING_MAX_ARTICLE_WORDS", "100")
     code, out, err = run("ingest", str(tmp_path / "a.txt"), "--source", "K", "--store", str(tmp_path / "s"))
     assert code == 1 and "120 words is over the limit of 100 per article" in out + err
+
+
+def test_a_misspelt_setting_is_named_with_its_likely_meaning(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BRIEFING_STORE", str(tmp_path / "meant"))
+    code, out, err = run("stats", "--store", str(tmp_path / "s"))
+    assert "warning: BRIEFING_STORE is not a briefing setting (did you mean BRIEFING_STORE_DIR?)" in err

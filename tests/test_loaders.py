@@ -4,6 +4,7 @@ and RealTime QA files are read from ../shared. No mocks; the URL tests use an ad
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -270,7 +271,35 @@ def test_truncated_pdf_fails(tmp_path: Path, keep: float) -> None:
 def test_pdf_that_is_not_a_pdf_fails(tmp_path: Path) -> None:
     f = tmp_path / "fake.pdf"
     f.write_text("just some text pretending to be a PDF", encoding="utf-8")
-    assert "PDF" in only_failure(load(f)).reason
+    assert only_failure(load(f)).reason.startswith("not a PDF")
+
+
+def test_pypdf_warnings_go_to_the_files_report(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    data = make_pdf(PDF_LINES)
+    m = re.search(rb"startxref\n(\d+)", data)
+    assert m
+    f = tmp_path / "repaired.pdf"
+    f.write_bytes(data[: m.start(1)] + str(int(m.group(1)) + 7).encode() + data[m.end(1) :])  # pypdf repairs it
+    (a,) = articles(load(f))
+    assert a.text.startswith("The finance ministers")
+    assert any(n.startswith("pypdf: incorrect startxref") for n in a.notes)
+    assert "startxref" not in capfd.readouterr().err
+
+
+def test_linked_folders_are_followed_once_and_loops_reported(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text(f"Port levy agreed\n\n{BODY_1}")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "two.txt").write_text(f"Port levy agreed\n\n{BODY_1}")
+    (tmp_path / "a" / "linked").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")
+    (tmp_path / "a" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    got = load(tmp_path / "a")
+    assert [x.path for x in got if isinstance(x, RawArticle)] == [
+        str(tmp_path / "a" / "linked" / "two.txt"), str(tmp_path / "a" / "one.txt")]
+    fails = {x.path: x.reason for x in got if isinstance(x, LoadFailure)}
+    assert fails[str(tmp_path / "a" / "loop")].startswith("symlink loop")
+    assert fails[str(tmp_path / "a" / "gone.txt")].startswith("broken symlink")
 
 
 # ------------------------------------------------------------------------------------------------ JSON

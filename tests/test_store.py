@@ -145,6 +145,29 @@ def test_failed_commit_leaves_no_partial_article(make_settings: Callable[..., Se
     assert [h.chunk.title for h in Retriever(fresh, settings).search("talks in Geneva", 5)] == ["Beta"]
 
 
+def test_stats_count_a_crashed_runs_passages_apart(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer dies between an article's chunks and its record: stats do not count those chunks as
+    stored, and the next ingest removes them."""
+    settings = make_settings()
+    (tmp_path / "a.txt").write_text("Alpha\n\nAlpha talks resumed in Geneva on Monday.")
+    (tmp_path / "b.txt").write_text("Beta\n\nBeta ministers met in Oslo.")
+    ingest([tmp_path / "b.txt"], settings, progress=False)
+    store = Store(settings)
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(store.articles_col, "add", killed)
+    with pytest.raises(SystemExit):
+        ingest([tmp_path / "a.txt"], settings, store=store, progress=False)
+    stats = Store(settings).stats()
+    assert (stats["articles"], stats["chunks"], stats["unfinished_chunks"]) == (1, 1, 1)
+    monkeypatch.undo()
+    ingest([tmp_path / "a.txt"], settings, progress=False)
+    stats = Store(settings).stats()
+    assert (stats["articles"], stats["chunks"], stats["unfinished_chunks"]) == (2, 2, 0)
+
+
 def test_failed_copy_leaves_no_note_on_its_twin(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A near-duplicate whose record cannot be written: the carrier notes it put on its twin's chunks go too."""
     settings = make_settings()

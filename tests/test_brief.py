@@ -30,7 +30,11 @@ from briefing.brief import (
     iso_week,
     load_template,
 )
+from briefing.brief.claims import richer
 from briefing.brief.context import Context
+from briefing.brief.sections import NO_COMMENT
+from briefing.brief.writing import SAID_OVERLAP, left_out
+from briefing.cite import content_stems, strip_markers
 from briefing.config import Settings
 from briefing.export import ExportError, format_for, render_html, render_markdown, save
 from briefing.ingest import ingest
@@ -77,6 +81,30 @@ def test_no_claim_is_stated_twice(brief: Brief) -> None:
         assert not a & b
     sentences = [x.text for s in brief.sections for x in s.sentences]
     assert len(set(sentences)) == len(sentences)
+
+
+def test_no_sentence_restates_an_earlier_one(brief: Brief) -> None:
+    """A claim's window often opens with a sentence another claim states: it is said once."""
+    seen: list[set[str]] = []
+    for x in (x for s in brief.sections for x in s.sentences):
+        words = content_stems(strip_markers(x.text))
+        assert not any(len(words & before) >= SAID_OVERLAP * len(words) for before in seen), x.text
+        seen.append(words)
+
+
+def test_a_line_that_drops_a_name_or_figure_of_its_claim_is_lossy() -> None:
+    claim = ("It is not clear what effect a US ban would have on Hikvision's business. The company could "
+             "switch to Chinese suppliers, which make 80% of its chips.")
+    assert left_out("Hikvision's business is not clear, a US ban aside.", claim) == ["Chinese", "80%"]
+    assert left_out("A US ban could push Hikvision to Chinese suppliers, who make 80% of its chips.", claim) == []
+
+
+def test_silence_is_an_actors_last_position_and_the_fuller_twin_is_stated() -> None:
+    assert NO_COMMENT.search("Hikvision did not respond to a request for comment.")
+    assert not NO_COMMENT.search("Hikvision said it had not been informed of the blacklisting.")
+    assert richer("Hikvision said it hired Pierre-Richard Prosper, a former US ambassador.",
+                   "Hikvision said it hired a former US ambassador.")
+    assert not richer("Hikvision said it hired a former US ambassador.", "Hikvision hired a US ambassador.")
 
 
 def test_positions_are_grouped_by_actor_and_attributed(brief: Brief) -> None:
@@ -310,7 +338,7 @@ _EXCERPT = re.compile(r'<source id="(\d+)"[^>]*>(.+?)</source>', re.S)
 
 def _scripted(prompt: str) -> str | int:
     """500 for one section; for another, a fabricated figure and a marker that points nowhere; for a third,
-    its excerpts restated without markers; for the rest, each excerpt restated with its own marker."""
+    its excerpts restated without markers; for the rest, each excerpt restated, each sentence with its marker."""
     excerpts = _EXCERPT.findall(prompt)
     if f"Section: {FAIL_SECTION}." in prompt:
         return 500
@@ -318,7 +346,8 @@ def _scripted(prompt: str) -> str | int:
         return "- Hikvision sold 40 million cameras to Peru in 2017 [1].\n- Hikvision opened a plant in Lima [99]."
     if f"Section: {UNCITED_SECTION}." in prompt:
         return "\n".join(f"- {t}" for _, t in excerpts)
-    return "\n".join(f"- {t.rstrip('.')} [{n}]." for n, t in excerpts)
+    return "\n".join("- " + " ".join(f"{x.rstrip('.')} [{n}]." for x in re.split(r"(?<=[.!?])\s+", t))
+                     for n, t in excerpts)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from typing import Any
 from briefing.answer import Answerer
 from briefing.brief import claims as claims_mod
 from briefing.brief import sections as sections_mod
+from briefing.brief import writing as writing_mod
 from briefing.brief.claims import Claim, claims_from, retrieve
 from briefing.brief.context import Context
 from briefing.brief.disagreements import find_disagreements, side_claims
@@ -91,6 +92,7 @@ def tuned_settings(ctx: Context) -> dict[str, Any]:
                    "same_cosine": claims_mod.SAME_CLAIM_COSINE, "same_overlap": claims_mod.SAME_CLAIM_OVERLAP},
         "sections": {"min_fit": sections_mod.MIN_FIT, "corroboration_bonus": sections_mod.CORROBORATION_BONUS,
                      "claims_per_actor": sections_mod.CLAIMS_PER_ACTOR},
+        "writing": {"said_overlap": writing_mod.SAID_OVERLAP},
     }
 
 

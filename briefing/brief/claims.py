@@ -17,7 +17,7 @@ import numpy as np
 
 from briefing.brief.context import Context
 from briefing.chunk import split_sentences
-from briefing.cite import content_stems
+from briefing.cite import content_stems, names
 from briefing.embeddings import embed_cached
 from briefing.evidence import Evidence, overlap, rank_sentences
 from briefing.models import Chunk
@@ -162,10 +162,23 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk], min_score: fl
         if twin is None:
             claims.append(Claim(ev, ev.score, actor_of(ev.text), vec))
             stems.append(words)
-        elif ctx.store.story_of(ev.chunk.article_id) != ctx.store.story_of(claims[twin].chunk.article_id):
-            c = claims[twin]
-            claims[twin] = Claim(c.evidence, c.relevance, c.actor, c.vector, (*c.also, ev))
+            continue
+        c = claims[twin]
+        also = (*c.also, ev) if ctx.store.story_of(ev.chunk.article_id) != ctx.store.story_of(
+            c.chunk.article_id) else c.also
+        if richer(ev.text, c.text):  # the same statement, where one outlet gives more of it: state that one
+            claims[twin] = Claim(ev, max(ev.score, c.relevance), actor_of(ev.text) or c.actor, vec,
+                                 (*(e for e in also if e is not ev), c.evidence))
+            stems[twin] = words
+        else:
+            claims[twin] = Claim(c.evidence, c.relevance, c.actor, c.vector, also)
     return claims
+
+
+def richer(text: str, than: str) -> bool:
+    """Whether `text` names all that `than` names, and more: a fuller version of the same claim."""
+    mine, theirs = set(names(text)), set(names(than))
+    return theirs < mine
 
 
 def _same(vec: np.ndarray, words: set[str], other_vec: np.ndarray, other_words: set[str]) -> bool:

@@ -33,6 +33,9 @@ EVENT_CUE = re.compile(  # something happened, or was reported to: a dated or pa
     r"retained|imposed|issued|raised|cut|moved|decided|approved|rejected|launched|filed|sued)\b",
     re.I,
 )
+NO_COMMENT = re.compile(  # not a position: taken for an actor only when nothing it said is left
+    r"\b(?:did not|didn't|does not|declined to|could not be reached|was not available)\b[^.]{0,40}"
+    r"\b(?:respond|comment|reply|reached)", re.I)
 IMPACT_CUE = re.compile(
     r"\b(impact|effect|affect|consequences?|risks?|threat|threaten\w*|undercut\w*|inflame|escalat\w*|"
     r"cost|hit|damage|harm|pressure|tensions?|cripple|retaliat\w*|speed|switch|concern\w*)\b",
@@ -76,8 +79,9 @@ def _candidates(kind: str, claims: Sequence[Claim], fit: np.ndarray, free: set[i
         score = {i: claims[i].relevance + CORROBORATION_BONUS * (outlets.get(i, 1) - 1) for i in free}
         return sorted(score, key=lambda i: -score[i])
     cue = {"future": FUTURE_CUE, "impact": IMPACT_CUE, "events": EVENT_CUE}.get(kind)
-    if kind == "actors":  # a named actor's statement belongs here however it is worded
-        return sorted((i for i in free if claims[i].actor), key=lambda i: -fit[i])
+    if kind == "actors":  # a named actor's statement belongs here however it is worded; silence goes last
+        return sorted((i for i in free if claims[i].actor),
+                      key=lambda i: (bool(NO_COMMENT.search(claims[i].text)), -fit[i]))
     ok = [i for i in free if fit[i] >= MIN_FIT and (cue is None or cue.search(claims[i].text))]
     return sorted(ok, key=lambda i: -fit[i])
 

@@ -20,7 +20,9 @@ from datetime import date
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
 from briefing.brief.results import Paragraph, ProgressEvent, Progress, Section, Sentence
-from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations, strip_markers
+from briefing.cite import (NO_CLAIM, NOT_IN_SOURCES, CheckedText, all_stems, check_citations, content_stems, names,
+                           numbers, strip_markers)
+from briefing.chunk import split_sentences
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
 from briefing.models import Chunk
@@ -28,6 +30,7 @@ from briefing.prompts import load_prompt
 from briefing.repair import Repair, supporting_passage
 
 _BULLET = re.compile(r"^\s*(?:[-•*+]|\d+[.)])\s+")
+SAID_OVERLAP = 0.8  # share of a sentence's content words an earlier sentence of the brief holds: said already
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,6 @@ def _excerpts(groups: Sequence[Sequence[Claim]], number: dict[str, int], by_acto
     return "\n".join(blocks)
 
 
-def _extract_line(group: Sequence[Claim], number: dict[str, int]) -> str:
-    return "- " + " ".join(cite_window(c.evidence, number[c.chunk.id]) for c in group)
-
-
 class Writer:
     """Writes the sections of one brief with one context."""
 
@@ -86,6 +85,22 @@ class Writer:
         self.topic = topic
         self.strict = strict
         self.progress = progress
+        self.stated: list[set[str]] = []  # content words of every sentence the brief has stated so far
+
+    def _said(self, sentence: str) -> bool:
+        words = content_stems(sentence)
+        return bool(words) and any(len(words & before) >= SAID_OVERLAP * len(words) for before in self.stated)
+
+    def _fresh(self, text: str) -> str:
+        """`text` without the sentences the brief already states (a claim's window often opens with the
+        sentence another claim states), the rest remembered as stated."""
+        kept = []
+        for span in split_sentences(text):
+            sentence = text[span.start : span.end].strip()
+            if not self._said(strip_markers(sentence)):
+                kept.append(sentence)
+                self.stated.append(content_stems(strip_markers(sentence)))
+        return " ".join(kept)
 
     def section(self, job: Job, index: int, total: int) -> Section:
         extract = self.ctx.model is None
@@ -122,7 +137,9 @@ class Writer:
         where the checker accepts it, else the claim's own words (dropped instead, with `strict`)."""
         claims = [c for g in groups for c in g]
         if self.ctx.model is None or not claims:
-            return [_extract_line(g, number) for g in groups], [], {}
+            lines = [" ".join(x for c in g if (x := self._fresh(cite_window(c.evidence, number[c.chunk.id]))))
+                     for g in groups]
+            return [f"- {line}" for line in lines if line], [], {}
         writer = load_prompt("brief_section").template() | self.ctx.model
         message = writer.invoke({
             "section": job.title,
@@ -142,10 +159,13 @@ class Writer:
             line = drafted[i] if i < len(drafted) else ""
             own = number[claim.chunk.id]
             text, repair = self._check_line(line, claim, own, sources)
+            fresh = self._fresh(text)
+            if text and not fresh:
+                repair = Repair("dropped", line, "the brief already states it")
             if repair:
                 repairs.append(repair)
-            if text:
-                written[i] = text
+            if fresh:
+                written[i] = fresh
         lines, i = [], 0
         for g in groups:
             parts = [written[k] for k in range(i, i + len(g)) if k in written]
@@ -161,16 +181,20 @@ class Writer:
             return ("", Repair("dropped", "", "no line written for this claim")) if self.strict else (
                 extract, Repair("replaced", "", "no line written for this claim", extract))
         checked = check_citations(line, sources, self.ctx.embedder, headings=True)
-        if _accepted(checked, {own}):
-            return line, None
         sentences = [x for x in checked.sentences if x.reason not in NO_CLAIM]
-        if sentences and not checked.removed_markers and all(
+        fixed: tuple[str, Repair | None] | None = None
+        if _accepted(checked, {own}):
+            fixed = line, None
+        elif sentences and not checked.removed_markers and all(
                 supporting_passage(x.text, [claim.chunk], self.ctx.embedder) for x in sentences):
             # Its own claim's passage supports it: the marker was missing, or pointed at another passage.
-            fixed = " ".join(cite(x.text, [own]) for x in sentences)
-            reason = next((x.reason for x in sentences if x.reason), "cites another passage")
-            return fixed, Repair("cited", line, reason, fixed)
-        reason = _why(checked, {own})
+            text = " ".join(cite(x.text, [own]) for x in sentences)
+            fixed = text, Repair("cited", line, next((x.reason for x in sentences if x.reason),
+                                                     "cites another passage"), text)
+        if fixed and not (missing := left_out(line, claim.text)):
+            return fixed
+        # Unsupported, or supported but lossy: a line dropping a name or figure of its claim drops a fact.
+        reason = "leaves out " + ", ".join(missing) if fixed else _why(checked, {own})
         if self.strict:
             return "", Repair("dropped", line, reason)
         return extract, Repair("replaced", line, reason, extract)
@@ -186,6 +210,14 @@ class Writer:
     def _report(self, event: ProgressEvent) -> None:
         if self.progress:
             self.progress(event)
+
+
+def left_out(line: str, claim: str) -> list[str]:
+    """The names and figures of `claim` that `line` does not state."""
+    held = all_stems(line)
+    values = {v for n in numbers(line) for v in n.values}
+    return ([word for stem, word in names(claim).items() if stem not in held]
+            + [n.text for n in numbers(claim) if not n.values & values])
 
 
 def _accepted(checked: CheckedText, own: set[int]) -> bool:

@@ -27,7 +27,7 @@ from pydantic import SecretStr
 
 from briefing.answer import Answer, Answerer, Turn
 from briefing.brief import TEMPLATES_DIR, Brief, BriefError, ProgressEvent, build_brief, build_weekly
-from briefing.cite import Citation, SentenceCheck, parse_marker
+from briefing.cite import MARKER, Citation, SentenceCheck, parse_marker
 from briefing.config import Settings, load_settings, unknown_variables
 from briefing.embeddings import EmbeddingError, get_embedder
 from briefing.export import ExportError, render_html, save, write_docx
@@ -69,7 +69,6 @@ UPLOAD_TYPES = sorted(
 )
 MAX_UPLOAD_MB = 20  # a news article, even a PDF with photos, is far below this; a bigger file is a mistake
 CARD_CONTEXT_CHARS = 240  # passage text shown either side of the supporting sentence in a source card
-BACKENDS = ("openai", "local", "extractive")
 UPLOADS_DIR = "uploads"  # under the store folder: uploaded originals, so a source card's file path exists
 
 # Session-state keys the pages share.
@@ -305,9 +304,6 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*(?:[,;]|[-–—]|and)?\s*\d+)*)\s*\]")  # as briefing.cite reads them
-
-
 def _link_markers(escaped: str, anchor: str, cited: set[int]) -> str:
     def link(m: re.Match[str]) -> str:
         parts = [
@@ -316,7 +312,7 @@ def _link_markers(escaped: str, anchor: str, cited: set[int]) -> str:
         ]
         return "[" + ", ".join(parts) + "]"
 
-    return _MARKER.sub(link, escaped)
+    return MARKER.sub(link, escaped)
 
 
 def _text_html(text: str, anchor: str, cited: set[int]) -> str:

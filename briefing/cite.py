@@ -165,7 +165,7 @@ class CheckedText:
 # Markers
 # --------------------------------------------------------------------------------------------------
 
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*(?:[,;]|[-–—]|and)?\s*\d+)*)\s*\]")
+MARKER = re.compile(r"\[\s*(\d+(?:\s*(?:[,;]|[-–—]|and)?\s*\d+)*)\s*\]")
 _MARKER_PART = re.compile(r"(\d+)\s*[-–—]\s*(\d+)|(\d+)")
 
 
@@ -199,7 +199,7 @@ def _clean_markers(text: str, n_passages: int) -> tuple[str, list[_Marker], list
     removed: list[tuple[int, str]] = []
     length = 0
     cursor = 0
-    for m in _MARKER.finditer(text):
+    for m in MARKER.finditer(text):
         ns = parse_marker(m.group(1))
         valid = tuple(n for n in ns if 1 <= n <= n_passages)
         for n in ns:
@@ -255,7 +255,7 @@ def _answer_spans(text: str) -> list[_Span]:
 
 def strip_markers(text: str) -> str:
     """Claim text as checked: markers, list bullets and markdown emphasis removed, spacing tidied."""
-    t = _MARKER.sub("", text)
+    t = MARKER.sub("", text)
     t = _BULLET.sub("", t)
     t = re.sub(r"[*_`#>]+", " ", t)
     t = re.sub(r"\s+([.,;:!?])", r"\1", t)
@@ -300,7 +300,7 @@ def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
     if n == _NOT_IN_SOURCES_NORM:
         return "not-in-sources reply"
     stripped = raw.strip()
-    if stripped.startswith("#") or re.fullmatch(r"\*\*[^*]+\*\*:?", _MARKER.sub("", stripped).strip()):
+    if stripped.startswith("#") or re.fullmatch(r"\*\*[^*]+\*\*:?", MARKER.sub("", stripped).strip()):
         return "markup"
     words = claim.split()
     short_line = whole_line and len(words) <= 8 and not re.search(r"[.!?]['\"”’)]*$", claim)
@@ -632,7 +632,7 @@ def check_citations(
     quote of each passage), a verdict per sentence, and the list of sentences not to trust.
     """
     cleaned, markers, removed = _clean_markers(text, len(passages))
-    blanked = _MARKER.sub(lambda m: " " * len(m.group(0)), cleaned)  # markers confuse the splitter
+    blanked = MARKER.sub(lambda m: " " * len(m.group(0)), cleaned)  # markers confuse the splitter
     spans = _attach_markers(_answer_spans(blanked), markers)
 
     claims = [strip_markers(cleaned[sp.start : sp.end]) for sp in spans]

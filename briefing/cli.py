@@ -21,7 +21,7 @@ import click
 
 from briefing.answer import Answer, Answerer
 from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly, iso_week
-from briefing.config import PROJECT_ROOT, Settings, load_settings, unknown_variables
+from briefing.config import BACKENDS, PROJECT_ROOT, Settings, config_file, load_settings, unknown_variables
 from briefing.export import FORMATS, format_for, render_html, render_markdown, save
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
@@ -236,7 +236,7 @@ def _print_answer_footer(answer: Answer) -> None:
 
 @main.command("ask")
 @click.argument("question", required=False)
-@click.option("--llm", type=click.Choice(["openai", "local", "extractive"]), help="Language-model backend.")
+@click.option("--llm", type=click.Choice(BACKENDS), help="Language-model backend.")
 @click.option("--since", callback=_date, help="Only passages published on or after (YYYY-MM-DD).")
 @click.option("--until", callback=_date, help="Only passages published on or before (YYYY-MM-DD).")
 @click.option("--source", help="Only outlets whose name contains this.")
@@ -354,7 +354,7 @@ _output_options = [
                  help="Save here (with FILE.audit.json beside it); the extension picks the format."),
     click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default), docx or html."),
     click.option("--strict", is_flag=True, help="Drop a sentence the checker rejects instead of quoting its source in its place."),
-    click.option("--llm", type=click.Choice(["openai", "local", "extractive"]), help="Language-model backend."),
+    click.option("--llm", type=click.Choice(BACKENDS), help="Language-model backend."),
 ]
 
 
@@ -437,9 +437,14 @@ def weekly_cmd(
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
 @_store_options
 def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
-    """Open the browser app on this store (extra arguments go to `streamlit run`)."""
-    env = {**os.environ, "BRIEFING_STORE_DIR": str(settings.store_dir), "BRIEFING_COLLECTION": settings.collection}
+    """Open the browser app on this store (extra arguments go to `streamlit run`). It runs from the project
+    folder, where Streamlit finds the app's `.streamlit/config.toml`."""
+    env = {**os.environ, "BRIEFING_STORE_DIR": str(settings.store_dir.resolve()),
+           "BRIEFING_COLLECTION": settings.collection, "BRIEFING_CONFIG": str(config_file().resolve())}
     if settings.chroma_url:
         env["BRIEFING_CHROMA_URL"] = settings.chroma_url
+    if settings.local_model_path:
+        env["BRIEFING_LOCAL_MODEL_PATH"] = str(settings.local_model_path.resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), *streamlit_args]
+    os.chdir(PROJECT_ROOT)
     os.execvpe(sys.executable, cmd, env)

@@ -11,7 +11,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
@@ -24,9 +24,11 @@ from pydantic_settings import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LLMBackend = Literal["openai", "local", "extractive"]
+BACKENDS: tuple[str, ...] = get_args(LLMBackend)
 
 
-def _config_file() -> Path:
+def config_file() -> Path:
+    """The TOML file settings are read from (it need not exist)."""
     return Path(os.environ.get("BRIEFING_CONFIG", "briefing.toml"))
 
 
@@ -97,7 +99,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None overrides applied (CLI flags that were given)."""

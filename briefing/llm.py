@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import openai
@@ -39,14 +39,11 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
-from pydantic import ConfigDict, PrivateAttr, SecretStr
+from pydantic import ConfigDict, SecretStr
 
 from briefing import model_install
+from briefing.config import Settings
 
-if TYPE_CHECKING:
-    from briefing.config import Settings
-
-DEFAULT_MAX_TOKENS = 512  # a grounded answer of a few paragraphs; settings.llm_max_tokens overrides
 LOCAL_N_CTX = 4096  # prompt + answer; retrieval must keep its context below ~3,500 tokens
 PLACEHOLDER_KEY = "not-needed"  # OpenAI-compatible local servers accept any key, the client insists on one
 
@@ -82,10 +79,6 @@ class LLMError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- choosing a backend
-
-
-def _max_tokens(settings: Settings) -> int:
-    return settings.llm_max_tokens
 
 
 def local_model_path(settings: Settings) -> Path:
@@ -150,7 +143,7 @@ def get_chat_model(settings: Settings) -> tuple[BaseChatModel | None, LLMInfo]:
         path = local_model_path(settings)
         model = ChatLlamaCpp(
             model_path=str(path),
-            max_tokens=_max_tokens(settings),
+            max_tokens=settings.llm_max_tokens,
             timeout=settings.llm_timeout,
         )
         model.load()
@@ -181,7 +174,7 @@ def _openai_model(settings: Settings) -> ChatOpenAI:
         if not settings.openai_base_url:
             raise BackendUnavailable("the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL")
         key = SecretStr(PLACEHOLDER_KEY)
-    n = _max_tokens(settings)
+    n = settings.llm_max_tokens
     # llama.cpp's server (and some others) ignore `max_completion_tokens`, which langchain-openai sends:
     # a 60-token cap once produced 4,000 tokens. Send `max_tokens` too, except to OpenAI itself, where
     # `max_tokens` is deprecated and refused by its reasoning models.
@@ -406,11 +399,9 @@ class ChatLlamaCpp(BaseChatModel):
 
     model_path: str
     n_ctx: int = LOCAL_N_CTX
-    max_tokens: int = DEFAULT_MAX_TOKENS
+    max_tokens: int = Settings.model_fields["llm_max_tokens"].default
     temperature: float = 0.0
     timeout: float | None = None
-
-    _model_name: str = PrivateAttr(default="")
 
     @property
     def _llm_type(self) -> str:

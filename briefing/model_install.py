@@ -62,9 +62,6 @@ class ModelSpec:
     def module(self, i: int) -> str:
         return f"{self.package_prefix}{i}".replace("-", "_")
 
-    def requirements(self) -> list[str]:
-        return [f"{self.distribution(i)}=={self.version}" for i in range(1, self.parts + 1)]
-
 
 # Sizes and checksums as measured in shared/PLATFORM.md. Changing them is a security decision.
 MODELS: dict[str, ModelSpec] = {

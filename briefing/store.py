@@ -501,7 +501,6 @@ def _chunk_meta(chunk: Chunk, article: Article) -> dict[str, Any]:
         "position": chunk.position,
         "start": chunk.start,
         "end": chunk.end,
-        "group": article.duplicate_of or article.id,
         "carriers": "[]",
     }
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from briefing import app_support as sup
+from briefing.config import BACKENDS
 
 settings = sup.page_setup("Settings")
 
@@ -10,7 +11,7 @@ has_key = sup.KEY_API_KEY in st.session_state
 st.markdown("**Answering with:** " + sup.escape_markdown(sup.backend_label(settings, has_key)))
 
 with st.form("llm_settings"):
-    options = [sup.AUTOMATIC, *sup.BACKENDS]
+    options = [sup.AUTOMATIC, *BACKENDS]
     st.radio(
         "Backend",
         options,

@@ -109,12 +109,12 @@ def test_openai_without_key_or_url_is_unavailable() -> None:
 
 def test_openai_model_settings_and_secret_never_shown() -> None:
     s = Settings(openai_api_key=SECRET, openai_base_url="http://127.0.0.1:8080/v1", openai_model="qwen",
-                 llm_timeout=7, llm_max_retries=1)  # fmt: skip
+                 llm_timeout=7, llm_max_retries=1, llm_max_tokens=300)  # fmt: skip
     model, info = llm.get_chat_model(s)
     assert info == LLMInfo("openai", "qwen")
     assert model.temperature == 0 and model.max_retries == 1 and model.request_timeout == 7
-    assert model.max_tokens == llm.DEFAULT_MAX_TOKENS
-    assert model.extra_body == {"max_tokens": llm.DEFAULT_MAX_TOKENS}  # servers that ignore the other name
+    assert model.max_tokens == 300
+    assert model.extra_body == {"max_tokens": 300}  # servers that ignore the other name
     for shown in (
         repr(s),
         str(s),
@@ -128,7 +128,7 @@ def test_openai_model_settings_and_secret_never_shown() -> None:
 
 def test_openai_itself_gets_no_duplicate_max_tokens() -> None:
     model, _ = llm.get_chat_model(Settings(openai_api_key=SECRET))
-    assert model.extra_body is None and model.max_tokens == llm.DEFAULT_MAX_TOKENS
+    assert model.extra_body is None and model.max_tokens == Settings().llm_max_tokens
 
 
 # --------------------------------------------------------------------------- a real HTTP server
@@ -203,7 +203,7 @@ def test_success_sends_both_token_caps_and_the_key(caplog: pytest.LogCaptureFixt
         out = model_for(srv.url).invoke(MSGS)
     assert out.content == "Green [1]."
     headers, body = srv.requests[0]
-    assert body["max_tokens"] == body["max_completion_tokens"] == llm.DEFAULT_MAX_TOKENS
+    assert body["max_tokens"] == body["max_completion_tokens"] == Settings().llm_max_tokens
     assert body["temperature"] == 0
     assert headers.get("authorization") == f"Bearer {SECRET}"
     assert caplog.records, "expected DEBUG logging from the client to check"
@@ -473,7 +473,7 @@ def test_local_wrapper_streams_and_invokes(tmp_path: Path, monkeypatch: pytest.M
     assert out.usage_metadata["input_tokens"] == 7 and out.usage_metadata["output_tokens"] == 2
     call = fake.calls[-1]
     assert (
-        call["temperature"] == 0 and call["max_tokens"] == llm.DEFAULT_MAX_TOKENS and call["stream"] is True
+        call["temperature"] == 0 and call["max_tokens"] == Settings().llm_max_tokens and call["stream"] is True
     )
     assert [m["role"] for m in call["messages"]] == ["system", "user"]
 

@@ -67,7 +67,6 @@ UPLOAD_TYPES = sorted(
     | PDF_SUFFIXES
     | DOCX_SUFFIXES
 )
-MAX_UPLOAD_MB = 20  # a news article, even a PDF with photos, is far below this; a bigger file is a mistake
 CARD_CONTEXT_CHARS = 240  # passage text shown either side of the supporting sentence in a source card
 UPLOADS_DIR = "uploads"  # under the store folder: uploaded originals, so a source card's file path exists
 
@@ -427,13 +426,13 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "upload"
 
 
-def check_upload(upload: Upload) -> str | None:
+def check_upload(upload: Upload, limit_mb: float) -> str | None:
     """Why an upload is refused before ingest (type or size), or None."""
     suffix = Path(upload.name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_TYPES:
         return f"failed: .{suffix or '(none)'} files are not supported; use one of {', '.join(UPLOAD_TYPES)}"
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        return f"failed: {upload.size / 1024 / 1024:.1f} MB is over the {MAX_UPLOAD_MB} MB limit per file"
+    if upload.size > limit_mb * 2**20:
+        return f"failed: {upload.size / 2**20:.1f} MB is over the {limit_mb:g} MB limit per file (setting max_file_mb)"
     return None
 
 
@@ -452,7 +451,7 @@ def ingest_uploads(
     folder = settings.store_dir / UPLOADS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     names: dict[str, str] = {}  # saved path -> name as uploaded
     for up in uploads:
-        if why := check_upload(up):
+        if why := check_upload(up, settings.max_file_mb):
             outcome.results.append(FileResult(up.name, "failed", why.removeprefix("failed: ")))
             continue
         folder.mkdir(parents=True, exist_ok=True)

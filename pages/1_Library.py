@@ -1,5 +1,7 @@
 """Library: add articles by upload, see what is stored, search and delete."""
 
+import math
+
 import streamlit as st
 
 from briefing import app_support as sup
@@ -10,10 +12,10 @@ STATUS = {"added": st.success, "duplicate": st.info, "failed": st.error}
 
 st.subheader("Add articles")
 uploads = st.file_uploader(
-    f"Drop article files here (up to {sup.MAX_UPLOAD_MB} MB each)",
+    f"Drop article files here (up to {settings.max_file_mb:g} MB each)",
     type=sup.UPLOAD_TYPES,
     accept_multiple_files=True,
-    max_upload_size=sup.MAX_UPLOAD_MB,
+    max_upload_size=math.ceil(settings.max_file_mb),
     key=f"uploads_{st.session_state.setdefault('uploader_round', 0)}",  # a new key empties the drop zone
 )
 left, right = st.columns(2)

@@ -321,10 +321,9 @@ class _FakeUpload:
 
 
 def test_upload_limits_have_clear_messages(tmp_path: Path) -> None:
-    assert "not supported" in sup.check_upload(_FakeUpload("tool.exe", 10))
-    too_big = sup.MAX_UPLOAD_MB * 1024 * 1024 + 1
-    assert f"over the {sup.MAX_UPLOAD_MB} MB limit" in sup.check_upload(_FakeUpload("huge.pdf", too_big))
-    assert sup.check_upload(_FakeUpload("fine.md", 10)) is None
+    assert "not supported" in sup.check_upload(_FakeUpload("tool.exe", 10), 20)
+    assert "3.0 MB is over the 2 MB limit" in sup.check_upload(_FakeUpload("huge.pdf", 3 * 2**20), 2)
+    assert sup.check_upload(_FakeUpload("fine.md", 10), 2) is None
     outcome = sup.ingest_uploads([_FakeUpload("tool.exe", 10)], Settings(store_dir=tmp_path / "s"))
     assert [(r.name, r.status) for r in outcome.results] == [("tool.exe", "failed")]
     assert outcome.report is None and not (tmp_path / "s").exists()

@@ -599,13 +599,16 @@ def _load_url(url: str, allow_network: bool) -> Iterator[RawArticle | LoadFailur
 @dataclass(frozen=True)
 class Limits:
     """Largest files read, in bytes: a file holding one article, and one holding many (JSON, JSON Lines,
-    feeds). Checked before a file is read, so a 5 GB mistake costs nothing."""
+    feeds). Checked before a file is read, so a 5 GB mistake costs nothing. Ingest takes them from the
+    settings (`max_file_mb`, `max_collection_mb`)."""
 
-    article_file: int = 20 * 2**20
-    collection_file: int = 500 * 2**20
+    article_file: int
+    collection_file: int
 
 
-def _too_big(path: Path, suffix: str, limits: Limits) -> LoadFailure | None:
+def _too_big(path: Path, suffix: str, limits: Limits | None) -> LoadFailure | None:
+    if limits is None:
+        return None
     many = suffix in JSON_SUFFIXES | JSONL_SUFFIXES | FEED_SUFFIXES
     limit = limits.collection_file if many else limits.article_file
     size = path.stat().st_size
@@ -616,7 +619,7 @@ def _too_big(path: Path, suffix: str, limits: Limits) -> LoadFailure | None:
                                   f"{'a file of articles' if many else 'an article file'} (setting {setting})")
 
 
-def _load_file(path: Path, limits: Limits) -> Iterator[RawArticle | LoadFailure]:
+def _load_file(path: Path, limits: Limits | None) -> Iterator[RawArticle | LoadFailure]:
     where = str(path)
     suffix = path.suffix.lower()
     try:
@@ -694,7 +697,7 @@ def _walk(folder: Path) -> list[Path | LoadFailure]:
 
 
 def load_paths(
-    paths: Iterable[str | Path], *, allow_network: bool = True, limits: Limits = Limits()
+    paths: Iterable[str | Path], *, allow_network: bool = True, limits: Limits | None = None
 ) -> Iterator[RawArticle | LoadFailure]:
     """Yield one `RawArticle` per article found and one `LoadFailure` per unreadable or oversized input, in
     input order (folders sorted). Never raises for bad input; metadata from a manifest is applied by

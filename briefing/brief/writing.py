@@ -20,9 +20,9 @@ from datetime import date
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
 from briefing.brief.results import Paragraph, ProgressEvent, Progress, Section, Sentence
+from briefing.chunk import split_sentences
 from briefing.cite import (NO_CLAIM, NOT_IN_SOURCES, CheckedText, all_stems, check_citations, content_stems, names,
                            numbers, strip_markers)
-from briefing.chunk import split_sentences
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
 from briefing.models import Chunk

@@ -3,6 +3,8 @@ and never copy it into the project."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,17 @@ import pytest
 pytest_plugins = ["tests.store_fixtures"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Settings read `BRIEFING_*` and `OPENAI_*` variables and ./briefing.toml: none of the developer's or
+    the CI machine's reach a test (a test sets what it needs with monkeypatch)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for var in [v for v in os.environ if v.startswith(("BRIEFING_", "OPENAI_"))]:
+            mp.delenv(var)
+        mp.setenv("BRIEFING_CONFIG", str(tmp_path_factory.mktemp("config") / "absent.toml"))
+        yield
 
 
 def _need(path: Path) -> Path:

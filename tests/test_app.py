@@ -60,10 +60,7 @@ def filled_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store_dir
 
 
-def _env(monkeypatch: pytest.MonkeyPatch, store_dir: Path, tmp_path: Path, **extra: str) -> None:
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CHROMA_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("BRIEFING_CONFIG", str(tmp_path / "no-config.toml"))
+def _env(monkeypatch: pytest.MonkeyPatch, store_dir: Path, **extra: str) -> None:
     monkeypatch.setenv("BRIEFING_STORE_DIR", str(store_dir))
     monkeypatch.setenv("BRIEFING_LLM", "extractive")
     for k, v in extra.items():
@@ -71,8 +68,8 @@ def _env(monkeypatch: pytest.MonkeyPatch, store_dir: Path, tmp_path: Path, **ext
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path) -> AppTest:
-    _env(monkeypatch, filled_store, tmp_path)
+def app(monkeypatch: pytest.MonkeyPatch, filled_store: Path) -> AppTest:
+    _env(monkeypatch, filled_store)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
@@ -179,14 +176,14 @@ def test_unsupported_sentences_are_marked(filled_store: Path) -> None:
 
 
 def test_empty_store_says_how_to_add_articles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _env(monkeypatch, tmp_path / "empty-store", tmp_path)
+    _env(monkeypatch, tmp_path / "empty-store")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception and not at.error
     assert "The library is empty" in at.info[0].value and "briefing ingest" in at.info[0].value
 
 
 def test_store_errors_are_messages_not_tracebacks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _env(monkeypatch, tmp_path / "s", tmp_path, BRIEFING_CHROMA_URL="not a url")
+    _env(monkeypatch, tmp_path / "s", BRIEFING_CHROMA_URL="not a url")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "is not a URL like http://127.0.0.1:8000" in at.error[0].value
@@ -195,12 +192,11 @@ def test_store_errors_are_messages_not_tracebacks(monkeypatch: pytest.MonkeyPatc
 
 
 def test_model_errors_are_messages_not_tracebacks(
-    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path
 ) -> None:
     _env(
         monkeypatch,
         filled_store,
-        tmp_path,
         BRIEFING_LLM="openai",
         OPENAI_BASE_URL="http://127.0.0.1:9/v1",
         BRIEFING_LLM_MAX_RETRIES="0",
@@ -215,13 +211,10 @@ def test_model_errors_are_messages_not_tracebacks(
 # ------------------------------------------------------------------------------------- recorded model
 
 @pytest.mark.vcr
-def test_chat_round_trip_with_a_recorded_model(
-    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
-) -> None:
+def test_chat_round_trip_with_a_recorded_model(monkeypatch: pytest.MonkeyPatch, filled_store: Path) -> None:
     _env(
         monkeypatch,
         filled_store,
-        tmp_path,
         BRIEFING_LLM="openai",
         OPENAI_BASE_URL=LLM_URL,
         OPENAI_API_KEY="sk-test-0000",
@@ -250,7 +243,7 @@ def test_chat_round_trip_with_a_recorded_model(
 
 @pytest.fixture
 def library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest]:
-    _env(monkeypatch, tmp_path / "store", tmp_path)
+    _env(monkeypatch, tmp_path / "store")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/1_Library.py").run()
     assert not at.exception
@@ -362,10 +355,10 @@ def test_settings_key_lives_in_the_session_only(app: AppTest, filled_store: Path
 
 
 def test_a_base_url_typed_in_the_app_never_gets_the_operators_key(
-    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path
 ) -> None:
     operator_key = "sk-operator-0123456789abcdef0123"
-    _env(monkeypatch, filled_store, tmp_path, OPENAI_API_KEY=operator_key, BRIEFING_LLM_MAX_RETRIES="0")
+    _env(monkeypatch, filled_store, OPENAI_API_KEY=operator_key, BRIEFING_LLM_MAX_RETRIES="0")
     seen: list[str] = []
     with fake_llm(lambda prompt: "The toll rises to 4 euros [1].", seen_auth=seen) as url:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
@@ -398,7 +391,7 @@ def test_settings_choose_backend_and_model(app: AppTest) -> None:
 
 
 def test_session_settings_override_the_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _env(monkeypatch, tmp_path, tmp_path)
+    _env(monkeypatch, tmp_path)
     s = sup.session_settings({sup.KEY_BACKEND: "local", sup.KEY_MODEL: "/models/x.gguf"})
     assert s.llm == "local" and str(s.local_model_path) == "/models/x.gguf" and s.store_dir == tmp_path
     assert sup.session_settings({}).llm == "extractive"
@@ -412,7 +405,7 @@ def briefs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     folder = write_articles(tmp_path / "articles", ARTICLES)
     store_dir = tmp_path / "store"
     ingest([folder], Settings(store_dir=store_dir), manifest=folder / "manifest.csv", progress=False)
-    _env(monkeypatch, store_dir, tmp_path)
+    _env(monkeypatch, store_dir)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/2_Briefs.py").run()
     assert not at.exception

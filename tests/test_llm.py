@@ -25,15 +25,6 @@ from briefing.llm import BackendUnavailable, LLMError, LLMInfo
 SECRET = "sk-test-DO-NOT-LEAK-4f9c2a"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Settings read the environment and ./briefing.toml: keep both out of these tests."""
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_OPENAI_API_KEY", "BRIEFING_OPENAI_BASE_URL",
-                "BRIEFING_LLM", "BRIEFING_LOCAL_MODEL_PATH"):  # fmt: skip
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("BRIEFING_CONFIG", str(tmp_path / "absent.toml"))
-
-
 def fake_gguf(path: Path, name: str = "Tiny Test Model", extra: bytes = b"") -> Path:
     """A GGUF header with a few KVs (a string, an array, general.name), enough for header checks."""
 

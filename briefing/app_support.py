@@ -487,12 +487,12 @@ def ingest_uploads(
         twin = twins.get(a.id)
         detail = f"added: “{a.title}”" + (f", near-duplicate of {_title(store, twin)}" if twin else "")
         outcome.results.append(FileResult(uploaded_name(a.path or ""), "added", detail))
-    for path, why in report.skipped:
-        if m := re.match(r"already stored as (\w+)", why):
-            detail = f"duplicate of {_title(store, m.group(1))}, already in the library"
+    for skip in report.skipped:
+        if skip.stored_as:
+            detail = f"duplicate of {_title(store, skip.stored_as)}, already in the library"
         else:
-            detail = f"duplicate of {uploaded_name(why.removeprefix('identical to '))} in this upload"
-        outcome.results.append(FileResult(uploaded_name(path), "duplicate", detail))
+            detail = f"duplicate of {uploaded_name(skip.same_as or '')} in this upload"
+        outcome.results.append(FileResult(uploaded_name(skip.path), "duplicate", detail))
     for f in report.failures:
         outcome.results.append(FileResult(uploaded_name(f.path), "failed", f.reason))
     kept = {a.path for a in report.added}

@@ -89,8 +89,8 @@ def main() -> None:
 def ingest_cmd(settings: Settings, paths: tuple[str, ...], manifest: Path | None, source: str | None, published: date | None) -> None:
     """Add articles from files, folders (recursive), feeds or URLs to the store."""
     report = ingest(paths, settings, manifest=manifest, source=source, published=published)
-    for path, why in report.skipped:
-        click.echo(f"skipped: {path}: {why}", err=True)
+    for skip in report.skipped:
+        click.echo(f"skipped: {skip.path}: {skip.reason}", err=True)
     for article, twin in report.near_duplicates:
         click.echo(f"near-duplicate: {article.path}: same story as {twin}, linked", err=True)
     for path, note in report.warnings:

@@ -31,12 +31,25 @@ EMBED_SLICE = 256  # passages embedded between two updates of the embedding bar
 EMBED_BATCH_CHUNKS = 1024  # chunks embedded together: sorted by length, fewer padded tokens; still commits every ~70 articles
 
 
+@dataclass(frozen=True)
+class Skip:
+    """An input that added nothing because its article is stored already, or came earlier in this run."""
+
+    path: str
+    stored_as: str | None = None  # the stored article's id
+    same_as: str | None = None  # the earlier input's path
+
+    @property
+    def reason(self) -> str:
+        return f"already stored as {self.stored_as}" if self.stored_as else f"identical to {self.same_as}"
+
+
 @dataclass
 class IngestReport:
     """What one ingest run did, for the summary line and the exit code."""
 
     added: list[Article] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): already stored / identical
+    skipped: list[Skip] = field(default_factory=list)
     near_duplicates: list[tuple[Article, str]] = field(default_factory=list)  # (article, twin id)
     chunks: int = 0
     failures: list[LoadFailure] = field(default_factory=list)
@@ -251,11 +264,11 @@ def ingest(
                 report.failures.append(article)
                 tell(article.path, f"failed: {article.reason}")
             elif store.has_article(article.id):
-                report.skipped.append((item.path, f"already stored as {article.id}"))
-                tell(item.path, f"skipped: already stored as {article.id}")
+                report.skipped.append(skip := Skip(item.path, stored_as=article.id))
+                tell(item.path, f"skipped: {skip.reason}")
             elif article.id in seen:
-                report.skipped.append((item.path, f"identical to {seen[article.id]}"))
-                tell(item.path, f"skipped: identical to {seen[article.id]}")
+                report.skipped.append(skip := Skip(item.path, same_as=seen[article.id]))
+                tell(item.path, f"skipped: {skip.reason}")
             else:
                 seen[article.id] = item.path
                 writer.add(article)

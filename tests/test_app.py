@@ -313,6 +313,25 @@ class _FakeUpload:
         return self.data
 
 
+class _TextUpload(_FakeUpload):
+    def __init__(self, name: str, text: str) -> None:
+        self.name, self.data = name, text.encode()
+        self.size = len(self.data)
+
+
+def test_duplicate_uploads_say_which_article_they_repeat(tmp_path: Path) -> None:
+    settings = Settings(store_dir=tmp_path / "s")
+    _, (_, _, text) = next(iter(ARTICLES.items()))
+    first = sup.ingest_uploads([_TextUpload("a.txt", text), _TextUpload("b.txt", text)], settings,
+                               source="Ostrava Post", published=date(2031, 4, 2))
+    assert [(r.name, r.status) for r in first.results] == [("a.txt", "added"), ("b.txt", "duplicate")]
+    assert first.results[1].detail == "duplicate of a.txt in this upload"
+    again = sup.ingest_uploads([_TextUpload("c.txt", text)], settings, source="Ostrava Post",
+                               published=date(2031, 4, 2))
+    (result,) = again.results
+    assert result.status == "duplicate" and result.detail.endswith("(Ostrava Post), already in the library")
+
+
 def test_upload_limits_have_clear_messages(tmp_path: Path) -> None:
     assert "not supported" in sup.check_upload(_FakeUpload("tool.exe", 10), 20)
     assert "3.0 MB is over the 2 MB limit" in sup.check_upload(_FakeUpload("huge.pdf", 3 * 2**20), 2)

@@ -4,17 +4,15 @@ Chroma is the source of truth, embedded (`PersistentClient` in `store_dir`) or a
 Two collections: `<name>_chunks` (what is searched and cited) and `<name>_articles` (one record per article
 with its full cleaned text). An article is written chunks first and its article record last: the record is
 the commit mark, so readers ignore chunks of articles without one, and the next ingest deletes such
-leftovers of a crashed run. The keyword index and the reuse (gram) index are derived from Chroma's content
-and cached on local disk under `store_dir/index/`, tagged with the store's generation and the index format, so
-they are rebuilt only when another process changed the store or a new version tokenises differently.
+leftovers of a crashed run. The search indexes and the reuse (gram) index are derived from Chroma's
+content and cached on local disk (`index_cache.py`), tagged with the store's generation, its counts and the
+index format, so they are rebuilt only when the store changed elsewhere or a new version indexes differently.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import re
-import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -30,8 +28,8 @@ from filelock import FileLock, Timeout
 
 from briefing.config import Settings
 from briefing.dedupe import GramIndex, text_grams
-from briefing.index import FORMAT as INDEX_FORMAT
 from briefing.index import UNKNOWN_DAY, IndexedText, SearchIndex
+from briefing.index_cache import ARTICLES, CHUNKS, GRAMS, IndexCache
 from briefing.models import Article, Carrier, Chunk
 
 _PAGE = 2000  # rows per Chroma get() page when reading a whole collection
@@ -118,8 +116,9 @@ class Store:
                 f"this store was built with embedding model {built_with!r} but the configuration asks for "
                 f"{settings.embedding!r}; set BRIEFING_EMBEDDING={built_with} or use another store/collection"
             )
-        where = settings.chroma_url or "local"
-        self.cache_dir = settings.store_dir / "index" / re.sub(r"[^A-Za-z0-9._-]+", "_", where) / name
+        self.cache = IndexCache(settings.store_dir, settings.chroma_url or "local", name)
+        self._chunk_index: SearchIndex | None = None
+        self._article_index: SearchIndex | None = None
 
     # --- generation and locking -------------------------------------------------------------------------
 
@@ -139,8 +138,8 @@ class Store:
 
         The lock is a file beside the local index cache, so it guards writers on this machine (embedded or
         server store alike)."""
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.cache_dir / "write.lock"))
+        self.cache.folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.cache.folder / "write.lock"))
         try:
             lock.acquire(timeout=0)
         except Timeout:
@@ -276,42 +275,40 @@ class Store:
 
     # --- derived indexes --------------------------------------------------------------------------------
 
-    def _cached(self, name: str) -> bool:
-        """Whether the cached `name` was built from this generation of the store, in this index format."""
-        try:
-            meta = json.loads((self.cache_dir / "meta.json").read_text())
-        except (OSError, ValueError):
-            return False
-        return (meta.get("generation") == self.generation and meta.get("format") == INDEX_FORMAT
-                and meta.get("counts") == self._counts() and (self.cache_dir / name).exists())
-
     def _counts(self) -> list[int]:
-        """Passages and articles in Chroma: a cache built from other counts trails the store, whatever
-        its generation says (a writer on another machine, a store restored from a backup)."""
+        """Passages and articles in Chroma, which a cached index must have been built from."""
         return [self.chunks.count(), self.articles_col.count()]
 
-    @cached_property
+    def _current(self, name: str) -> bool:
+        return self.cache.current(name, self.generation, self._counts())
+
+    @property
     def chunk_index(self) -> SearchIndex:
         """Keyword and vector search over passages, loaded from the local cache when it matches the store,
         else rebuilt."""
-        if self._cached("chunks"):
-            return SearchIndex.load(self.cache_dir / "chunks")
-        return self.rebuild_indexes()[0]
+        if self._chunk_index is None:
+            if self._current(CHUNKS):
+                self._chunk_index = self.cache.search_index(CHUNKS)
+            else:
+                self.rebuild_indexes()
+        assert self._chunk_index is not None
+        return self._chunk_index
 
-    @cached_property
+    @property
     def article_index(self) -> SearchIndex:
         """The same over whole articles (title and text; the mean of their passage vectors), for what an
         article as a whole is about."""
-        if self._cached("articles"):
-            return SearchIndex.load(self.cache_dir / "articles")
-        self.rebuild_indexes()
-        return self.__dict__["article_index"]
+        if self._article_index is None:
+            if self._current(ARTICLES):
+                self._article_index = self.cache.search_index(ARTICLES)
+            else:
+                self.rebuild_indexes()
+        assert self._article_index is not None
+        return self._article_index
 
     def gram_index(self) -> GramIndex:
         """The reuse index, for ingest (which holds the write lock)."""
-        if self._cached("grams.npz"):
-            return GramIndex.load(self.cache_dir / "grams.npz")
-        return self.rebuild_indexes()[1]
+        return self.cache.grams() if self._current(GRAMS) else self.rebuild_indexes()[1]
 
     def _vectors(self, col: Collection, ids: list[str]) -> np.ndarray:
         """The embeddings of `ids`, in that order, read page by page into one matrix: on the full RealTime
@@ -351,17 +348,8 @@ class Store:
                 grams.add(aid, text_grams(text), spans.get(aid, []))
         article_vectors = self._vectors(self.articles_col, [a.id for a in article_items])
         article_index = SearchIndex.build(article_items, article_vectors)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        for stale in ("keyword", "article_keyword"):  # format 1's keyword-only indexes
-            shutil.rmtree(self.cache_dir / stale, ignore_errors=True)
-        chunk_index.save(self.cache_dir / "chunks")
-        article_index.save(self.cache_dir / "articles")
-        grams.save(self.cache_dir / "grams.npz")
-        tmp = self.cache_dir / "meta.json.tmp"
-        tmp.write_text(json.dumps({"generation": self.generation, "format": INDEX_FORMAT, "counts": self._counts()}))
-        tmp.replace(self.cache_dir / "meta.json")
-        self.__dict__["chunk_index"] = chunk_index
-        self.__dict__["article_index"] = article_index
+        self.cache.save(chunk_index, article_index, grams, self.generation, self._counts())
+        self._chunk_index, self._article_index = chunk_index, article_index
         return chunk_index, grams
 
     # --- writing (call inside `writing()`) --------------------------------------------------------------

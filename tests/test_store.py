@@ -220,14 +220,14 @@ def test_embedding_model_mismatch_is_refused(make_settings: Callable[..., Settin
 def test_index_cached_in_an_older_format_is_rebuilt(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings()
     store = _seeds_into(settings)
-    meta = store.cache_dir / "meta.json"
+    meta = store.cache.folder / "meta.json"
     built = json.loads(meta.read_text())
     meta.write_text(json.dumps({**built, "format": built["format"] - 1}))
-    (store.cache_dir / "keyword").mkdir()  # the older format's folder
+    (store.cache.folder / "keyword").mkdir()  # the older format's folder
     reopened = Store(settings)
     assert Retriever(reopened, settings).search("Hikvision human rights adviser", 3)
     assert json.loads(meta.read_text()) == built
-    assert not (store.cache_dir / "keyword").exists()
+    assert not (store.cache.folder / "keyword").exists()
 
 
 def test_filters_and_diversity(make_settings: Callable[..., Settings], tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ ever becomes live in the page.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 import shutil
@@ -26,11 +25,12 @@ import streamlit as st
 from pydantic import SecretStr
 
 from briefing.answer import Answer, Answerer, Turn
+from briefing.archive import keep
 from briefing.brief import TEMPLATES_DIR, Brief, BriefError, ProgressEvent, build_brief, build_weekly
 from briefing.cite import MARKER, Citation, SentenceCheck, parse_marker
 from briefing.config import Settings, load_settings, unknown_variables
 from briefing.embeddings import EmbeddingError, get_embedder
-from briefing.export import ExportError, render_html, save, write_docx
+from briefing.export import ExportError, render_html, write_docx
 from briefing.ingest import IngestReport, ingest, remove
 from briefing.llm import (
     BackendUnavailable,
@@ -548,7 +548,6 @@ def secret(value: str) -> SecretStr | None:
 # --------------------------------------------------------------------------------------------------
 
 DEFAULT_TEMPLATE = "standard"  # build_brief's own default
-BRIEFS_DIR = "briefs"  # under the store folder: every brief built in the app, with its audit record
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _BRIEF_STYLE = (
     "<style>.brief .meta{color:#666;font-size:.9em;margin:.1em 0}.brief .flag{color:#b00;font-weight:bold}"
@@ -567,10 +566,6 @@ def progress_step(event: ProgressEvent) -> tuple[float, str]:
     return done / event.total, f"Section {event.index} of {event.total}: {event.title} ({event.status})"
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "brief"
-
-
 def make_brief(
     settings: Settings,
     answerer: Answerer,
@@ -583,8 +578,8 @@ def make_brief(
     strict: bool,
     progress: Callable[[ProgressEvent], None],
 ) -> tuple[Brief, Path]:
-    """Build a topic or weekly brief and save it (Markdown plus its audit record) under the store's briefs
-    folder, where the Briefs page lists it later."""
+    """Build a topic or weekly brief and keep it (Markdown plus its audit record) in the store's briefs
+    folder, where the Briefs page and `briefing briefs` list it later."""
     since = window[0] if window else None
     until = window[1] if len(window) > 1 else None
     if weekly:
@@ -605,9 +600,7 @@ def make_brief(
             answerer=answerer,
             progress=progress,
         )
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    saved = save(brief, settings.store_dir / BRIEFS_DIR / f"{stamp}-{_slug(brief.title)}.md", "md")
-    return brief, saved.path
+    return brief, keep(brief, settings)
 
 
 def brief_html(brief: Brief) -> str:
@@ -623,44 +616,3 @@ def docx_bytes(brief: Brief) -> bytes:
         path = Path(tmp) / "brief.docx"
         write_docx(brief, path)
         return path.read_bytes()
-
-
-@dataclass(frozen=True)
-class EarlierBrief:
-    """A brief saved earlier, as its audit record describes it."""
-
-    title: str
-    kind: str
-    window: str
-    made_by: str
-    saved_at: str
-    flags: int
-    path: Path
-
-    @property
-    def label(self) -> str:
-        return f"{self.saved_at} — {self.title}"
-
-
-def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
-    """Briefs saved under the store, newest first, read from their audit records (unreadable ones are
-    skipped: a half-written record must not break the page)."""
-    found = []
-    for audit in (settings.store_dir / BRIEFS_DIR).glob("*.audit.json"):
-        try:
-            rec = json.loads(audit.read_text(encoding="utf-8"))
-            window = rec["window"]
-            found.append(
-                EarlierBrief(
-                    title=rec["title"],
-                    kind=rec["kind"],
-                    window=f"{window['since'] or 'earliest'} to {window['until'] or 'latest'}",
-                    made_by=f"{rec['backend']} · {rec['model']}",
-                    saved_at=rec["output"]["saved_at"],
-                    flags=rec["checker"]["unsupported"] + rec["checker"]["dropped"],
-                    path=Path(rec["output"]["path"]),
-                )
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return sorted(found, key=lambda b: b.saved_at, reverse=True)

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from briefing.answer import Answer, Answerer
+from briefing.archive import earlier_briefs, keep
 from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly, iso_week
 from briefing.config import BACKENDS, PROJECT_ROOT, Settings, config_file, load_settings, unknown_variables
 from briefing.export import FORMATS, format_for, render_html, render_markdown, save
@@ -319,10 +320,12 @@ def _show_progress(event: ProgressEvent) -> None:
         click.echo(f"[{event.index}/{event.total}] {event.title} failed: {event.error}", err=True)
 
 
-def _emit_brief(brief: Brief, output: Path | None, fmt: str | None) -> None:
-    """Print the brief (Markdown or HTML) or save it with its audit record; then what the checker found.
-    Exit code 1 when a section could not be drafted (the rest of the brief was produced)."""
+def _emit_brief(brief: Brief, settings: Settings, output: Path | None, fmt: str | None) -> None:
+    """Keep the brief in the store's briefs folder, print it (Markdown or HTML) or save it where asked with
+    its audit record; then what the checker found. Exit code 1 when a section could not be drafted (the
+    rest of the brief was produced)."""
     fmt = format_for(output, fmt)
+    kept = keep(brief, settings)
     if output is None:
         if fmt == "docx":
             raise click.UsageError("--format docx needs -o FILE")
@@ -331,6 +334,7 @@ def _emit_brief(brief: Brief, output: Path | None, fmt: str | None) -> None:
         saved = save(brief, output, fmt)
         click.echo(f"wrote {saved.path} ({saved.format}); audit record {saved.audit_path}", err=True)
     checker = brief.to_dict()["checker"]
+    click.echo(f"kept as {kept} (list earlier briefs with `briefing briefs`)", err=True)
     click.echo(
         f"{len(brief.sources)} sources; {checker['unsupported']} unsupported sentences flagged, "
         f"{checker['dropped']} dropped, {checker['removed_markers']} citations removed, "
@@ -393,7 +397,7 @@ def brief_cmd(
                             strict=strict, answerer=answerer, progress=_show_progress)
     except BriefError as exc:
         raise Unusable(str(exc)) from None
-    _emit_brief(brief, output, fmt)
+    _emit_brief(brief, settings, output, fmt)
 
 
 @main.command("weekly")
@@ -431,7 +435,28 @@ def weekly_cmd(
                              progress=_show_progress)
     except BriefError as exc:
         raise Unusable(str(exc)) from None
-    _emit_brief(brief, output, fmt)
+    _emit_brief(brief, settings, output, fmt)
+
+@main.command("briefs")
+@click.option("--show", "show", type=int, metavar="N", help="Print the N-th brief of the list (1 = newest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_store_options
+def briefs_cmd(settings: Settings, show: int | None, as_json: bool) -> None:
+    """Briefs made earlier on this store (here or in the app), newest first."""
+    earlier = earlier_briefs(settings)
+    if show is not None:
+        if not 1 <= show <= len(earlier):
+            raise click.BadParameter(f"there are {len(earlier)} briefs; choose 1 to {len(earlier)}",
+                                     param_hint="--show")
+        click.echo(earlier[show - 1].path.read_text(encoding="utf-8"), nl=False)
+    elif as_json:
+        click.echo(json.dumps([b.to_dict() for b in earlier], indent=2, ensure_ascii=False))
+    elif not earlier:
+        click.echo("no briefs yet; make one with `briefing brief TOPIC` or `briefing weekly`")
+    else:
+        for n, b in enumerate(earlier, start=1):
+            click.echo(f"[{n}] {b.saved_at}  {b.kind:6} {b.title}  ({b.window}; {b.made_by}; {b.flags} flagged)")
+
 
 @main.command("app", context_settings={"ignore_unknown_options": True})
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)

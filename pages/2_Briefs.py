@@ -5,6 +5,7 @@ from datetime import timedelta
 import streamlit as st
 
 from briefing import app_support as sup
+from briefing.archive import earlier_briefs
 from briefing.export import render_markdown
 
 settings = sup.page_setup("Briefs")
@@ -85,7 +86,7 @@ if made := st.session_state.get("brief"):
     st.html(sup.brief_html(brief))
 
 st.subheader("Earlier briefs")
-earlier = sup.earlier_briefs(settings)
+earlier = earlier_briefs(settings)
 if not earlier:
     st.caption("None yet: briefs drafted here are saved beside the store with their audit records.")
 for i, b in enumerate(earlier):

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from briefing import app_support as sup
 from briefing.answer import Answer, Answerer
+from briefing.archive import BRIEFS_DIR
 from briefing.cite import check_citations
 from briefing.config import PROJECT_ROOT, Settings
 from briefing.export import render_markdown
@@ -443,7 +444,7 @@ def test_topic_brief_is_rendered_downloadable_and_listed(briefs: AppTest, tmp_pa
     assert "&lt;script" in body and "<script" not in body.lower()  # the quoted tag is text
     labels = [b.proto.label for b in briefs.get("download_button")]
     assert labels[:2] == ["Download Markdown", "Download Word"]
-    saved = list((tmp_path / "store" / sup.BRIEFS_DIR).glob("*.md"))
+    saved = list((tmp_path / "store" / BRIEFS_DIR).glob("*.md"))
     assert len(saved) == 1 and saved[0].with_name(saved[0].name + ".audit.json").is_file()
     assert briefs.expander[0].label.endswith("Kessel bridge toll rise")
     assert len(briefs.get("download_button")) == 3  # the earlier brief offers its saved file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -120,3 +121,17 @@ def test_a_misspelt_setting_is_named_with_its_likely_meaning(tmp_path: Path, mon
     monkeypatch.setenv("BRIEFING_STORE", str(tmp_path / "meant"))
     code, out, err = run("stats", "--store", str(tmp_path / "s"))
     assert "warning: BRIEFING_STORE is not a briefing setting (did you mean BRIEFING_STORE_DIR?)" in err
+
+
+def test_briefs_are_kept_listed_and_reopened(seeded, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(seeded[0].store_dir, store)  # the shared store stays read-only
+    code, out, err = run("brief", "US blacklisting of Hikvision", "--llm", "extractive", "--store", str(store))
+    assert code == 0 and out.startswith("# Policy brief: US blacklisting of Hikvision") and "kept as " in err
+    code, listed, _ = run("briefs", "--store", str(store))
+    assert code == 0 and listed.startswith("[1] ") and "topic  Policy brief: US blacklisting of Hikvision" in listed
+    assert run("briefs", "--show", "1", "--store", str(store))[1] == out
+    (entry,) = json.loads(run("briefs", "--json", "--store", str(store))[1])
+    assert entry["kind"] == "topic" and Path(entry["path"]).read_text() == out
+    code, _, err = run("briefs", "--show", "2", "--store", str(store))
+    assert code == 2 and "there are 1 briefs" in err

@@ -33,4 +33,5 @@ chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 test: setup model chromium
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest

@@ -271,8 +271,8 @@ class FilterBounds:
 
 def filter_bounds(store: Store) -> FilterBounds:
     stats = store.stats()
-    as_date = lambda s: date.fromisoformat(s) if s else None
-    return FilterBounds(as_date(stats["earliest"]), as_date(stats["latest"]), store.outlets())
+    earliest, latest = (date.fromisoformat(stats[k]) if stats[k] else None for k in ("earliest", "latest"))
+    return FilterBounds(earliest, latest, store.outlets())
 
 
 def make_filters(bounds: FilterBounds, window: Sequence[date], outlet: str | None) -> Filters:

@@ -117,8 +117,7 @@ class Store:
                 f"{settings.embedding!r}; set BRIEFING_EMBEDDING={built_with} or use another store/collection"
             )
         self.cache = IndexCache(settings.store_dir, settings.chroma_url or "local", name)
-        self._chunk_index: SearchIndex | None = None
-        self._article_index: SearchIndex | None = None
+        self._indexes: dict[str, SearchIndex] = {}  # CHUNKS, ARTICLES: loaded or built on first use
 
     # --- generation and locking -------------------------------------------------------------------------
 
@@ -282,29 +281,25 @@ class Store:
     def _current(self, name: str) -> bool:
         return self.cache.current(name, self.generation, self._counts())
 
-    @property
-    def chunk_index(self) -> SearchIndex:
-        """Keyword and vector search over passages, loaded from the local cache when it matches the store,
-        else rebuilt."""
-        if self._chunk_index is None:
-            if self._current(CHUNKS):
-                self._chunk_index = self.cache.search_index(CHUNKS)
+    def _index(self, name: str) -> SearchIndex:
+        """A search index, loaded from the local cache when it matches the store, else rebuilt."""
+        if name not in self._indexes:
+            if self._current(name):
+                self._indexes[name] = self.cache.search_index(name)
             else:
                 self.rebuild_indexes()
-        assert self._chunk_index is not None
-        return self._chunk_index
+        return self._indexes[name]
+
+    @property
+    def chunk_index(self) -> SearchIndex:
+        """Keyword and vector search over passages."""
+        return self._index(CHUNKS)
 
     @property
     def article_index(self) -> SearchIndex:
         """The same over whole articles (title and text; the mean of their passage vectors), for what an
         article as a whole is about."""
-        if self._article_index is None:
-            if self._current(ARTICLES):
-                self._article_index = self.cache.search_index(ARTICLES)
-            else:
-                self.rebuild_indexes()
-        assert self._article_index is not None
-        return self._article_index
+        return self._index(ARTICLES)
 
     def gram_index(self) -> GramIndex:
         """The reuse index, for ingest (which holds the write lock)."""
@@ -349,7 +344,7 @@ class Store:
         article_vectors = self._vectors(self.articles_col, [a.id for a in article_items])
         article_index = SearchIndex.build(article_items, article_vectors)
         self.cache.save(chunk_index, article_index, grams, self.generation, self._counts())
-        self._chunk_index, self._article_index = chunk_index, article_index
+        self._indexes = {CHUNKS: chunk_index, ARTICLES: article_index}
         return chunk_index, grams
 
     # --- writing (call inside `writing()`) --------------------------------------------------------------

@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from briefing.answer import Answer, Answerer, Turn
 from briefing.archive import keep
-from briefing.brief import TEMPLATES_DIR, Brief, BriefError, ProgressEvent, build_brief, build_weekly
+from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly
 from briefing.cite import MARKER, Citation, SentenceCheck, parse_marker
 from briefing.config import Settings, load_settings, unknown_variables
 from briefing.embeddings import EmbeddingError, get_embedder
@@ -554,10 +554,6 @@ _BRIEF_STYLE = (
     ".brief .corroboration{color:#666;font-size:.9em}.brief a.cite{text-decoration:none}"
     ".brief blockquote{border-left:3px solid #999;margin-left:0;padding-left:1em}</style>"
 )
-
-
-def brief_templates() -> list[str]:
-    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.toml"))
 
 
 def progress_step(event: ProgressEvent) -> tuple[float, str]:

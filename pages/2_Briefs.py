@@ -6,6 +6,7 @@ import streamlit as st
 
 from briefing import app_support as sup
 from briefing.archive import earlier_briefs
+from briefing.brief import template_names
 from briefing.export import render_markdown
 
 settings = sup.page_setup("Briefs")
@@ -24,7 +25,7 @@ topic = (
     else st.text_input("Topic", key="brief_topic", placeholder="e.g. US export restrictions on Hikvision")
 )
 left, right = st.columns(2)
-templates = sup.brief_templates()
+templates = template_names()
 template = right.selectbox(
     "Template",
     templates,

@@ -87,8 +87,7 @@ class Writer:
         self.progress = progress
         self.stated: list[set[str]] = []  # content words of every sentence the brief has stated so far
 
-    def _said(self, sentence: str) -> bool:
-        words = content_stems(sentence)
+    def _said(self, words: set[str]) -> bool:
         return bool(words) and any(len(words & before) >= SAID_OVERLAP * len(words) for before in self.stated)
 
     def _fresh(self, text: str) -> str:
@@ -97,9 +96,10 @@ class Writer:
         kept = []
         for span in split_sentences(text):
             sentence = text[span.start : span.end].strip()
-            if not self._said(strip_markers(sentence)):
+            words = content_stems(strip_markers(sentence))
+            if not self._said(words):
                 kept.append(sentence)
-                self.stated.append(content_stems(strip_markers(sentence)))
+                self.stated.append(words)
         return " ".join(kept)
 
     def section(self, job: Job, index: int, total: int) -> Section:

@@ -171,6 +171,8 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
 
     page.get_by_label("Topic", exact=True).fill("Kessel bridge toll and repairs")
     page.get_by_label("Topic", exact=True).press("Enter")
+    # Enter reruns the page, which redraws the first brief; a click during that rerun can be lost.
+    expect(page.locator(".brief h1")).to_have_count(1, timeout=WAIT_MS)
     page.get_by_role("button", name="Draft brief").click()
     expect(page.locator(".brief h1")).to_contain_text("Kessel bridge toll and repairs", timeout=WAIT_MS)
     page.locator(".brief h1").evaluate("e => e.scrollIntoView({block: 'center'})")

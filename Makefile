@@ -6,7 +6,7 @@ SEEDS ?= ../shared/corpus/seeds
 
 MODEL ?= qwen2.5-1.5b
 
-.PHONY: setup model demo test chromium
+.PHONY: setup model demo test unit chromium
 
 setup: $(VENV)/.installed
 
@@ -32,6 +32,10 @@ demo: setup model
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# The three tiers (README "Tests"); `make unit` is the quick one, no model, server or network.
 test: setup model chromium
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest tests/unit tests/integration tests/e2e
+
+unit: setup
+	$(PY) -m pytest tests/unit

@@ -20,9 +20,10 @@ from typing import Any
 import click
 
 from briefing.answer import Answer, Answerer
+from briefing.app import ENTRY
 from briefing.archive import earlier_briefs, keep
 from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly, iso_week
-from briefing.config import BACKENDS, PROJECT_ROOT, Settings, config_file, load_settings, unknown_variables
+from briefing.config import BACKENDS, Settings, config_file, load_settings, unknown_variables
 from briefing.export import FORMATS, format_for, render_html, render_markdown, save
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
@@ -458,18 +459,22 @@ def briefs_cmd(settings: Settings, show: int | None, as_json: bool) -> None:
             click.echo(f"[{n}] {b.saved_at}  {b.kind:6} {b.title}  ({b.window}; {b.made_by}; {b.flags} flagged)")
 
 
+# What .streamlit/config.toml sets for `streamlit run app.py` in a checkout, for the installed app: no
+# usage statistics (offline by default), and the minimal toolbar (Deploy and the developer menu are not
+# for analysts; set before the first page is served, so the app cannot set it itself).
+APP_OPTIONS = ("--browser.gatherUsageStats=false", "--client.toolbarMode=minimal")
+
+
 @main.command("app", context_settings={"ignore_unknown_options": True})
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
 @_store_options
 def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
-    """Open the browser app on this store (extra arguments go to `streamlit run`). It runs from the project
-    folder, where Streamlit finds the app's `.streamlit/config.toml`."""
+    """Open the browser app on this store (extra arguments go to `streamlit run`)."""
     env = {**os.environ, "BRIEFING_STORE_DIR": str(settings.store_dir.resolve()),
            "BRIEFING_COLLECTION": settings.collection, "BRIEFING_CONFIG": str(config_file().resolve())}
     if settings.chroma_url:
         env["BRIEFING_CHROMA_URL"] = settings.chroma_url
     if settings.local_model_path:
         env["BRIEFING_LOCAL_MODEL_PATH"] = str(settings.local_model_path.resolve())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), *streamlit_args]
-    os.chdir(PROJECT_ROOT)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ENTRY), *APP_OPTIONS, *streamlit_args]
     os.execvpe(sys.executable, cmd, env)

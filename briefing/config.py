@@ -21,8 +21,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 LLMBackend = Literal["openai", "local", "extractive"]
 BACKENDS: tuple[str, ...] = get_args(LLMBackend)
 
@@ -38,7 +36,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRIEFING_", extra="ignore", populate_by_name=True)
 
     # --- store ---
-    store_dir: Path = Field(PROJECT_ROOT / "vectorstore", description="Embedded Chroma store and its indexes.")
+    store_dir: Path = Field(
+        Path("vectorstore"), description="Embedded Chroma store and its indexes (relative: to the current folder)."
+    )
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); when set, the store lives there."
     )

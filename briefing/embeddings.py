@@ -298,6 +298,13 @@ _LOCAL: dict[str, Callable[[int], Embedder]] = {
 _ALIASES = {MINILM.name: "minilm", "multilingual-e5-small-q4": "e5-small"}
 
 
+def register(name: str, make: Callable[[int], Embedder]) -> None:
+    """Make `Settings.embedding = name` select `make(batch_size)`: an embedder that is not packaged here
+    (the unit tests' deterministic one, or a deployment's own) is used through the same settings."""
+    _LOCAL[name] = make
+    _load.cache_clear()
+
+
 def local_models() -> list[str]:
     """Short names accepted by `Settings.embedding` for packaged models."""
     return sorted(_LOCAL)

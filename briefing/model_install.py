@@ -32,8 +32,7 @@ from typing import BinaryIO
 
 from filelock import FileLock
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DEST = PROJECT_ROOT / "models"
+DEFAULT_DEST = Path("models")  # under the current folder, like the default store
 Log = Callable[[str], object]
 _BUF = 8 * 1024 * 1024  # streaming buffer: the model never sits in memory whole
 GGUF_MAGIC = b"GGUF"

@@ -1,5 +1,8 @@
 """Prompt templates, kept as versioned files in `prompts/` and loaded by name.
 
+`prompts/` ships inside the package as `briefing.prompt_files` (see pyproject.toml), so an installed
+briefing reads the same files through `importlib.resources` as a checkout does.
+
 A prompt file has a front-matter block (name, version, purpose, variables) and `[system]` / `[user]`
 sections. Templates use `{variable}` placeholders; the values (article passages above all) are inserted as
 data by LangChain and never parsed as template text, so braces in an article cannot break a prompt.
@@ -10,12 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from briefing.config import PROJECT_ROOT
-
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR: Traversable = files("briefing.prompt_files")
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 
 
@@ -41,7 +44,7 @@ class Prompt:
 
 @cache
 def load_prompt(name: str) -> Prompt:
-    path = PROMPTS_DIR / f"{name}.md"
+    path = PROMPTS_DIR.joinpath(f"{name}.md")
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import SHARED
+
 pytest_plugins = ["tests.store_fixtures"]
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,7 +24,7 @@ import pytest
 from briefing.config import Settings
 from briefing.ingest import ingest
 from briefing.store import Store
-from tests.conftest import SHARED
+from tests.paths import SHARED
 
 SEEDS = SHARED / "corpus" / "seeds"
 _names = itertools.count()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from briefing.brief.results import BriefError
 from briefing.prompts import PROMPTS_DIR
 
-TEMPLATES_DIR = PROMPTS_DIR / "templates"
+TEMPLATES_DIR = PROMPTS_DIR.joinpath("templates")
 FORMS = ("bullets", "prose", "dated")
 SELECT = {
     "top": "the most relevant and most widely reported claims",
@@ -49,19 +50,18 @@ class SectionSpec:
 class Template:
     name: str
     title: str
-    path: Path
     sections: tuple[SectionSpec, ...]
 
 
 def template_names() -> list[str]:
-    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.toml"))
+    return sorted(p.name.removesuffix(".toml") for p in TEMPLATES_DIR.iterdir() if p.name.endswith(".toml"))
 
 
 def load_template(name_or_path: str | Path) -> Template:
     """A template by name (`prompts/templates/<name>.toml`) or by path to a TOML file."""
-    path = Path(name_or_path)
+    path: Path | Traversable = Path(name_or_path)
     if not path.suffix:
-        path = TEMPLATES_DIR / f"{name_or_path}.toml"
+        path = TEMPLATES_DIR.joinpath(f"{name_or_path}.toml")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError:
@@ -79,4 +79,4 @@ def load_template(name_or_path: str | Path) -> Template:
                                     s.get("guidance", ""), int(s.get("items", 4)), select, s.get("label", "")))
     if not sections:
         raise BriefError(f"{path}: a template needs at least one [[sections]] entry")
-    return Template(data.get("name", path.stem), data.get("title", "Brief"), path, tuple(sections))
+    return Template(data.get("name", path.name.removesuffix(".toml")), data.get("title", "Brief"), tuple(sections))

@@ -1,5 +1,5 @@
 """The answer chain against an OpenAI-compatible server, replaying recorded HTTP exchanges (vcrpy cassettes
-in tests/cassettes/test_answer_recorded/). No server and no key are needed to replay.
+in tests/integration/cassettes/test_answer_recorded/). No server and no key are needed to replay.
 
 The articles are invented here (a fictional port strike), so cassettes hold no third-party text. Request
 bodies are matched: a change to the prompt, the retrieval or the packing makes replay fail, which is the
@@ -8,11 +8,9 @@ point; re-record as README "Re-recording cassettes" says.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from briefing.cite import NOT_IN_SOURCES
 from briefing.config import Settings
 from briefing.ingest import ingest
 from briefing.llm import LLMError
+from tests.fake_llm import FakeServer, send_error
 from tests.recorded import FAKE_KEY, MODEL, llm_settings, write_articles
 
 ERROR_PORT = 8091  # the in-test server that answers 429 and 500
@@ -123,33 +122,19 @@ def test_instructions_inside_an_article_are_not_followed(answerer: Answerer) -> 
     assert [c.title for c in answer.citations] == ["Government appoints mediator in Valdora dispute"]
 
 
-class _Failing(BaseHTTPRequestHandler):
-    """An OpenAI-shaped endpoint that always fails with the status in the path's first segment."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length", 0)))
-        status = int(self.path.split("/")[1])
-        body = json.dumps({"error": {"message": f"simulated {status}", "type": "server_error", "code": status}})
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("retry-after-ms", "10")
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def failing_server(record_mode: str) -> Iterator[str]:
     """Started only when recording; replay serves the cassette instead."""
     if record_mode == "none":
         yield f"http://127.0.0.1:{ERROR_PORT}"
         return
-    server = ThreadingHTTPServer(("127.0.0.1", ERROR_PORT), _Failing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{ERROR_PORT}"
-    server.shutdown()
+
+    def fail(h: BaseHTTPRequestHandler, body: dict) -> None:  # the status is the path's first segment
+        status = int(h.path.split("/")[1])
+        send_error(h, status, f"simulated {status}", headers={"retry-after-ms": "10"})
+
+    with FakeServer(fail, port=ERROR_PORT):
+        yield f"http://127.0.0.1:{ERROR_PORT}"
 
 
 @pytest.mark.vcr

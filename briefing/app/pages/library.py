@@ -4,7 +4,10 @@ import math
 
 import streamlit as st
 
-from briefing import app_support as sup
+from briefing.app import state as sup
+from briefing.app.render import escape_markdown
+from briefing.app.uploads import UPLOAD_TYPES, article_rows, ingest_uploads
+from briefing.ingest import remove
 
 settings = sup.page_setup("Library")
 
@@ -13,7 +16,7 @@ STATUS = {"added": st.success, "duplicate": st.info, "failed": st.error}
 st.subheader("Add articles")
 uploads = st.file_uploader(
     f"Drop article files here (up to {settings.max_file_mb:g} MB each)",
-    type=sup.UPLOAD_TYPES,
+    type=UPLOAD_TYPES,
     accept_multiple_files=True,
     max_upload_size=math.ceil(settings.max_file_mb),
     key=f"uploads_{st.session_state.setdefault('uploader_round', 0)}",  # a new key empties the drop zone
@@ -24,8 +27,13 @@ published = right.date_input("Publication date, for files without one", value=No
 if st.button("Add to library", type="primary", disabled=not uploads):
     bar = st.progress(0.0, text="Reading files…")
     try:
-        outcome = sup.ingest_uploads(
-            uploads, settings, source=outlet.strip() or None, published=published, on_progress=bar.progress
+        outcome = ingest_uploads(
+            uploads,
+            settings,
+            lambda: sup.writable_store(settings),
+            source=outlet.strip() or None,
+            published=published,
+            on_progress=bar.progress,
         )
     except Exception as exc:
         st.error(sup.error_message(exc))
@@ -34,10 +42,10 @@ if st.button("Add to library", type="primary", disabled=not uploads):
         st.session_state["uploader_round"] += 1
         st.rerun()
 for r in st.session_state.get("upload_results", []):
-    STATUS[r.status](sup.escape_markdown(f"{r.name} — {r.detail}"))
+    STATUS[r.status](escape_markdown(f"{r.name} — {r.detail}"))
 
 if flash := st.session_state.pop("library_flash", None):
-    st.success(sup.escape_markdown(flash))
+    st.success(escape_markdown(flash))
 
 store = sup.or_stop(lambda: sup.current_store(settings))
 stats = sup.or_stop(store.stats)
@@ -50,7 +58,7 @@ cols[2].metric("Chunks", stats["chunks"])
 cols[3].metric("Outlets", stats["outlets"])
 cols[4].metric("Published", f"{stats['earliest']} – {stats['latest']}" if stats["earliest"] else "undated")
 st.caption(
-    sup.escape_markdown(
+    escape_markdown(
         f"Store: {stats['store']} · collection {stats['collection']} · embedding {stats['embedding']}"
     )
 )
@@ -60,7 +68,7 @@ if not stats["articles"]:
     st.stop()
 
 query = st.text_input("Search titles, outlets and ids", key="library_search")
-rows = sup.article_rows(store, query)
+rows = article_rows(store, query)
 st.dataframe(rows, hide_index=True, use_container_width=True)
 
 st.subheader("Delete an article")
@@ -70,7 +78,7 @@ doomed = st.selectbox(
 )
 if st.button("Delete", disabled=doomed is None):
     try:
-        restored = sup.delete_article(settings, doomed)
+        restored = remove(doomed, settings, store=sup.writable_store(settings))
     except Exception as exc:
         st.error(sup.error_message(exc))
     else:

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from briefing import app_support as sup
+from briefing.app import state as sup
+from briefing.app.render import escape_markdown
 from briefing.config import BACKENDS
 
 settings = sup.page_setup("Settings")
 
 has_key = sup.KEY_API_KEY in st.session_state
-st.markdown("**Answering with:** " + sup.escape_markdown(sup.backend_label(settings, has_key)))
+st.markdown("**Answering with:** " + escape_markdown(sup.backend_label(settings, has_key)))
 
 with st.form("llm_settings"):
     options = [sup.AUTOMATIC, *BACKENDS]
@@ -46,6 +47,6 @@ if has_key:
 
 st.subheader("Store")
 st.markdown(
-    sup.escape_markdown(f"{settings.chroma_url or settings.store_dir} · collection {settings.collection}")
+    escape_markdown(f"{settings.chroma_url or settings.store_dir} · collection {settings.collection}")
 )
 st.caption("The store location comes from BRIEFING_STORE_DIR / BRIEFING_CHROMA_URL or briefing.toml.")

@@ -1,7 +1,7 @@
 """The Streamlit app driven by streamlit.testing.v1.AppTest: every page, on invented articles.
 
 Most tests answer extractively (no model); one replays a recorded exchange with the llama.cpp server
-(tests/cassettes/test_app/). One article carries a <script> tag and markdown-looking links, which must
+(tests/integration/cassettes/test_app/). One article carries a <script> tag and markdown-looking links, which must
 reach the page as text.
 """
 
@@ -17,17 +17,22 @@ import pytest
 from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
-from briefing import app_support as sup
+from briefing.app import ENTRY
+from briefing.app import state as sup
+from briefing.app.render import answer_html, answer_warnings, docx_bytes
+from briefing.app.uploads import UPLOADS_DIR, check_upload, ingest_uploads
 from briefing.answer import Answer, Answerer
 from briefing.archive import BRIEFS_DIR
 from briefing.cite import check_citations
-from briefing.config import PROJECT_ROOT, Settings
+from briefing.config import Settings
+from tests.paths import PROJECT_ROOT
 from briefing.export import render_markdown
 from briefing.ingest import ingest
+from briefing.store import Store
 from tests.fake_llm import fake_llm
 from tests.recorded import LLM_URL, MODEL, write_articles
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(ENTRY)
 TIMEOUT = 120  # first run loads the embedding model; the recorded test runs the full chain
 
 ARTICLES = {
@@ -170,10 +175,10 @@ def test_unsupported_sentences_are_marked(filled_store: Path) -> None:
     text = "The toll will rise to 4 crowns in April [1]. The mayor resigned over the toll in 2029 [1]."
     check = check_citations(text, good.sources, answerer.embedder)
     answer = Answer(**{**vars(good), "text": check.text, "check": check})
-    body = sup.answer_html(answer, "a")
+    body = answer_html(answer, "a")
     assert body.count('class="unsupported"') == 1
     assert '⚠ The mayor resigned over the toll in 2029 [<a href="#a-1" class="cite">1</a>].</span>' in body
-    assert any("The mayor resigned" in w for w in sup.answer_warnings(answer))
+    assert any("The mayor resigned" in w for w in answer_warnings(answer))
 
 
 def test_empty_store_says_how_to_add_articles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -188,7 +193,7 @@ def test_store_errors_are_messages_not_tracebacks(monkeypatch: pytest.MonkeyPatc
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "is not a URL like http://127.0.0.1:8000" in at.error[0].value
-    at.switch_page("pages/1_Library.py").run()
+    at.switch_page("pages/library.py").run()
     assert not at.exception and "is not a URL" in at.error[0].value
 
 
@@ -246,7 +251,7 @@ def test_chat_round_trip_with_a_recorded_model(monkeypatch: pytest.MonkeyPatch, 
 def library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest]:
     _env(monkeypatch, tmp_path / "store")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/1_Library.py").run()
+    at.switch_page("pages/library.py").run()
     assert not at.exception
     yield at
 
@@ -271,7 +276,7 @@ def test_upload_good_and_bad_file(library: AppTest, tmp_path: Path) -> None:
     assert list(table["title"]) == ["Ferry service returns while Kessel bridge is repaired"]
     assert list(table["outlet"]) == ["Silesian Wire"]
     assert library.metric[0].value == "1"
-    saved = list((tmp_path / "store" / sup.UPLOADS_DIR).rglob("*"))
+    saved = list((tmp_path / "store" / UPLOADS_DIR).rglob("*"))
     assert [p.name for p in saved if p.is_file()] == ["ferry.txt"]  # the failed file is not kept
 
     _upload(library, ("ferry-again.txt", good))
@@ -299,8 +304,9 @@ def test_upload_progress_reaches_the_end(tmp_path: Path) -> None:
     files = [_FakeUpload("a.txt", 0), _FakeUpload("b.md", 0)]
     files[0].data = ARTICLES["kessel-toll.txt"][2].encode()
     files[1].data = ARTICLES["kessel-ferry.txt"][2].encode()
-    outcome = sup.ingest_uploads(
-        files, Settings(store_dir=tmp_path / "s"), on_progress=lambda f, t: steps.append((f, t))
+    settings = Settings(store_dir=tmp_path / "s")
+    outcome = ingest_uploads(
+        files, settings, lambda: Store(settings), on_progress=lambda f, t: steps.append((f, t))
     )
     assert [r.status for r in outcome.results] == ["added", "added"]
     assert [f for f, _ in steps] == [0.5, 1.0] and steps[-1][1] == "2 of 2 files: b.md"
@@ -323,21 +329,22 @@ class _TextUpload(_FakeUpload):
 def test_duplicate_uploads_say_which_article_they_repeat(tmp_path: Path) -> None:
     settings = Settings(store_dir=tmp_path / "s")
     _, (_, _, text) = next(iter(ARTICLES.items()))
-    first = sup.ingest_uploads([_TextUpload("a.txt", text), _TextUpload("b.txt", text)], settings,
+    first = ingest_uploads([_TextUpload("a.txt", text), _TextUpload("b.txt", text)], settings, lambda: Store(settings),
                                source="Ostrava Post", published=date(2031, 4, 2))
     assert [(r.name, r.status) for r in first.results] == [("a.txt", "added"), ("b.txt", "duplicate")]
     assert first.results[1].detail == "duplicate of a.txt in this upload"
-    again = sup.ingest_uploads([_TextUpload("c.txt", text)], settings, source="Ostrava Post",
+    again = ingest_uploads([_TextUpload("c.txt", text)], settings, lambda: Store(settings), source="Ostrava Post",
                                published=date(2031, 4, 2))
     (result,) = again.results
     assert result.status == "duplicate" and result.detail.endswith("(Ostrava Post), already in the library")
 
 
 def test_upload_limits_have_clear_messages(tmp_path: Path) -> None:
-    assert "not supported" in sup.check_upload(_FakeUpload("tool.exe", 10), 20)
-    assert "3.0 MB is over the 2 MB limit" in sup.check_upload(_FakeUpload("huge.pdf", 3 * 2**20), 2)
-    assert sup.check_upload(_FakeUpload("fine.md", 10), 2) is None
-    outcome = sup.ingest_uploads([_FakeUpload("tool.exe", 10)], Settings(store_dir=tmp_path / "s"))
+    assert "not supported" in check_upload(_FakeUpload("tool.exe", 10), 20)
+    assert "3.0 MB is over the 2 MB limit" in check_upload(_FakeUpload("huge.pdf", 3 * 2**20), 2)
+    assert check_upload(_FakeUpload("fine.md", 10), 2) is None
+    settings = Settings(store_dir=tmp_path / "s")
+    outcome = ingest_uploads([_FakeUpload("tool.exe", 10)], settings, lambda: Store(settings))
     assert [(r.name, r.status) for r in outcome.results] == [("tool.exe", "failed")]
     assert outcome.report is None and not (tmp_path / "s").exists()
 
@@ -349,7 +356,7 @@ SESSION_KEY = f"sk-app-test-{uuid.uuid4().hex}"  # made at run time, so no file 
 
 def test_settings_key_lives_in_the_session_only(app: AppTest, filled_store: Path) -> None:
     assert "extractive" in app.sidebar.markdown[0].value
-    app.switch_page("pages/3_Settings.py").run()
+    app.switch_page("pages/settings.py").run()
     app.radio[0].set_value("openai")
     app.text_input[0].set_value("gpt-4o-mini")
     app.text_input[2].set_value(SESSION_KEY)
@@ -382,17 +389,17 @@ def test_a_base_url_typed_in_the_app_never_gets_the_operators_key(
     seen: list[str] = []
     with fake_llm(lambda prompt: "The toll rises to 4 euros [1].", seen_auth=seen) as url:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-        at.switch_page("pages/3_Settings.py").run()
+        at.switch_page("pages/settings.py").run()
         at.radio[0].set_value("openai")
         at.text_input[1].set_value(url)  # a visitor's own server, no key typed
         at.button[0].click().run()
-        at.switch_page("app.py").run()
+        at.switch_page("pages/chat.py").run()
         _ask(at, "How much will the Kessel bridge toll rise to?")
         assert seen and all(operator_key not in h for h in seen), seen
-        at.switch_page("pages/3_Settings.py").run()
+        at.switch_page("pages/settings.py").run()
         at.text_input[2].set_value("sk-visitor-0123456789abcdef0123")  # the visitor's own key goes there
         at.button[0].click().run()
-        at.switch_page("app.py").run()
+        at.switch_page("pages/chat.py").run()
         _ask(at, "How much will the Kessel bridge toll rise to?")
         assert seen[-1] == "Bearer sk-visitor-0123456789abcdef0123"
     settings = sup.session_settings({})  # the operator's key still goes to the configured URL
@@ -400,7 +407,7 @@ def test_a_base_url_typed_in_the_app_never_gets_the_operators_key(
 
 
 def test_settings_choose_backend_and_model(app: AppTest) -> None:
-    app.switch_page("pages/3_Settings.py").run()
+    app.switch_page("pages/settings.py").run()
     app.radio[0].set_value("openai")
     app.text_input[1].set_value("http://127.0.0.1:8089/v1")
     app.button[0].click().run()
@@ -427,7 +434,7 @@ def briefs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     ingest([folder], Settings(store_dir=store_dir), manifest=folder / "manifest.csv", progress=False)
     _env(monkeypatch, store_dir)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/2_Briefs.py").run()
+    at.switch_page("pages/briefs.py").run()
     assert not at.exception
     return at
 
@@ -455,7 +462,7 @@ def test_downloads_hold_the_brief(briefs: AppTest) -> None:
     briefs.button[0].click().run()
     brief, _ = briefs.session_state["brief"]
     assert render_markdown(brief).startswith(f"# {brief.title}")
-    assert sup.docx_bytes(brief)[:2] == b"PK"  # a .docx is a zip
+    assert docx_bytes(brief)[:2] == b"PK"  # a .docx is a zip
 
 
 def test_weekly_brief_and_errors(briefs: AppTest) -> None:

@@ -1,17 +1,16 @@
 """Briefs drafted by a language model over an OpenAI-compatible server, replaying recorded HTTP exchanges
-(vcrpy cassettes in tests/cassettes/test_brief_recorded/). No server and no key are needed to replay.
+(vcrpy cassettes in tests/integration/cassettes/test_brief_recorded/). No server and no key are needed to replay.
 
 One test per section form (bullets, prose, dated), each a section of the standard template drafted alone so
 a cassette holds one exchange, and one weekly brief. The articles are invented here (a fictional lithium
 licence dispute and a ferry strike), so cassettes hold no third-party text. Request bodies are matched: a change to a prompt, a template or the
-retrieval makes replay fail: remove tests/cassettes/test_brief_recorded and run this file with
+retrieval makes replay fail: remove tests/integration/cassettes/test_brief_recorded and run this file with
 `--record-mode=once` against the llama.cpp server (README "Re-recording cassettes"); ~17 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -20,8 +19,10 @@ import pytest
 
 from briefing.answer import Answerer
 from briefing.brief import TEMPLATES_DIR, Brief, build_brief, build_weekly
+from briefing.cite import MARKER, parse_marker
 from briefing.export import render_markdown
 from briefing.ingest import ingest
+from briefing.store import Store
 from tests.recorded import MODEL, llm_settings, write_articles
 
 WEEK = (date(2032, 4, 5), date(2032, 4, 11))
@@ -77,7 +78,7 @@ def answerer(articles_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> An
     return Answerer(settings)
 
 
-STANDARD = tomllib.loads((TEMPLATES_DIR / "standard.toml").read_text())
+STANDARD = tomllib.loads(TEMPLATES_DIR.joinpath("standard.toml").read_text())
 
 
 def _one_section_template(key: str, folder: Path) -> Path:
@@ -90,11 +91,16 @@ def _one_section_template(key: str, folder: Path) -> Path:
     return path
 
 
-def _check_citations_resolve(brief: Brief) -> None:
-    """Every marker in the rendered brief names a listed source, every source is cited, and every cited
+def _check_citations_resolve(brief: Brief, store: Store) -> None:
+    """Every marker in the rendered brief names a listed source and every listed source is cited; each
+    source's passage is the one stored under its id (a reader following [n] finds those words); every cited
     passage is one of its section's claims."""
-    body = render_markdown(brief).split("## Sources")[0]
-    assert {int(n) for n in re.findall(r"\[(\d+)\]", body)} == set(range(1, len(brief.sources) + 1))
+    body, listed = render_markdown(brief).split("## Sources")
+    cited = {n for m in MARKER.finditer(body) for n in parse_marker(m.group(1))}
+    assert cited == set(range(1, len(brief.sources) + 1))
+    stored = {c.id: c.text for c in store.get_chunks([s.chunk.id for s in brief.sources])}
+    for n, source in enumerate(brief.sources, start=1):
+        assert stored[source.chunk.id] == source.chunk.text and f"[{n}]" in listed
     for section in brief.sections:
         assert {c for x in section.sentences for c in x.chunk_ids} <= {c["chunk_id"] for c in section.claims}
 
@@ -108,7 +114,7 @@ def test_each_standard_section_is_drafted_and_cited(answerer: Answerer, key: str
     assert brief.backend == "openai" and brief.model == MODEL and brief.prompts == ["brief_section@2"]
     assert section.error is None and not section.extract and not section.not_in_sources
     assert section.sentences and any(x.chunk_ids for x in section.sentences)
-    _check_citations_resolve(brief)
+    _check_citations_resolve(brief, answerer.store)
     if section.form == "dated":
         assert all(p.day for p in section.paragraphs if any(x.chunk_ids for x in p.sentences))
     text = render_markdown(brief)
@@ -123,7 +129,7 @@ def test_weekly_brief_summarises_stories_inside_the_window(answerer: Answerer) -
     assert "Brightvale" in titles[1]  # three outlets: the best-covered story
     assert not [s.key for s in brief.sections if s.error]
     assert brief.prompts == ["brief_section@2"]
-    _check_citations_resolve(brief)
+    _check_citations_resolve(brief, answerer.store)
     assert all(WEEK[0] <= s.chunk.published <= WEEK[1] for s in brief.sources)
     assert "salty wells" not in " ".join(s.chunk.title.lower() for s in brief.sources)  # lith-0 is March
     assert any(x.chunk_ids for x in brief.sections[1].sentences)

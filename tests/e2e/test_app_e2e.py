@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from briefing.config import PROJECT_ROOT
-from tests.conftest import SHARED
+from tests.paths import PROJECT_ROOT
+from tests.paths import SHARED
 from tests.store_fixtures import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,14 +40,14 @@ Council member Ludek Sarna said the repairs would take eighteen months and cost 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A `streamlit run app.py` on a free port against an empty temporary store, answering extractively."""
+    """`briefing app` on a free port, started outside the checkout against an empty temporary store,
+    answering extractively: the app runs from the installed package."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium not found at /usr/bin/chromium: apt-get install -y chromium (see the Makefile)")
     tmp = tmp_path_factory.mktemp("e2e")
     port = free_port()
     env = {
         **os.environ,
-        "BRIEFING_STORE_DIR": str(tmp / "store"),
         "BRIEFING_LLM": "extractive",
         "BRIEFING_CONFIG": str(tmp / "none.toml"),
     }
@@ -55,24 +55,19 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env.pop(var, None)
     with serving(
         [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
+            str(Path(sys.executable).with_name("briefing")),
+            "app",
             "--server.headless",
             "true",
             "--server.address",
             "127.0.0.1",
             "--server.port",
             str(port),
-            "--browser.gatherUsageStats",
-            "false",
         ],
         port,
         "/_stcore/health",
         tmp / "streamlit.log",
-        cwd=PROJECT_ROOT,
+        cwd=tmp,  # the default store is ./vectorstore
         env=env,
     ) as url:
         yield url
@@ -112,8 +107,10 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
 
     page.goto(app_url)
     page.get_by_text("The library is empty").wait_for(timeout=WAIT_MS)
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Chat", exact=True)).to_be_visible()
+    expect(page.get_by_text("Deploy")).to_have_count(0)
 
-    page.goto(f"{app_url}/Library")
+    page.goto(f"{app_url}/library")
     for path, outlet in ((seed, "Free Malaysia Today (Reuters)"), (script_article, "Ostrava Post")):
         drop = page.locator("input[type=file]")
         expect(drop).to_have_count(1, timeout=WAIT_MS)  # the emptied drop zone, not the one being replaced
@@ -159,7 +156,7 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
     expect(card.locator("mark")).to_contain_text("eighteen months")
     _shot(page, "chat.png")
 
-    page.goto(f"{app_url}/Briefs")
+    page.goto(f"{app_url}/briefs")
     page.get_by_label("Topic", exact=True).fill("US restrictions on Hikvision")
     page.get_by_label("Topic", exact=True).press("Enter")
     page.get_by_role("button", name="Draft brief").click()

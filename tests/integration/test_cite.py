@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations, numbers, parse_marker
+from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.models import Carrier, Chunk
@@ -54,24 +54,8 @@ def _check(text: str, passages: list[Chunk], embedder: Embedder) -> CheckedText:
     return check_citations(text, passages, embedder)
 
 
-def test_parse_marker_variants() -> None:
-    assert parse_marker("1") == [1]
-    assert parse_marker("2, 3") == [2, 3]
-    assert parse_marker("2;3") == [2, 3]
-    assert parse_marker("1-3") == [1, 2, 3]
-    assert parse_marker("1–3") == [1, 2, 3]
-    assert parse_marker("3, 1-2, 3") == [3, 1, 2]
-    assert parse_marker("1-500") == [1, 500]  # malformed range: ends only, reported as out of range
-
-
 def test_rounding_allowed_only_for_approximations(passages: list[Chunk], embedder: Embedder) -> None:
     assert _check("Hikvision shares fell about 10% in Shenzhen [2].", passages, embedder).ok
-
-
-def test_numbers_normalise_percent_and_scale() -> None:
-    assert {v for n in numbers("fell 9.6 per cent") for v in n.values} == {9.6}
-    assert {v for n in numbers("fell 9.6%") for v in n.values} == {9.6}
-    assert {v for n in numbers("$2.9 million") for v in n.values} == {2.9, 2.9e6}
 
 
 def test_marker_forms_attach_to_their_sentence(passages: list[Chunk], embedder: Embedder) -> None:

@@ -4,16 +4,19 @@ from datetime import timedelta
 
 import streamlit as st
 
-from briefing import app_support as sup
+from briefing.app import state as sup
+from briefing.app.briefs import DEFAULT_TEMPLATE, make_brief, progress_step
+from briefing.app.chat import filter_bounds
+from briefing.app.render import DOCX_MIME, brief_html, docx_bytes, escape_markdown
 from briefing.archive import earlier_briefs
 from briefing.brief import template_names
 from briefing.export import render_markdown
 
 settings = sup.page_setup("Briefs")
-bounds = sup.or_stop(lambda: sup.filter_bounds(sup.current_store(settings)))
+bounds = sup.or_stop(lambda: filter_bounds(sup.current_store(settings)))
 if not bounds.outlets:
     st.info("The library is empty. Add articles on the Library page first.")
-    st.page_link("pages/1_Library.py", label="Go to the Library", icon=":material/library_books:")
+    st.page_link(sup.page_path("library.py"), label="Go to the Library", icon=":material/library_books:")
     st.stop()
 
 TOPIC, WEEKLY = "Topic brief", "Weekly brief"
@@ -29,7 +32,7 @@ templates = template_names()
 template = right.selectbox(
     "Template",
     templates,
-    index=templates.index(sup.DEFAULT_TEMPLATE) if sup.DEFAULT_TEMPLATE in templates else 0,
+    index=templates.index(DEFAULT_TEMPLATE) if DEFAULT_TEMPLATE in templates else 0,
     key="brief_template",
     disabled=weekly,
     help="Weekly briefs use their own layout: top stories, overview, what to watch.",
@@ -48,7 +51,7 @@ if st.button("Draft brief", type="primary"):
     bar = st.progress(0.0, text="Retrieving passages…")
     try:
         answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)
-        st.session_state["brief"] = sup.make_brief(
+        st.session_state["brief"] = make_brief(
             settings,
             answerer,
             weekly=weekly,
@@ -57,7 +60,7 @@ if st.button("Draft brief", type="primary"):
             source=None if outlet in (None, "All outlets") else outlet,
             template=template,
             strict=strict,
-            progress=lambda event: bar.progress(*sup.progress_step(event)),
+            progress=lambda event: bar.progress(*progress_step(event)),
         )
         bar.progress(1.0, text="Done")
     except Exception as exc:
@@ -78,13 +81,13 @@ if made := st.session_state.get("brief"):
     )
     dl2.download_button(
         "Download Word",
-        sup.docx_bytes(brief),
+        docx_bytes(brief),
         file_name=f"{name}.docx",
-        mime=sup.DOCX_MIME,
+        mime=DOCX_MIME,
         icon=":material/download:",
     )
-    where.caption(sup.escape_markdown(f"Saved with its audit record: {path}"))
-    st.html(sup.brief_html(brief))
+    where.caption(escape_markdown(f"Saved with its audit record: {path}"))
+    st.html(brief_html(brief))
 
 st.subheader("Earlier briefs")
 earlier = earlier_briefs(settings)
@@ -93,7 +96,7 @@ if not earlier:
 for i, b in enumerate(earlier):
     with st.expander(b.label):
         st.markdown(
-            sup.escape_markdown(
+            escape_markdown(
                 f"{b.kind} brief · window {b.window} · {b.made_by} · {b.flags} checker flag(s)"
             )
         )
@@ -106,4 +109,4 @@ for i, b in enumerate(earlier):
                 key=f"earlier_{i}",
             )
         else:
-            st.caption(sup.escape_markdown(f"The file {b.path} is no longer there."))
+            st.caption(escape_markdown(f"The file {b.path} is no longer there."))

@@ -1,0 +1,59 @@
+"""The Chat page's work: a conversation's exchanges and the sidebar's filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from briefing.answer import Answer, Answerer, Turn
+from briefing.retrieve import Filters
+from briefing.store import Store
+
+
+@dataclass
+class Exchange:
+    """One question of a conversation and what came back: a checked answer or an error message."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+
+
+def history_turns(exchanges: Sequence[Exchange]) -> list[Turn]:
+    """Earlier answered questions, for condensing a follow-up into a standalone question."""
+    return [Turn(e.question, e.answer.text) for e in exchanges if e.answer is not None]
+
+
+@dataclass(frozen=True)
+class FilterBounds:
+    """What the sidebar filters may choose from: the store's date span and outlets."""
+
+    earliest: date | None
+    latest: date | None
+    outlets: list[str]
+
+
+def filter_bounds(store: Store) -> FilterBounds:
+    stats = store.stats()
+    earliest, latest = (date.fromisoformat(stats[k]) if stats[k] else None for k in ("earliest", "latest"))
+    return FilterBounds(earliest, latest, store.outlets())
+
+
+def make_filters(bounds: FilterBounds, window: Sequence[date], outlet: str | None) -> Filters:
+    """Filters from the sidebar: a window equal to the store's whole span filters nothing (undated
+    articles stay in); a one-sided selection (the date picker mid-edit) limits that side only."""
+    since = window[0] if window else None
+    until = window[1] if len(window) > 1 else None
+    return Filters(
+        since=since if since and since != bounds.earliest else None,
+        until=until if until and until != bounds.latest else None,
+        source=outlet or None,
+    )
+
+
+def ask(
+    answerer: Answerer, question: str, history: Sequence[Exchange], filters: Filters
+) -> Iterator[str | Answer]:
+    """The answer's text as it is written, then the checked Answer."""
+    return answerer.stream(question, history_turns(history), filters)

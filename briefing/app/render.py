@@ -1,0 +1,142 @@
+"""Answers and briefs as HTML and markdown that are safe to show.
+
+Safety rule: article text (and model text, which quotes articles) is data. It reaches the page only through
+`html.escape` inside our own HTML, rendered by `st.html` (which DOMPurify sanitises again), or through
+`escape_markdown` where Streamlit renders markdown, so no tag, script or markdown link from an article
+ever becomes live in the page. Nothing here imports Streamlit, so all of it is tested as plain functions.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from briefing.answer import Answer
+from briefing.brief import Brief
+from briefing.cite import MARKER, Citation, SentenceCheck, parse_marker
+from briefing.export import render_html, write_docx
+
+CARD_CONTEXT_CHARS = 240  # passage text shown either side of the supporting sentence in a source card
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Streamlit's markdown shows literally: every markdown, directive, math and HTML character
+    backslash-escaped; line breaks kept."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def _link_markers(escaped: str, anchor: str, cited: set[int]) -> str:
+    def link(m: re.Match[str]) -> str:
+        parts = [
+            f'<a href="#{anchor}-{n}" class="cite">{n}</a>' if n in cited else str(n)
+            for n in parse_marker(m.group(1))
+        ]
+        return "[" + ", ".join(parts) + "]"
+
+    return MARKER.sub(link, escaped)
+
+
+def _text_html(text: str, anchor: str, cited: set[int]) -> str:
+    return _link_markers(html.escape(text), anchor, cited).replace("\n", "<br>")
+
+
+UNSUPPORTED_STYLE = "background:#fdecea;text-decoration:underline wavy #c0392b;"
+
+
+def answer_html(answer: Answer, anchor: str) -> str:
+    """The checked answer as HTML: markers link to the source cards (`#{anchor}-{n}`), sentences the
+    checker did not find supported are highlighted with the reason as a tooltip."""
+    text = answer.check.text
+    cited = {c.n for c in answer.citations}
+    bad: list[SentenceCheck] = sorted(
+        (s for s in answer.check.sentences if not s.supported), key=lambda s: s.start
+    )
+    out, at = [], 0
+    for s in bad:
+        out.append(_text_html(text[at : s.start], anchor, cited))
+        reason = html.escape(f"Not supported by the cited sources: {s.reason or 'weak support'}")
+        out.append(
+            f'<span class="unsupported" title="{reason}" style="{UNSUPPORTED_STYLE}">⚠ '
+            f"{_text_html(text[s.start : s.end], anchor, cited)}</span>"
+        )
+        at = s.end
+    out.append(_text_html(text[at:], anchor, cited))
+    return f'<div class="answer">{"".join(out)}</div>'
+
+
+def _passage_window(c: Citation) -> tuple[str, str, str]:
+    """Passage text before the supporting sentence (at most CARD_CONTEXT_CHARS, cut at a word), the
+    sentence, and the text after it."""
+    text = c.chunk.text
+    before = text[max(0, c.quote_start - CARD_CONTEXT_CHARS) : c.quote_start]
+    after = text[c.quote_end : c.quote_end + CARD_CONTEXT_CHARS]
+    if c.quote_start > CARD_CONTEXT_CHARS:
+        before = "…" + before.split(" ", 1)[-1]
+    if len(text) - c.quote_end > CARD_CONTEXT_CHARS:
+        after = after.rsplit(" ", 1)[0] + "…"
+    return before, c.quote, after
+
+
+def _link_or_path(c: Citation) -> str:
+    if c.url and urlsplit(c.url).scheme in ("http", "https"):
+        url = html.escape(c.url)
+        return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a>'
+    where = c.url or c.path
+    return f"<code>{html.escape(where)}</code>" if where else "no link or file recorded"
+
+
+def source_cards_html(answer: Answer, anchor: str) -> str:
+    """One collapsible card per cited passage (`id="{anchor}-{n}"`): title, outlets, date, the passage
+    around the supporting sentence with that sentence highlighted, and the article's link or file."""
+    cards = []
+    for c in answer.citations:
+        before, quote, after = _passage_window(c)
+        day = c.published.isoformat() if c.published else "undated"
+        cards.append(
+            f'<details class="source-card" id="{anchor}-{c.n}">'
+            f"<summary>[{c.n}] {html.escape(c.title)} — {html.escape(', '.join(c.outlets))}, {day}</summary>"
+            f'<div class="passage" style="margin:0.4em 0 0.4em 1em">'
+            f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}</div>"
+            f'<div class="where" style="margin-left:1em;font-size:0.85em">{_link_or_path(c)}</div>'
+            "</details>"
+        )
+    return "".join(cards)
+
+
+def answer_warnings(answer: Answer) -> list[str]:
+    """Markdown-safe lines telling the reader what not to trust as written."""
+    lines = [
+        f"Not supported by its sources ({escape_markdown(s.reason or 'weak support')}): "
+        f"“{escape_markdown(s.text)}”"
+        for s in answer.unsupported
+    ]
+    lines += [f"Removed a citation: {escape_markdown(why)}" for _, why in answer.removed_markers]
+    return lines
+
+
+_BRIEF_STYLE = (
+    "<style>.brief .meta{color:#666;font-size:.9em;margin:.1em 0}.brief .flag{color:#b00;font-weight:bold}"
+    ".brief .corroboration{color:#666;font-size:.9em}.brief a.cite{text-decoration:none}"
+    ".brief blockquote{border-left:3px solid #999;margin-left:0;padding-left:1em}</style>"
+)
+
+
+
+def brief_html(brief: Brief) -> str:
+    """The brief's HTML export (every text escaped there) without its page shell, for st.html: citations
+    link to the numbered sources, flags stand out."""
+    page = render_html(brief)
+    body = page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
+    return f'{_BRIEF_STYLE}<div class="brief">{body}</div>'
+
+
+def docx_bytes(brief: Brief) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "brief.docx"
+        write_docx(brief, path)
+        return path.read_bytes()

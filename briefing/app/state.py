@@ -1,0 +1,231 @@
+"""What lives in a browser session or in the server process: this session's settings on top of the
+configured ones, the store and answerer shared by every session, error boxes, and the page navigation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import streamlit as st
+from pydantic import SecretStr
+
+from briefing.answer import Answerer
+from briefing.app import PAGES_DIR
+from briefing.app.render import escape_markdown
+from briefing.brief import BriefError
+from briefing.config import Settings, load_settings, unknown_variables
+from briefing.embeddings import EmbeddingError, get_embedder
+from briefing.export import ExportError
+from briefing.llm import (
+    BackendUnavailable,
+    LLMError,
+    get_chat_model_or_extractive,
+    local_model_path,
+    resolve_backend,
+)
+from briefing.prompts import PromptError
+from briefing.store import Store, StoreError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Session-state keys the pages share.
+KEY_BACKEND = "llm_backend"
+KEY_MODEL = "llm_model"
+KEY_BASE_URL = "llm_base_url"
+KEY_API_KEY = "llm_api_key"  # a SecretStr, this session only
+KEY_CHAT = "chat"
+FORM_API_KEY = "form_api_key"  # the Settings page's password box, emptied as soon as it is read
+AUTOMATIC = "automatic"
+
+# The pages, in the sidebar's order; the first is where the app opens.
+PAGES = (
+    ("chat.py", "Chat", ":material/chat:", "chat"),
+    ("library.py", "Library", ":material/library_books:", "library"),
+    ("briefs.py", "Briefs", ":material/description:", "briefs"),
+    ("settings.py", "Settings", ":material/settings:", "settings"),
+)
+
+
+def navigate() -> None:
+    """Run the page the visitor is on."""
+    pages = [
+        st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
+        for i, (file, title, icon, url) in enumerate(PAGES)
+    ]
+    st.navigation(pages).run()
+
+
+def page_path(file: str) -> str:
+    """A page's script, for `st.page_link` and `st.switch_page`."""
+    return str(PAGES_DIR / file)
+
+
+# --------------------------------------------------------------------------------------------------
+# Errors shown in the page
+# --------------------------------------------------------------------------------------------------
+
+_EXPECTED = (
+    StoreError,
+    LLMError,
+    BackendUnavailable,
+    EmbeddingError,
+    PromptError,
+    BriefError,
+    ExportError,
+    OSError,
+)
+
+
+def error_message(exc: Exception) -> str:
+    """One line for an st.error box. Known failures carry messages written for people; anything else is
+    logged with its traceback for the operator and summarised for the analyst."""
+    if isinstance(exc, _EXPECTED):
+        return str(exc)
+    log.exception("unexpected error in the app")
+    return f"Something went wrong ({type(exc).__name__}: {exc}). The details are in the server log."
+
+
+def or_stop(make: Callable[[], T]) -> T:
+    """What `make` returns; if it fails, the page shows the failure as a message and stops there."""
+    try:
+        return make()
+    except Exception as exc:
+        st.error(error_message(exc))
+        st.stop()
+        raise  # st.stop() raises; this only tells type checkers the call never falls through
+
+
+# --------------------------------------------------------------------------------------------------
+# Settings per session, heavy objects per process
+# --------------------------------------------------------------------------------------------------
+
+
+def session_settings(state: Any) -> Settings:
+    """The configured settings (environment, briefing.toml) with this session's choices from the Settings
+    page on top. The API key lives only in `state`; it is never written anywhere. The server's key goes
+    only to the server's configured URL: a base URL typed in the page is used with the key typed in the
+    same session, or with none, so a visitor cannot have the operator's key sent to a host of theirs."""
+    overrides: dict[str, Any] = {"llm": state.get(KEY_BACKEND)}
+    backend = state.get(KEY_BACKEND)
+    model = (state.get(KEY_MODEL) or "").strip() or None
+    typed_url = (state.get(KEY_BASE_URL) or "").strip() or None
+    if backend == "openai":
+        overrides["openai_model"] = model
+        overrides["openai_base_url"] = typed_url
+    elif backend == "local":
+        overrides["local_model_path"] = model
+    session_key = state.get(KEY_API_KEY)
+    overrides["openai_api_key"] = session_key
+    settings = load_settings(**overrides)
+    if backend == "openai" and typed_url and session_key is None and typed_url != load_settings().openai_base_url:
+        settings = settings.model_copy(update={"openai_api_key": None})
+    return settings
+
+
+def apply_settings_form(state: Any) -> None:
+    """Settings-form callback: copy the form's choices to the session's own keys (widget keys vanish
+    when the page is left) and move a typed API key into the session as a SecretStr, emptying the
+    password box before the page is drawn again so the key is never sent back to the browser."""
+    backend = state.get("form_backend")
+    state[KEY_BACKEND] = None if backend in (None, AUTOMATIC) else backend
+    state[KEY_MODEL] = state.get("form_model", "")
+    state[KEY_BASE_URL] = state.get("form_base_url", "")
+    if key := secret(state.get(FORM_API_KEY) or ""):
+        state[KEY_API_KEY] = key
+    state[FORM_API_KEY] = ""
+
+
+@st.cache_resource(show_spinner=False)
+def _warn_unknown_variables() -> None:
+    """Once per server process: a misspelt BRIEFING_* variable goes to the operator's log."""
+    for warning in unknown_variables():
+        log.warning(warning)
+
+
+def page_setup(title: str) -> Settings:
+    """Start a page: title, this session's settings, and the active backend in the sidebar (every page
+    shows it, so an analyst always knows what is answering). A configuration error stops the page with
+    a message."""
+    st.set_page_config(page_title=f"{title} · briefing", page_icon="🗞️", layout="wide")
+    _warn_unknown_variables()
+    st.title(title)
+    settings = or_stop(lambda: session_settings(st.session_state))
+    label = or_stop(lambda: backend_label(settings, KEY_API_KEY in st.session_state))
+    st.sidebar.caption("Answering with")
+    st.sidebar.markdown(escape_markdown(label))
+    return settings
+
+
+def backend_label(settings: Settings, has_session_key: bool) -> str:
+    """What answers questions, for the sidebar: backend, model and where it runs."""
+    backend = resolve_backend(settings)
+    if backend == "openai":
+        host = urlsplit(settings.openai_base_url).netloc if settings.openai_base_url else "api.openai.com"
+        key = " · key from this session" if has_session_key else ""
+        return f"openai · {settings.openai_model} at {host}{key}"
+    if backend == "local":
+        return f"local · {local_model_path(settings).name}"
+    return "extractive · quotes the sources, no language model"
+
+
+def _store_key(settings: Settings) -> tuple[str, str | None, str, str]:
+    return (str(settings.store_dir), settings.chroma_url, settings.collection, settings.embedding)
+
+
+@st.cache_resource(show_spinner=False)
+def _base_store(key: tuple[str, str | None, str, str], _settings: Settings) -> Store:
+    """One Chroma client per store for the whole process, shared by every session."""
+    return Store(_settings)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store_at(key: tuple[str, str | None, str, str], generation: int, _settings: Settings) -> Store:
+    """A Store whose article table and keyword index match `generation`: a change made by an ingest (here
+    or in another process) bumps the generation and so gets a fresh view, on the same client."""
+    return Store(_settings, client=_base_store(key, _settings).client)
+
+
+def current_store(settings: Settings) -> Store:
+    """The shared Store, current with respect to changes by any process. Raises StoreError."""
+    key = _store_key(settings)
+    return _store_at(key, _base_store(key, settings).generation, settings)
+
+
+def writable_store(settings: Settings) -> Store:
+    """A private Store on the shared client for one ingest or removal, so a writer never mutates the view
+    other sessions are reading; the generation bump then hands them a fresh one."""
+    return Store(settings, client=_base_store(_store_key(settings), settings).client)
+
+
+def _llm_key(settings: Settings) -> str:
+    return settings.model_dump_json(exclude={"openai_api_key"})
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _shared_answerer(llm_key: str, generation: int, _settings: Settings) -> Answerer:
+    store = current_store(_settings)
+    return Answerer(
+        _settings, store, model=get_chat_model_or_extractive(_settings), embedder=get_embedder(_settings)
+    )
+
+
+def get_answerer(settings: Settings, session_key: bool) -> Answerer:
+    """The answerer for these settings. Shared across sessions (model, embedder, store are loaded once),
+    except when this session typed its own API key: that model object is built for the session alone,
+    so no other session can ever use the key."""
+    store = current_store(settings)
+    if session_key:
+        return Answerer(
+            settings, store, model=get_chat_model_or_extractive(settings), embedder=get_embedder(settings)
+        )
+    return _shared_answerer(_llm_key(settings), store.generation, settings)
+
+
+def secret(value: str) -> SecretStr | None:
+    value = value.strip()
+    return SecretStr(value) if value else None
+

@@ -1,0 +1,177 @@
+"""The Library page's work: uploads saved and ingested with a verdict per file, and the article table."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from briefing.config import Settings
+from briefing.ingest import IngestReport, ingest
+from briefing.loaders import (
+    DOCX_SUFFIXES,
+    FEED_SUFFIXES,
+    HTML_SUFFIXES,
+    JSON_SUFFIXES,
+    JSONL_SUFFIXES,
+    MARKDOWN_SUFFIXES,
+    PDF_SUFFIXES,
+    TEXT_SUFFIXES,
+)
+from briefing.store import Store
+
+UPLOAD_TYPES = sorted(
+    s.lstrip(".")
+    for s in TEXT_SUFFIXES
+    | MARKDOWN_SUFFIXES
+    | HTML_SUFFIXES
+    | FEED_SUFFIXES
+    | JSON_SUFFIXES
+    | JSONL_SUFFIXES
+    | PDF_SUFFIXES
+    | DOCX_SUFFIXES
+)
+UPLOADS_DIR = "uploads"  # under the store folder: uploaded originals, so a source card's file path exists
+
+
+class Upload(Protocol):
+    """What st.file_uploader hands over (streamlit's UploadedFile)."""
+
+    name: str
+    size: int
+
+    def getvalue(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one uploaded file (or one record of a multi-article file)."""
+
+    name: str
+    status: str  # added | duplicate | failed
+    detail: str
+
+
+@dataclass
+class UploadOutcome:
+    results: list[FileResult] = field(default_factory=list)
+    report: IngestReport | None = None
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name
+    return re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "upload"
+
+
+def check_upload(upload: Upload, limit_mb: float) -> str | None:
+    """Why an upload is refused before ingest (type or size), or None."""
+    suffix = Path(upload.name).suffix.lower().lstrip(".")
+    if suffix not in UPLOAD_TYPES:
+        return f"failed: .{suffix or '(none)'} files are not supported; use one of {', '.join(UPLOAD_TYPES)}"
+    if upload.size > limit_mb * 2**20:
+        return f"failed: {upload.size / 2**20:.1f} MB is over the {limit_mb:g} MB limit per file (setting max_file_mb)"
+    return None
+
+
+def ingest_uploads(
+    uploads: Sequence[Upload],
+    settings: Settings,
+    open_store: Callable[[], Store],
+    *,
+    source: str | None = None,
+    published: date | None = None,
+    on_progress: Callable[[float, str], None] = lambda fraction, text: None,
+) -> UploadOutcome:
+    """Save the accepted uploads under the store's uploads folder, ingest them into the store `open_store`
+    gives (a writer's own, see `state.writable_store`; opened only when a file is accepted), and say per file what happened: added (maybe as a
+    near-duplicate), duplicate of an article already stored, or failed with the reason. Files that added
+    nothing are deleted again."""
+    outcome = UploadOutcome()
+    folder = settings.store_dir / UPLOADS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    names: dict[str, str] = {}  # saved path -> name as uploaded
+    for up in uploads:
+        if why := check_upload(up, settings.max_file_mb):
+            outcome.results.append(FileResult(up.name, "failed", why.removeprefix("failed: ")))
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / _safe_name(up.name)
+        n = 1
+        while str(path) in names:
+            n += 1
+            path = folder / f"{Path(_safe_name(up.name)).stem}-{n}{path.suffix}"
+        path.write_bytes(up.getvalue())
+        names[str(path)] = up.name
+    if not names:
+        return outcome
+
+    store = open_store()
+    done: set[str] = set()
+
+    def uploaded_name(path: str) -> str:
+        file = next((p for p in names if path == p or path.startswith(p + ":")), path)
+        return names.get(file, path) + path[len(file) :]
+
+    def progress(path: str, _outcome: str) -> None:
+        done.add(next((p for p in names if path == p or path.startswith(p + ":")), path))
+        on_progress(
+            min(1.0, len(done) / len(names)), f"{len(done)} of {len(names)} files: {uploaded_name(path)}"
+        )
+
+    report = ingest(
+        list(names), settings, store=store, source=source, published=published, on_article=progress
+    )
+    outcome.report = report
+    twins = {a.id: t for a, t in report.near_duplicates}
+    for a in report.added:
+        twin = twins.get(a.id)
+        detail = f"added: “{a.title}”" + (f", near-duplicate of {_title(store, twin)}" if twin else "")
+        outcome.results.append(FileResult(uploaded_name(a.path or ""), "added", detail))
+    for skip in report.skipped:
+        if skip.stored_as:
+            detail = f"duplicate of {_title(store, skip.stored_as)}, already in the library"
+        else:
+            detail = f"duplicate of {uploaded_name(skip.same_as or '')} in this upload"
+        outcome.results.append(FileResult(uploaded_name(skip.path), "duplicate", detail))
+    for f in report.failures:
+        outcome.results.append(FileResult(uploaded_name(f.path), "failed", f.reason))
+    kept = {a.path for a in report.added}
+    for path in names:
+        if not any(k == path or (k or "").startswith(path + ":") for k in kept):
+            Path(path).unlink(missing_ok=True)
+    if folder.exists() and not any(folder.iterdir()):
+        shutil.rmtree(folder)
+    return outcome
+
+
+def _title(store: Store, article_id: str) -> str:
+    article = store.get_article(article_id)
+    return f"“{article.title}” ({article.source})" if article else article_id
+
+
+def article_rows(store: Store, query: str = "") -> list[dict[str, Any]]:
+    """The library table: one row per article, filtered by a case-insensitive search over title, outlet
+    and id."""
+    records = store.article_records()
+    titles = {r.article.id: r.article.title for r in records}
+    q = query.strip().casefold()
+    rows = []
+    for r in records:
+        a = r.article
+        if q and q not in f"{a.title}\n{a.source}\n{a.id}".casefold():
+            continue
+        rows.append(
+            {
+                "title": a.title,
+                "outlet": a.source,
+                "published": a.published,
+                "chunks": r.chunks,
+                "duplicate of": titles.get(a.duplicate_of, a.duplicate_of) if a.duplicate_of else "",
+                "id": a.id,
+            }
+        )
+    return rows
+

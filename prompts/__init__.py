@@ -1,0 +1,1 @@
+"""Prompt files and brief templates: shipped inside the package as `briefing.prompt_files`."""

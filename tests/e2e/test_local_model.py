@@ -30,8 +30,8 @@ def test_local_model_streams_a_grounded_answer() -> None:
     path = _real_gguf()
     if path is None:
         pytest.fail("no models/*.gguf: run `make model` to assemble the local model")
-    if llm._llama_cpp_import_error():
-        pytest.fail(f"llama_cpp not importable: {llm._llama_cpp_import_error()}")
+    if llm.llama_cpp_import_error():
+        pytest.fail(f"llama_cpp not importable: {llm.llama_cpp_import_error()}")
     s = Settings(llm="local", local_model_path=path, llm_timeout=120)
     model, info = llm.get_chat_model(s)
     assert info == LLMInfo("local", path.stem)

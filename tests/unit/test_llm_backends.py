@@ -14,7 +14,7 @@ import pytest
 
 from briefing import llm
 from briefing.config import Settings
-from briefing.llm import BackendUnavailable, LLMError, LLMInfo
+from briefing.llm import BackendUnavailable, LLMError, LLMInfo, choice, llama
 from tests.fake_llm import MESSAGES, SECRET
 from tests.gguf import fake_gguf
 
@@ -39,10 +39,10 @@ def test_resolve_local_needs_model_file_and_llama_cpp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gguf = fake_gguf(tmp_path / "m.gguf")
-    monkeypatch.setattr(llm, "_llama_cpp_import_error", lambda: None)
+    monkeypatch.setattr(choice, "llama_cpp_import_error", lambda: None)
     assert llm.resolve_backend(Settings(local_model_path=gguf)) == "local"
     assert llm.resolve_backend(Settings(local_model_path=tmp_path / "missing.gguf")) == "extractive"
-    monkeypatch.setattr(llm, "_llama_cpp_import_error", lambda: "ImportError: no llama_cpp")
+    monkeypatch.setattr(choice, "llama_cpp_import_error", lambda: "ImportError: no llama_cpp")
     assert llm.resolve_backend(Settings(local_model_path=gguf)) == "extractive"
 
 
@@ -60,7 +60,7 @@ def test_local_unavailable_when_model_missing_or_not_gguf(tmp_path: Path) -> Non
 
 
 def test_local_unavailable_without_llama_cpp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(llm, "_llama_cpp_import_error", lambda: "ImportError: No module named 'llama_cpp'")
+    monkeypatch.setattr(choice, "llama_cpp_import_error", lambda: "ImportError: No module named 'llama_cpp'")
     with pytest.raises(BackendUnavailable, match="llama_cpp cannot be imported"):
         llm.get_chat_model(Settings(llm="local", local_model_path=fake_gguf(tmp_path / "m.gguf")))
 
@@ -127,8 +127,8 @@ class FakeLlama:
 
 def local_with(fake: FakeLlama, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timeout: float = 30):
     gguf = fake_gguf(tmp_path / "fake-model.gguf")
-    monkeypatch.setattr(llm, "_llama_cpp_import_error", lambda: None)
-    monkeypatch.setitem(llm._LLAMAS, str(gguf.resolve()), (fake, threading.Lock()))
+    monkeypatch.setattr(choice, "llama_cpp_import_error", lambda: None)
+    monkeypatch.setitem(llama._LLAMAS, str(gguf.resolve()), (fake, threading.Lock()))
     return llm.get_chat_model(Settings(llm="local", local_model_path=gguf, llm_timeout=timeout))
 
 

@@ -10,7 +10,6 @@ the end is always checked text.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ from briefing.evidence import Evidence, by_passage, choose, rank_sentences, unme
 from briefing.extract import extract
 from briefing.llm import LLMInfo, get_chat_model_or_extractive
 from briefing.models import Chunk
-from briefing.prompts import load_prompt
+from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, repair
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store
@@ -104,15 +103,11 @@ class Answer:
 def format_sources(items: Sequence[tuple[Chunk, str]]) -> str:
     """Number the (passage, text shown of it) pairs and wrap each in a <source> tag; text is escaped so an
     article cannot close the tag and speak outside it."""
-    blocks = []
-    for i, (c, text) in enumerate(items, start=1):
-        outlets = ", ".join(c.outlets)
-        date = c.published.isoformat() if c.published else "undated"
-        blocks.append(
-            f'<source id="{i}" outlet="{html.escape(outlets)}" date="{date}" title="{html.escape(c.title)}">\n'
-            f"{html.escape(text, quote=False)}\n</source>"
-        )
-    return "\n".join(blocks)
+    return "\n".join(
+        source_tag(i, f"\n{text}\n", outlet=", ".join(c.outlets),
+                   date=c.published.isoformat() if c.published else "undated", title=c.title)
+        for i, (c, text) in enumerate(items, start=1)
+    )
 
 
 class Answerer:

@@ -10,6 +10,7 @@ data by LangChain and never parsed as template text, so braces in an article can
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -40,6 +41,13 @@ class Prompt:
 
     def template(self) -> ChatPromptTemplate:
         return ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)])
+
+
+def source_tag(n: int, text: str, **attributes: str) -> str:
+    """One passage as prompt data: `<source id="n" name="value"...>text</source>`. Values and text are
+    escaped, so an article can neither close its tag and speak outside it nor add an attribute."""
+    attrs = "".join(f' {name}="{html.escape(value)}"' for name, value in attributes.items())
+    return f'<source id="{n}"{attrs}>{html.escape(text, quote=False)}</source>'
 
 
 @cache

@@ -10,7 +10,6 @@ every bullet that way. The brief's reader therefore only ever sees checked sente
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from briefing.cite import (NO_CLAIM, NOT_IN_SOURCES, CheckedText, all_stems, che
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
 from briefing.models import Chunk
-from briefing.prompts import load_prompt
+from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
 
 _BULLET = re.compile(r"^\s*(?:[-•*+]|\d+[.)])\s+")
@@ -68,12 +67,10 @@ def _sources(groups: Sequence[Sequence[Claim]]) -> list[Chunk]:
 def _excerpts(groups: Sequence[Sequence[Claim]], number: dict[str, int], by_actor: bool) -> str:
     blocks = []
     for g in groups:
+        actor = {"actor": g[0].actor or ""} if by_actor else {}
         for c in g:
-            chunk = c.chunk
-            date_ = chunk.published.isoformat() if chunk.published else "undated"
-            actor = f' actor="{html.escape(g[0].actor or "")}"' if by_actor else ""
-            blocks.append(f'<source id="{number[chunk.id]}" outlet="{html.escape(chunk.source)}" date="{date_}"'
-                          f"{actor}>{html.escape(c.text, quote=False)}</source>")
+            day = c.chunk.published.isoformat() if c.chunk.published else "undated"
+            blocks.append(source_tag(number[c.chunk.id], c.text, outlet=c.chunk.source, date=day, **actor))
     return "\n".join(blocks)
 
 

@@ -473,3 +473,9 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), *streamlit_args]
     os.chdir(PROJECT_ROOT)
     os.execvpe(sys.executable, cmd, env)
+
+
+from briefing.cli_feeds import feeds_cmd, refresh_cmd  # noqa: E402  (it uses the option helpers above)
+
+main.add_command(feeds_cmd)
+main.add_command(refresh_cmd)

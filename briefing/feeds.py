@@ -90,7 +90,7 @@ class Subscriptions:
         """Subscribe, or update the name and tag given of a feed already followed (its status is kept).
         Returns the feed and whether it is new."""
         url = check_url(url)
-        old = self.records.all().get(feed_id(url))
+        old = self.records.get(feed_id(url))
         feed = Feed.from_record(old) if old else Feed(url)
         changes = {k: v.strip() for k, v in (("name", name), ("tag", tag)) if v is not None}
         feed = Feed(**{**feed.to_dict(), **changes})
@@ -117,7 +117,7 @@ class Subscriptions:
 
     def save(self, feed: Feed) -> None:
         """Write a feed's status after a refresh; a feed removed meanwhile stays removed."""
-        if feed.id in self.records.all():
+        if self.records.get(feed.id) is not None:
             self.records.put(feed.id, feed.to_dict())
 
     def import_opml(self, path: Path) -> tuple[list[Feed], list[Feed]]:

@@ -159,7 +159,8 @@ class RefreshReport:
         failed = sum(1 for r in self.results if not r.ok)
         unchanged = sum(1 for r in self.results if r.outcome == "not modified")
         return (f"{len(self.results)} feeds: {sum(r.added for r in self.results)} articles added "
-                f"({sum(r.linked for r in self.results)} linked to a twin), {unchanged} not modified, "
+                f"({sum(r.linked for r in self.results)} linked to a twin), "
+                f"{sum(r.known for r in self.results)} entries already stored, {unchanged} not modified, "
                 f"{failed} with errors")
 
 

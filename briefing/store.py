@@ -105,6 +105,10 @@ class Records:
         got = self.col.get(include=["metadatas"])
         return dict(zip(got["ids"], got["metadatas"]))
 
+    def get(self, rid: str) -> dict[str, Any] | None:
+        got = self.col.get(ids=[rid], include=["metadatas"])
+        return got["metadatas"][0] if got["ids"] else None
+
     def put(self, rid: str, meta: dict[str, Any]) -> None:
         """Write the whole record (Chroma merges an upsert's keys into the old ones: give every key)."""
         self.col.upsert(ids=[rid], embeddings=[[1.0]], documents=[rid], metadatas=[meta])

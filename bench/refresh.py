@@ -101,7 +101,8 @@ def build(site: Site, base: str, held_back: int) -> tuple[list[str], list[dict]]
     """Publish the feeds; each of the first `held_back` feeds keeps its last entry back (returned), to be
     published later. Articles: the shortest of the corpus over the summary threshold, each text once (35
     short records are one registration-wall page)."""
-    texts = {r["body"]: r for r in read_jsonl(REALTIMEQA / "corpus.jsonl") if len(r["body"].split()) >= SUMMARY_WORDS + 20}
+    records = read_jsonl(REALTIMEQA / "corpus.jsonl")
+    texts = {r["body"]: r for r in records if len(r["body"].split()) >= SUMMARY_WORDS + 20}
     rows = sorted(texts.values(), key=lambda r: (len(r["body"].split()), r["id"]))
     own = FEEDS - SYNDICATING
     chosen = rows[: own * ENTRIES]
@@ -157,7 +158,8 @@ def main() -> None:
     timed(settings, "no-change refresh", site)
     site.sent.clear()
     started = time.perf_counter()
-    cmd = [sys.executable, "-c", "from briefing.cli import main; main()", "refresh", "--store", str(store_dir)]
+    cmd = [sys.executable, "-c", "from briefing.cli import main; main()", "refresh",
+           "--store", str(store_dir)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "BRIEFING_FEED_HOST_PAUSE": "0"})
     print(f"no-change `briefing refresh`, whole process: {time.perf_counter() - started:.2f} s, exit code "
@@ -166,8 +168,8 @@ def main() -> None:
         site.docs[feed["path"]] = (rss(feed["title"], feed["items"]), "application/rss+xml")
     timed(settings, f"refresh with one new entry in {len(later)} feeds", site)
     stats = Store(settings).stats()
-    print(f"store: {stats['articles']} articles ({stats['near_duplicates']} near-duplicates), {stats['chunks']} "
-          f"chunks; peak RSS {peak_rss_mb():.0f} MB; load average {os.getloadavg()[0]:.2f}")
+    print(f"store: {stats['articles']} articles ({stats['near_duplicates']} near-duplicates), "
+          f"{stats['chunks']} chunks; peak RSS {peak_rss_mb():.0f} MB; load average {os.getloadavg()[0]:.2f}")
     if not args.keep:
         shutil.rmtree(work)
 

@@ -39,7 +39,8 @@ def add_cmd(settings: Settings, url: str, name: str | None, tag: str | None) -> 
         feed, new = _subscriptions(settings).add(url, name, tag)
     except FeedError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
-    click.echo(f"{'subscribed to' if new else 'updated'} {feed.url}" + (f" ({feed.label})" if feed.name else ""))
+    named = f" ({feed.name})" if feed.name else ""
+    click.echo(f"{'subscribed to' if new else 'updated'} {feed.url}{named}")
 
 
 @feeds_cmd.command("list")
@@ -58,7 +59,9 @@ def list_cmd(settings: Settings, tag: str | None, as_json: bool) -> None:
         tagged = f" [{f.tag}]" if f.tag else ""
         click.echo(f"{f.label}{tagged}  {f.url}")
         click.echo(f"    last fetched {f.last_fetched or 'never'}, last new article {f.last_new or 'never'}, "
-                   f"{f.added} articles added" + (f"\n    last error: {f.last_error}" if f.last_error else ""))
+                   f"{f.added} articles added")
+        if f.last_error:
+            click.echo(f"    last error: {f.last_error}")
 
 
 @feeds_cmd.command("remove")
@@ -86,7 +89,8 @@ def import_cmd(settings: Settings, opml: Path) -> None:
 
 
 @feeds_cmd.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here, not to stdout.")
 @_store_options
 def export_cmd(settings: Settings, output: Path | None) -> None:
     """The subscriptions as OPML 2.0."""
@@ -110,8 +114,8 @@ def refresh_cmd(settings: Settings, tag: str | None) -> None:
     """Fetch the subscribed feeds and ingest their new articles; one line per feed."""
     report = refresh(settings, tag=tag, on_feed=_said)
     if not report.results:
-        click.echo("no feeds" + (f" tagged {tag!r}" if tag else "") + "; add one with `briefing feeds add URL`",
-                   err=True)
+        tagged = f" tagged {tag!r}" if tag else ""
+        click.echo(f"no feeds{tagged}; add one with `briefing feeds add URL`", err=True)
     else:
         click.echo(report.summary())
     sys.exit(0 if report.ok else 1)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +26,6 @@ from briefing.config import Settings
 from briefing.feeds import Subscriptions
 from briefing.refresh import Fetcher, refresh
 from briefing.store import Store
-from tests.conftest import SHARED
 
 embedded = pytest.mark.parametrize("make_settings", ["embedded"], indirect=True)
 FAST = {"feed_host_pause": 0.0, "feed_timeout": 0.4, "feed_retries": 2}
@@ -60,7 +63,8 @@ def server() -> Iterator[FeedServer]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            state.requests.append((time.monotonic(), self.path, {k.lower(): v for k, v in self.headers.items()}))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            state.requests.append((time.monotonic(), self.path, headers))
             route = state.routes.get(self.path)
             if route is None:
                 self.send_error(404)
@@ -101,9 +105,9 @@ def server() -> Iterator[FeedServer]:
 
 
 @pytest.fixture(scope="module")
-def stories() -> list[dict]:
+def stories(realtimeqa_dir: Path) -> list[dict]:
     """Eight short RealTime QA articles (170-260 words: over the summary threshold, few chunks)."""
-    rows = [json.loads(line) for line in (SHARED / "eval" / "realtimeqa" / "corpus.jsonl").open(encoding="utf-8")]
+    rows = [json.loads(line) for line in (realtimeqa_dir / "corpus.jsonl").open(encoding="utf-8")]
     chosen = sorted((r for r in rows if 170 <= len(r["body"].split()) <= 260), key=lambda r: r["id"])
     return chosen[:8]
 
@@ -139,7 +143,9 @@ def page(story: dict) -> bytes:
 
 def cli(settings: Settings, *args: str) -> tuple[int, str, str]:
     """The CLI on the settings' store, embedded or server."""
-    where = ["--chroma-url", settings.chroma_url] if settings.chroma_url else ["--store", str(settings.store_dir)]
+    where = ["--store", str(settings.store_dir)]
+    if settings.chroma_url:
+        where = ["--chroma-url", settings.chroma_url]
     result = CliRunner().invoke(main, [*args, *where, "--collection", settings.collection])
     return result.exit_code, result.stdout, result.stderr
 
@@ -297,6 +303,46 @@ def test_a_second_refresh_at_once_says_so_and_exits(
     assert code == 2 and "another refresh is running" in err
     assert len(server.asked("/slow.xml")) == 1  # the second did not fetch
     assert [r.article.url for r in Store(settings).article_records()] == [server.url("/s/0")]
+
+
+@embedded
+def test_a_refresh_killed_mid_feed_is_finished_by_the_next(
+    make_settings: Callable[..., Settings], server: FeedServer, stories: list[dict], fast_env: None
+) -> None:
+    """SIGKILL while a feed's second page is loading: the feed before it is committed with its status, the
+    killed feed has nothing stored and no validators saved, and the next refresh completes it."""
+    settings = make_settings()
+    server.routes["/a.xml"] = Route(rss("Alpha", [item(server, stories[0], "/a/0")]), etag='"a"',
+                                    last_modified=http_date(1))
+    summaries = [(s["title"], server.url(f"/p/{i}"), "Short summary.", http_date(1))
+                 for i, s in enumerate(stories[1:3])]
+    server.routes["/b.xml"] = Route(rss("Beta", summaries, full=False), etag='"b"',
+                                    last_modified=http_date(1))
+    server.routes["/p/0"] = Route(page(stories[1]), content_type="text/html")
+    server.routes["/p/1"] = Route(page(stories[2]), content_type="text/html", delay=30)
+    subscriptions = Subscriptions(Store(settings))
+    subscriptions.add(server.url("/a.xml"), name="A")
+    subscriptions.add(server.url("/b.xml"), name="B")
+    cmd = [sys.executable, "-c", "from briefing.cli import main; main()", "refresh",
+           "--store", str(settings.store_dir), "--collection", settings.collection]
+    env = {**os.environ, "BRIEFING_FEED_TIMEOUT": "60"}
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not server.asked("/p/1") and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert server.asked("/p/1"), "the refresh never reached the slow page"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert [r.article.url for r in Store(settings).article_records()] == [server.url("/a/0")]
+    status = feed_status(settings)
+    assert status[server.url("/a.xml")]["etag"] == '"a"' and status[server.url("/b.xml")]["etag"] == ""
+
+    server.routes["/p/1"].delay = 0
+    code, out, err = cli(settings, "refresh")  # the lock died with the killed process
+    assert code == 0, err
+    assert "A: not modified" in out and "B: added 2" in out
+    assert len(Store(settings).article_records()) == 3
 
 
 def test_requests_to_one_host_are_spaced(server: FeedServer) -> None:

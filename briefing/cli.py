@@ -475,7 +475,4 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
     os.execvpe(sys.executable, cmd, env)
 
 
-from briefing.cli_feeds import feeds_cmd, refresh_cmd  # noqa: E402  (it uses the option helpers above)
-
-main.add_command(feeds_cmd)
-main.add_command(refresh_cmd)
+import briefing.cli_feeds  # noqa: E402, F401  (adds `feeds` and `refresh` to main, with the helpers above)

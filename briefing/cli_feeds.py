@@ -1,4 +1,5 @@
-"""`briefing feeds ...` and `briefing refresh`: the shell over feeds.py and refresh.py.
+"""`briefing feeds ...` and `briefing refresh`: the shell over feeds.py and refresh.py, added to the
+`briefing` group when cli.py imports this module (at its end, once the helpers used here are defined).
 
 Exit codes as for every command: 0 success, 1 some feed (or entry) failed and the others were done,
 2 the command could not run (another refresh running, unknown feed, unreadable OPML).
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from briefing.cli import Unusable, _store_options
+from briefing.cli import Unusable, _store_options, main
 from briefing.config import Settings
 from briefing.feeds import FeedError, Subscriptions, export_opml
 from briefing.refresh import FeedResult, refresh
@@ -119,3 +120,7 @@ def refresh_cmd(settings: Settings, tag: str | None) -> None:
     else:
         click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
+
+
+main.add_command(feeds_cmd)
+main.add_command(refresh_cmd)

@@ -45,12 +45,14 @@ __all__ = [
     "FETCH_TIMEOUT",
     "Limits",
     "load_feed",
+    "NO_ENTRIES",
     "load_html",
 ]
 
 FETCH_TIMEOUT = 10.0  # seconds; a briefing run should not hang on one slow site
 MAX_FETCH_BYTES = 20_000_000
 MANIFEST_NAME = "manifest.csv"
+NO_ENTRIES = "feed has no entries"  # a failure for a file given to ingest; a quiet day for a subscription
 MIN_HTML_WORDS = 10  # below this, what trafilatura found on a page is navigation residue, not an article
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -540,7 +542,7 @@ def load_feed(where: str, data: bytes) -> Iterator[RawArticle | LoadFailure]:
             f"entries recovered: {len(entries)}{note}",
         )
     elif not entries:
-        yield LoadFailure(where, "feed has no entries")
+        yield LoadFailure(where, NO_ENTRIES)
     outlet = _one_line(parsed.feed.get("title"))
     for i, e in enumerate(entries, 1):
         ewhere = f"{where}:entry {i}"

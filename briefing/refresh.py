@@ -25,7 +25,7 @@ import httpx
 from briefing.config import Settings
 from briefing.feeds import Feed, Subscriptions
 from briefing.ingest import IngestReport, Writer, limits_of, to_article
-from briefing.loaders import load_feed, load_html
+from briefing.loaders import NO_ENTRIES, load_feed, load_html
 from briefing.models import LoadFailure, RawArticle
 from briefing.store import Store
 
@@ -243,6 +243,8 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     known, title = 0, feed.title
     for item in load_feed(feed.url, got.content):
         if isinstance(item, LoadFailure):
+            if item.path == feed.url and item.reason == NO_ENTRIES:
+                continue
             errors.append(item.reason if item.path == feed.url else f"{item.path}: {item.reason}")
             keep_validators |= item.path == feed.url  # a broken feed document, not one bad entry
             continue

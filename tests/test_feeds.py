@@ -217,14 +217,15 @@ def test_broken_feeds_are_reported_and_the_others_still_run(
     good = rss("Broken", [item(server, stories[1], "/m/0"), item(server, stories[2], "/m/1")])
     server.routes["/malformed.xml"] = Route(good[: good.rindex(b"<item>") + 40])  # cut off mid-entry
     server.routes["/good.xml"] = Route(rss("Good", [item(server, stories[3], "/g/0")]))
-    for path in ("/500.xml", "/slow.xml", "/malformed.xml", "/good.xml"):
+    server.routes["/empty.xml"] = Route(rss("Empty", []))  # a quiet day, not an error
+    for path in ("/500.xml", "/slow.xml", "/malformed.xml", "/good.xml", "/empty.xml"):
         assert cli(settings, "feeds", "add", server.url(path))[0] == 0
 
     started = time.monotonic()
     code, out, err = cli(settings, "refresh")
     assert code == 1
     assert time.monotonic() - started < 8
-    assert "Good: added 1" in out
+    assert "Good: added 1" in out and f"{server.url('/empty.xml')}: added 0" in out
     assert "error: HTTP 500 Internal Server Error (after 3 attempts)" in err
     assert "error: timed out after 0.4s (after 3 attempts)" in err
     assert "error: malformed or truncated feed" in err

@@ -44,6 +44,8 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Fetched:
+    """A response worth reading: a whole body within the limit, or a 304 with none."""
+
     status: int  # 200 or 304
     content: bytes
     url: str  # after redirects
@@ -149,6 +151,8 @@ class FeedResult:
 
 @dataclass
 class RefreshReport:
+    """Every feed's result, in the order fetched, for the summary line and the exit code."""
+
     results: list[FeedResult] = field(default_factory=list)
 
     @property

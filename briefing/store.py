@@ -172,7 +172,7 @@ class Store:
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the store's write lock, or fail at once with StoreBusy: two writers must not interleave."""
-        busy = f"store busy: another ingest or removal is writing to {self.describe()}"
+        busy = f"store busy: another ingest, refresh or removal is writing to {self.describe()}"
         busy += "; try again when it ends"
         with self.holding("write.lock", busy):
             self._remove_orphans()

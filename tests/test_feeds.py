@@ -305,6 +305,13 @@ def test_a_second_refresh_at_once_says_so_and_exits(
     assert len(server.asked("/slow.xml")) == 1  # the second did not fetch
     assert [r.article.url for r in Store(settings).article_records()] == [server.url("/s/0")]
 
+    server.routes["/slow.xml"] = Route(rss("Slow", [item(server, stories[1], "/s/1")]))
+    with Store(settings).writing():  # an ingest is writing: the refresh stops, and lets go of its lock
+        code, _, err = cli(settings, "refresh")
+    assert code == 2 and "store busy" in err
+    code, out, _ = cli(settings, "refresh")
+    assert code == 0 and "Slow: added 1" in out
+
 
 @embedded
 def test_a_refresh_killed_mid_feed_is_finished_by_the_next(

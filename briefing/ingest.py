@@ -114,6 +114,7 @@ class Writer:
         self.run_chunks: dict[str, list[Chunk]] = {}  # chunks of articles prepared in this run
         self.seen: dict[str, str] = {}  # id -> path of the articles taken in this run
         self.changed = False
+        self.unstored = 0  # articles whose commit failed: unlike bad input, they may be stored next time
 
     def _chunks_of(self, article_id: str) -> list[Chunk]:
         if article_id not in self.run_chunks:
@@ -222,6 +223,7 @@ class Writer:
             if article.id in failed:  # one article's storage failure must not stop the run
                 failure = LoadFailure(article.path or article.id, f"could not store: {failed[article.id]}")
                 self.report.failures.append(failure)
+                self.unstored += 1
                 self.grams.remove({article.id})
                 self.tell(failure.path, f"failed: {failure.reason}")
                 continue

@@ -190,9 +190,10 @@ class _Intake:
         if raw.url:
             self.urls.add(raw.url)
 
-    def counts(self) -> tuple[int, int, int, int]:
+    def counts(self) -> tuple[int, int, int, int, int]:
         r = self.report
-        return len(r.added), len(r.near_duplicates), len(r.skipped), len(r.failures)
+        unstored = self.writer.unstored if self.writer else 0
+        return len(r.added), len(r.near_duplicates), len(r.skipped), len(r.failures), unstored
 
     def commit(self) -> None:
         if self.writer:
@@ -265,7 +266,8 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
                 continue
         intake.take(replace(item, source=item.source or feed.name or None))
     intake.commit()
-    added, linked, skipped, failed = (b - a for a, b in zip(before, intake.counts()))
+    added, linked, skipped, failed, unstored = (b - a for a, b in zip(before, intake.counts()))
+    keep_validators |= unstored > 0
     errors += [f"{f.path}: {f.reason}" for f in intake.report.failures[len(intake.report.failures) - failed:]]
     result = FeedResult(feed, "error" if errors else "added", added, linked, known + skipped, tuple(errors))
     status = replace(

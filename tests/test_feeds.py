@@ -353,6 +353,32 @@ def test_a_refresh_killed_mid_feed_is_finished_by_the_next(
     assert len(Store(settings).article_records()) == 3
 
 
+@embedded
+def test_an_article_that_could_not_be_stored_is_asked_for_again(
+    make_settings: Callable[..., Settings], server: FeedServer, stories: list[dict],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = make_settings(**FAST)
+    entries = [item(server, s, f"/a/{i}") for i, s in enumerate(stories[:2])]
+    server.routes["/a.xml"] = Route(rss("Alpha", entries), etag='"a"', last_modified=http_date(1))
+    store = Store(settings)
+    Subscriptions(store).add(server.url("/a.xml"))
+    real_add = store.articles_col.add
+
+    def failing_add(*args: object, **kwargs: object) -> None:
+        if stories[1]["title"] in str(kwargs["metadatas"]):
+            raise RuntimeError("disk full")
+        real_add(*args, **kwargs)
+
+    monkeypatch.setattr(store.articles_col, "add", failing_add)
+    [result] = refresh(settings, store=store).results
+    assert result.added == 1 and result.errors[0].endswith("could not store: disk full")
+    assert result.feed.etag == ""  # not saved: the feed must be read again for the article it lost
+    monkeypatch.undo()
+    [result] = refresh(settings).results
+    assert result.added == 1 and result.known == 1 and result.feed.etag == '"a"'
+
+
 def test_requests_to_one_host_are_spaced(server: FeedServer) -> None:
     server.routes["/x"] = Route(b"x", content_type="text/plain")
     fetcher = Fetcher(Settings(feed_host_pause=0.3))

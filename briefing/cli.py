@@ -478,3 +478,6 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
         env["BRIEFING_LOCAL_MODEL_PATH"] = str(settings.local_model_path.resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(ENTRY), *APP_OPTIONS, *streamlit_args]
     os.execvpe(sys.executable, cmd, env)
+
+
+import briefing.cli_feeds  # noqa: E402, F401  (adds `feeds` and `refresh` to main, with the helpers above)

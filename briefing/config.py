@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_collection_mb: float = Field(500, gt=0, description="Largest file holding many articles (JSON, JSON Lines, feed).")
     max_article_words: int = Field(30000, ge=100, description="Longest article, in words, before cleaning.")
 
+    # --- feeds (briefing refresh) ---
+    feed_timeout: float = Field(10.0, gt=0, description="Seconds before a feed or page request is abandoned.")
+    feed_retries: int = Field(2, ge=0, description="Further attempts after a server error or timeout.")
+    feed_host_pause: float = Field(1.0, ge=0, description="Seconds between two requests to the same host.")
+
     # --- embeddings ---
     embedding: str = Field(
         "minilm",

@@ -95,8 +95,9 @@ class _Prepared:
     carried: list[tuple[str, Carrier]]  # notes for other articles' chunks: (chunk id, this article carries)
 
 
-class _Writer:
-    """Dedupes, chunks, embeds and commits articles into one store, in order."""
+class Writer:
+    """Dedupes, chunks, embeds and commits articles into one store, in order. Every way articles arrive
+    (files and folders, feed refreshes) ends here, so all get the same cleaning, dedupe and commit order."""
 
     def __init__(
         self, store: Store, settings: Settings, report: IngestReport, tell: Callable[[str, str], None],
@@ -111,12 +112,31 @@ class _Writer:
         self.embedder = get_embedder(settings)
         self.pending: list[_Prepared] = []
         self.run_chunks: dict[str, list[Chunk]] = {}  # chunks of articles prepared in this run
+        self.seen: dict[str, str] = {}  # id -> path of the articles taken in this run
         self.changed = False
+        self.unstored = 0  # articles whose commit failed: unlike bad input, they may be stored next time
 
     def _chunks_of(self, article_id: str) -> list[Chunk]:
         if article_id not in self.run_chunks:
             self.run_chunks[article_id] = self.store.article_chunks(article_id)
         return self.run_chunks[article_id]
+
+    def take(self, article: Article | LoadFailure) -> None:
+        """A loaded article, stored unless it is stored already or came earlier in this run; a failure is
+        reported."""
+        path = (article.path or article.id) if isinstance(article, Article) else article.path
+        if isinstance(article, LoadFailure):
+            self.report.failures.append(article)
+            self.tell(path, f"failed: {article.reason}")
+        elif self.store.has_article(article.id):
+            self.report.skipped.append(skip := Skip(path, stored_as=article.id))
+            self.tell(path, f"skipped: {skip.reason}")
+        elif article.id in self.seen:
+            self.report.skipped.append(skip := Skip(path, same_as=self.seen[article.id]))
+            self.tell(path, f"skipped: {skip.reason}")
+        else:
+            self.seen[article.id] = path
+            self.add(article)
 
     def add(self, article: Article) -> None:
         sentences = split_sentences(article.text)
@@ -187,6 +207,8 @@ class _Writer:
 
     def flush(self) -> None:
         """Embed the pending chunks together, then store the articles together."""
+        if not self.pending:
+            return
         batch, self.pending = self.pending, []
         texts = [f"{c.title}\n{c.text}" for p in batch for c in p.chunks]
         vectors = self._embed(texts)
@@ -201,6 +223,7 @@ class _Writer:
             if article.id in failed:  # one article's storage failure must not stop the run
                 failure = LoadFailure(article.path or article.id, f"could not store: {failed[article.id]}")
                 self.report.failures.append(failure)
+                self.unstored += 1
                 self.grams.remove({article.id})
                 self.tell(failure.path, f"failed: {failure.reason}")
                 continue
@@ -213,10 +236,14 @@ class _Writer:
             self.tell(article.path or article.id, f"added as {article.id}" + (f", near-duplicate of {twin}" if twin else ""))
 
     def close(self) -> None:
-        if self.pending:
-            self.flush()
+        self.flush()
         if self.changed:
             self.store.finish_writes(self.grams)
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The size limits the settings give, in bytes."""
+    return Limits(int(settings.max_file_mb * 2**20), int(settings.max_collection_mb * 2**20))
 
 
 def ingest(
@@ -240,7 +267,6 @@ def ingest(
         rows, manifest_failures = read_manifest(manifest)
         report.failures += manifest_failures
     store = store or Store(settings)
-    seen: dict[str, str] = {}  # id -> path, within this run
 
     def tell(path: str, outcome: str) -> None:
         if on_article:
@@ -248,30 +274,16 @@ def ingest(
 
     with store.writing():
         quiet = (not progress) if progress is not None else None
-        writer = _Writer(store, settings, report, tell, quiet)
-        limits = Limits(int(settings.max_file_mb * 2**20), int(settings.max_collection_mb * 2**20))
-        bar = tqdm(load_paths(paths, limits=limits), unit=" article", disable=quiet)
+        writer = Writer(store, settings, report, tell, quiet)
+        bar = tqdm(load_paths(paths, limits=limits_of(settings)), unit=" article", disable=quiet)
         for item in bar:
             if isinstance(item, LoadFailure):
-                report.failures.append(item)
-                tell(item.path, f"failed: {item.reason}")
+                writer.take(item)
                 continue
             report.warnings += [(item.path, note) for note in item.notes]
             row = find_row(rows, manifest, item.path) if manifest is not None else None
-            article = row if isinstance(row, LoadFailure) else to_article(
-                apply_metadata(item, row, source=source, published=published), settings.max_article_words)
-            if isinstance(article, LoadFailure):
-                report.failures.append(article)
-                tell(article.path, f"failed: {article.reason}")
-            elif store.has_article(article.id):
-                report.skipped.append(skip := Skip(item.path, stored_as=article.id))
-                tell(item.path, f"skipped: {skip.reason}")
-            elif article.id in seen:
-                report.skipped.append(skip := Skip(item.path, same_as=seen[article.id]))
-                tell(item.path, f"skipped: {skip.reason}")
-            else:
-                seen[article.id] = item.path
-                writer.add(article)
+            writer.take(row if isinstance(row, LoadFailure) else to_article(
+                apply_metadata(item, row, source=source, published=published), settings.max_article_words))
         writer.close()
     return report
 
@@ -293,7 +305,7 @@ def remove(article_id: str, settings: Settings, *, store: Store | None = None) -
             store.delete_article(gone)
         store.rebuild_indexes()  # the writer then loads reuse data without the deleted articles
         report = IngestReport()
-        writer = _Writer(store, settings, report, lambda path, outcome: None)
+        writer = Writer(store, settings, report, lambda path, outcome: None)
         for article in restored:
             writer.add(replace(article, duplicate_of=None))
         writer.close()

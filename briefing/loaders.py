@@ -44,11 +44,15 @@ __all__ = [
     "parse_date",
     "FETCH_TIMEOUT",
     "Limits",
+    "load_feed",
+    "NO_ENTRIES",
+    "load_html",
 ]
 
 FETCH_TIMEOUT = 10.0  # seconds; a briefing run should not hang on one slow site
 MAX_FETCH_BYTES = 20_000_000
 MANIFEST_NAME = "manifest.csv"
+NO_ENTRIES = "feed has no entries"  # a failure for a file given to ingest; a quiet day for a subscription
 MIN_HTML_WORDS = 10  # below this, what trafilatura found on a page is navigation residue, not an article
 
 TEXT_SUFFIXES = {".txt", ".text"}
@@ -280,7 +284,7 @@ def _load_plain(path: Path, text: str, *, markdown: bool) -> RawArticle | LoadFa
 # --------------------------------------------------------------------------------------------------
 
 
-def _load_html(where: str, data: bytes | str, url: str | None = None) -> RawArticle | LoadFailure:
+def load_html(where: str, data: bytes | str, url: str | None = None) -> RawArticle | LoadFailure:
     """Main text and metadata by trafilatura: navigation, scripts, footers and comments are dropped."""
     import trafilatura
 
@@ -513,7 +517,7 @@ def _entry_text(entry: Any) -> str:
     return _html_fragment_to_text(best or "")
 
 
-def _load_feed(where: str, data: bytes) -> Iterator[RawArticle | LoadFailure]:
+def load_feed(where: str, data: bytes) -> Iterator[RawArticle | LoadFailure]:
     """Each entry becomes an article; the feed's title is the outlet."""
     import feedparser
 
@@ -538,7 +542,7 @@ def _load_feed(where: str, data: bytes) -> Iterator[RawArticle | LoadFailure]:
             f"entries recovered: {len(entries)}{note}",
         )
     elif not entries:
-        yield LoadFailure(where, "feed has no entries")
+        yield LoadFailure(where, NO_ENTRIES)
     outlet = _one_line(parsed.feed.get("title"))
     for i, e in enumerate(entries, 1):
         ewhere = f"{where}:entry {i}"
@@ -584,11 +588,11 @@ def _load_url(url: str, allow_network: bool) -> Iterator[RawArticle | LoadFailur
     if not data.strip():
         yield LoadFailure(url, "could not fetch URL: empty response")
     elif re.search(r"(rss|atom|xml)", ctype, re.I) or _looks_like_feed(data):
-        yield from _load_feed(url, data)
+        yield from load_feed(url, data)
     elif "pdf" in ctype.lower():
         yield LoadFailure(url, "unsupported content at URL: PDF (download it and load the file)")
     else:
-        yield _load_html(url, data, url=final_url)
+        yield load_html(url, data, url=final_url)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -642,7 +646,7 @@ def _load_file(path: Path, limits: Limits | None) -> Iterator[RawArticle | LoadF
         elif b"\x00" in data:
             yield LoadFailure(where, "binary file (contains NUL bytes), not HTML")
         else:
-            yield _load_html(where, data)
+            yield load_html(where, data)
         return
     if suffix in FEED_SUFFIXES or (
         suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES and _looks_like_feed(data)
@@ -650,7 +654,7 @@ def _load_file(path: Path, limits: Limits | None) -> Iterator[RawArticle | LoadF
         if not data.strip():
             yield LoadFailure(where, "empty file")
         else:
-            yield from _load_feed(where, data)
+            yield from load_feed(where, data)
         return
     known = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
     if suffix not in known:

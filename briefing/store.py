@@ -94,6 +94,29 @@ class Commit:
     carried: Sequence[tuple[str, Carrier]]
 
 
+class Records:
+    """Metadata-only records by id. Chroma wants a vector and a document per row: a constant one-number
+    vector and the id stand in, since these records are looked up by id, never by similarity."""
+
+    def __init__(self, col: Collection):
+        self.col = col
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        got = self.col.get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
+
+    def get(self, rid: str) -> dict[str, Any] | None:
+        got = self.col.get(ids=[rid], include=["metadatas"])
+        return got["metadatas"][0] if got["ids"] else None
+
+    def put(self, rid: str, meta: dict[str, Any]) -> None:
+        """Write the whole record (Chroma merges an upsert's keys into the old ones: give every key)."""
+        self.col.upsert(ids=[rid], embeddings=[[1.0]], documents=[rid], metadatas=[meta])
+
+    def delete(self, rid: str) -> None:
+        self.col.delete(ids=[rid])
+
+
 class Store:
     """One briefing store. Cheap to open; indexes and the article table load on first use."""
 
@@ -132,27 +155,37 @@ class Store:
         self.chunks.modify(metadata=meta)
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the store's write lock, or fail at once with StoreBusy: two writers must not interleave.
-
-        The lock is a file beside the local index cache, so it guards writers on this machine (embedded or
-        server store alike)."""
+    def holding(self, name: str, busy: str) -> Iterator[None]:
+        """Hold the lock file `name`, or fail at once with StoreBusy(busy). The file is beside the local
+        index cache, so it guards processes on this machine (embedded or server store alike)."""
         self.cache.folder.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.cache.folder / "write.lock"))
+        lock = FileLock(str(self.cache.folder / name))
         try:
             lock.acquire(timeout=0)
         except Timeout:
-            raise StoreBusy(
-                f"store busy: another ingest or removal is writing to {self.describe()}; try again when it ends"
-            ) from None
+            raise StoreBusy(busy) from None
         try:
-            self._remove_orphans()
             yield
         finally:
             lock.release()
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's write lock, or fail at once with StoreBusy: two writers must not interleave."""
+        busy = f"store busy: another ingest, refresh or removal is writing to {self.describe()}"
+        busy += "; try again when it ends"
+        with self.holding("write.lock", busy):
+            self._remove_orphans()
+            yield
+
     def describe(self) -> str:
         return self.settings.chroma_url or str(self.settings.store_dir)
+
+    def records(self, kind: str) -> Records:
+        """The side collection `<collection>_<kind>` of small metadata records that are not articles (feed
+        subscriptions): kept in Chroma, so every process on a server deployment sees the same ones."""
+        name = f"{self.settings.collection}_{kind}"
+        return Records(self.client.get_or_create_collection(name, embedding_function=None))
 
     # --- reading ----------------------------------------------------------------------------------------
 

@@ -22,7 +22,17 @@ from briefing.llm.llama import ChatLlamaCpp, load_llama
 from briefing.llm.openai_chat import PLACEHOLDER_KEY, GuardedChatOpenAI
 
 __all__ = [
-    "PLACEHOLDER_KEY", "BackendUnavailable", "ChatLlamaCpp", "GuardedChatOpenAI", "LLMError", "LLMInfo",
-    "get_chat_model", "get_chat_model_or_extractive", "llama_cpp_import_error", "load_llama",
-    "local_model_path", "redact", "resolve_backend",
+    "PLACEHOLDER_KEY",
+    "BackendUnavailable",
+    "ChatLlamaCpp",
+    "GuardedChatOpenAI",
+    "LLMError",
+    "LLMInfo",
+    "get_chat_model",
+    "get_chat_model_or_extractive",
+    "llama_cpp_import_error",
+    "load_llama",
+    "local_model_path",
+    "redact",
+    "resolve_backend",
 ]

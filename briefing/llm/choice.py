@@ -93,5 +93,3 @@ def get_chat_model_or_extractive(settings: Settings) -> tuple[BaseChatModel | No
         return model, info, None
     except BackendUnavailable as e:
         return None, LLMInfo("extractive", "none"), f"{e.reason}; answering extractively instead"
-
-

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 
-
 @dataclass(frozen=True)
 class LLMInfo:
     """Which backend and model produced an answer; recorded on every answer."""
@@ -38,7 +37,9 @@ class LLMError(RuntimeError):
         self.status = status
 
 
-_SECRET = re.compile(r"(?i)\b(?:bearer\s+\S+|sk-[a-z0-9_-]{6,}|(?:api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?[^\s\"',}]+)")
+_SECRET = re.compile(
+    r"(?i)\b(?:bearer\s+\S+|sk-[a-z0-9_-]{6,}|(?:api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?[^\s\"',}]+)"
+)
 
 
 def redact(text: str) -> str:
@@ -50,5 +51,3 @@ def redact(text: str) -> str:
 def short(text: str, limit: int = 300) -> str:
     text = redact(" ".join(str(text).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-

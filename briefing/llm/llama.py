@@ -30,8 +30,6 @@ from briefing.llm.errors import BackendUnavailable, LLMError
 LOCAL_N_CTX = 4096  # prompt + answer; retrieval must keep its context below ~3,500 tokens
 
 
-
-
 _LLAMAS: dict[str, tuple[Any, threading.Lock]] = {}
 _LLAMAS_LOCK = threading.Lock()
 
@@ -171,8 +169,11 @@ class ChatLlamaCpp(BaseChatModel):
                     "model_name": Path(self.model_path).stem,
                     "seconds": round(time.monotonic() - t0, 3),
                 },
-                usage_metadata={"input_tokens": prompt, "output_tokens": completion,
-                                "total_tokens": prompt + completion},
+                usage_metadata={
+                    "input_tokens": prompt,
+                    "output_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
             ),
         )
 
@@ -187,6 +188,9 @@ class ChatLlamaCpp(BaseChatModel):
         for chunk in self._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
             final = chunk if final is None else final + chunk
         assert final is not None  # _stream raises rather than yield nothing
-        msg = AIMessage(content=final.message.content, response_metadata=final.message.response_metadata,
-                        usage_metadata=final.message.usage_metadata)
+        msg = AIMessage(
+            content=final.message.content,
+            response_metadata=final.message.response_metadata,
+            usage_metadata=final.message.usage_metadata,
+        )
         return ChatResult(generations=[ChatGeneration(message=msg)])

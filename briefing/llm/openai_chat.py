@@ -25,8 +25,6 @@ from briefing.llm.errors import BackendUnavailable, LLMError, redact, short
 PLACEHOLDER_KEY = "not-needed"  # OpenAI-compatible local servers accept any key, the client insists on one
 
 
-
-
 def _is_openai_host(base_url: str | None) -> bool:
     return base_url is None or (urlsplit(base_url).hostname or "").endswith("openai.com")
 
@@ -165,14 +163,19 @@ class GuardedChatOpenAI(ChatOpenAI):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         got_text = False
-        deadline = time.monotonic() + self.request_timeout if isinstance(self.request_timeout, int | float) else None
+        deadline = (
+            time.monotonic() + self.request_timeout if isinstance(self.request_timeout, int | float) else None
+        )
         with self._mapped():
             for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
                 got_text = got_text or has_content(chunk)
                 yield chunk
                 if deadline and time.monotonic() > deadline:  # the client's timeout is per read, not per call
-                    raise LLMError(f"{self._where}: timed out after {self.request_timeout:g}s (streaming)",
-                                   backend="openai", kind="timeout")
+                    raise LLMError(
+                        f"{self._where}: timed out after {self.request_timeout:g}s (streaming)",
+                        backend="openai",
+                        kind="timeout",
+                    )
         if not got_text:
             raise self._empty_stream()
 
@@ -190,5 +193,3 @@ class GuardedChatOpenAI(ChatOpenAI):
                 yield chunk
         if not got_text:
             raise self._empty_stream()
-
-

@@ -180,14 +180,14 @@ class Answerer:
                     parts.append(str(piece.content))
                     yield str(piece.content)
             draft = "".join(parts).strip()
-            drafted = check_citations(draft, sources, self.embedder)
+            drafted = check_citations(draft, sources, self.embedder, checker=self.settings.checker)
             draft_removed = drafted.removed_markers
-            text, repairs = repair(drafted, sources, evidence, self.embedder)
+            text, repairs = repair(drafted, sources, evidence, self.embedder, self.settings.checker)
             if text == NOT_IN_SOURCES and draft != NOT_IN_SOURCES:
                 # Every sentence of the draft failed and was dropped, yet the evidence answers the question:
                 # give it as it was published rather than decline.
                 text = extract(evidence[: self.settings.extract_windows], number)
-        check = check_citations(text, sources, self.embedder)
+        check = check_citations(text, sources, self.embedder, checker=self.settings.checker)
         yield Answer(
             question=question,
             standalone_question=standalone,

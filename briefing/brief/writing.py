@@ -85,6 +85,7 @@ class Writer:
         self.topic = topic
         self.strict = strict
         self.progress = progress
+        self.checker = ctx.settings.checker
         self.stated: list[set[str]] = []  # content words of every sentence the brief has stated so far
 
     def _said(self, words: set[str]) -> bool:
@@ -120,7 +121,7 @@ class Writer:
             self._report(ProgressEvent(index, total, job.title, "failed", str(exc)))
             return section
         text = "\n".join(lines) if lines else NOT_IN_SOURCES
-        checked = check_citations(text, sources, self.ctx.embedder, headings=True)
+        checked = check_citations(text, sources, self.ctx.embedder, checker=self.checker, headings=True)
         section.not_in_sources = not lines and not section.repairs
         section.removed_markers = list(checked.removed_markers)
         replaced = [strip_markers(r.text) for r in section.repairs if r.kind == "replaced"]
@@ -180,13 +181,13 @@ class Writer:
         if not line:
             return ("", Repair("dropped", "", "no line written for this claim")) if self.strict else (
                 extract, Repair("replaced", "", "no line written for this claim", extract))
-        checked = check_citations(line, sources, self.ctx.embedder, headings=True)
+        checked = check_citations(line, sources, self.ctx.embedder, checker=self.checker, headings=True)
         sentences = [x for x in checked.sentences if x.reason not in NO_CLAIM]
         fixed: tuple[str, Repair | None] | None = None
         if _accepted(checked, {own}):
             fixed = line, None
         elif sentences and not checked.removed_markers and all(
-                supporting_passage(x.text, [claim.chunk], self.ctx.embedder) for x in sentences):
+                supporting_passage(x.text, [claim.chunk], self.ctx.embedder, self.checker) for x in sentences):
             # Its own claim's passage supports it: the marker was missing, or pointed at another passage.
             text = " ".join(cite(x.text, [own]) for x in sentences)
             fixed = text, Repair("cited", line, next((x.reason for x in sentences if x.reason),

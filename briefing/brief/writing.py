@@ -30,7 +30,6 @@ from briefing.prompts import load_prompt
 from briefing.repair import Repair, supporting_passage
 
 _BULLET = re.compile(r"^\s*(?:[-•*+]|\d+[.)])\s+")
-SAID_OVERLAP = 0.8  # share of a sentence's content words an earlier sentence of the brief holds: said already
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,9 @@ class Writer:
         self.stated: list[set[str]] = []  # content words of every sentence the brief has stated so far
 
     def _said(self, words: set[str]) -> bool:
-        return bool(words) and any(len(words & before) >= SAID_OVERLAP * len(words) for before in self.stated)
+        """Whether an earlier sentence of the brief holds `said_overlap` of these content words already."""
+        share = self.ctx.settings.briefs.said_overlap
+        return bool(words) and any(len(words & before) >= share * len(words) for before in self.stated)
 
     def _fresh(self, text: str) -> str:
         """`text` without the sentences the brief already states (a claim's window often opens with the

@@ -147,7 +147,8 @@ def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[st
         if answer.usage:
             prompt_tokens.append(answer.usage["prompt_tokens"])
             completion_tokens.append(answer.usage["completion_tokens"])
-            drafted = check_citations(answer.draft, answer.sources, answerer.embedder) if answer.draft else answer.check
+            drafted = check_citations(answer.draft, answer.sources, answerer.embedder,
+                                      checker=answerer.settings.checker) if answer.draft else answer.check
             sents = [s for s in drafted.sentences if s.reason != "not-in-sources reply"]
             draft_sents += len(sents)
             draft_bad += sum(not s.supported for s in sents)

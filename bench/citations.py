@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
 from briefing import cite, embeddings  # noqa: E402
 from briefing.chunk import chunk_spans, split_sentences  # noqa: E402
-from briefing.config import load_settings  # noqa: E402
+from briefing.config import CheckerTuning, load_settings  # noqa: E402
 from briefing.embeddings import get_embedder  # noqa: E402
 from briefing.models import Chunk  # noqa: E402
 
@@ -43,6 +43,7 @@ SEEDS = SHARED / "corpus" / "seeds"
 NEGATIVE_POOL = 25  # random other articles searched for a word-sharing wrong passage
 MIN_GOLD_RECALL = 0.3  # below this share of its words in the gold article, the fact is not from that body
 KINDS = ["supported", "wrong_passage", "number_changed", "name_swapped", "negated"]
+SHIPPED = CheckerTuning()  # the checker's defaults (Settings.checker), which this bench measures and tunes
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,7 @@ def flags_for(f: np.ndarray, w: tuple, t: float) -> np.ndarray:
     wc, wr, wn, neg, names_hard = w
     hard = (f[:, 4] > 0) | ((f[:, 5] > 0) & bool(names_hard))
     score = (wc * f[:, 0] + wr * f[:, 1] + wn * f[:, 2]) / (wc + wr + wn) - neg * f[:, 3]
-    score = np.where(hard, score * cite.HARD_FAIL_FACTOR, score)
+    score = np.where(hard, score * SHIPPED.hard_fail_factor, score)
     return (score < t) | hard
 
 
@@ -276,7 +277,7 @@ def end_to_end(cases: list[Case], embedder) -> np.ndarray:
     """Flag per case from check_citations itself, so parsing and sentence handling are measured too."""
     out = []
     for c in cases:
-        checked = cite.check_citations(f"{c.claim} [1]", [c.passage], embedder)
+        checked = cite.check_citations(f"{c.claim} [1]", [c.passage], embedder, checker=SHIPPED)
         out.append(bool(checked.unsupported))
     return np.array(out)
 
@@ -367,12 +368,12 @@ def main() -> None:
           "balanced accuracy of the best weights per variant (all use the number/quote hard checks):")
     for name, (w, t, ba) in best.items():
         print(f"  {name:22} w(cos,recall,names,neg,names_hard)={w}  threshold={t:.2f}  balanced acc={ba:.3f}")
-    used = (cite.W_COSINE, cite.W_RECALL, cite.W_NAMES, cite.NEGATION_PENALTY, float(cite.NAMES_HARD))
-    ba_used = balanced_accuracy(flags_for(dev_f, used, cite.SUPPORT_THRESHOLD), truth)
-    print(f"  in briefing/cite.py:   w={used}  threshold={cite.SUPPORT_THRESHOLD:.2f}  "
+    used = (SHIPPED.w_cosine, SHIPPED.w_recall, SHIPPED.w_names, SHIPPED.negation_penalty, float(SHIPPED.names_hard))
+    ba_used = balanced_accuracy(flags_for(dev_f, used, SHIPPED.support_threshold), truth)
+    print(f"  Settings.checker:      w={used}  threshold={SHIPPED.support_threshold:.2f}  "
           f"balanced acc={ba_used:.3f}")
     around = [f"{t:.2f}: {balanced_accuracy(flags_for(dev_f, used, t), truth):.3f}"
-              for t in np.round(cite.SUPPORT_THRESHOLD + np.arange(-0.08, 0.09, 0.04), 2)]
+              for t in np.round(SHIPPED.support_threshold + np.arange(-0.08, 0.09, 0.04), 2)]
     print(f"  its threshold sensitivity on dev: {', '.join(around)}")
 
     t2 = time.time()
@@ -381,7 +382,7 @@ def main() -> None:
         rows.append(("heldout", held, end_to_end(held, embedder)))
     seed_flags = end_to_end(seeds, embedder)
     rows.append(("seeds", seeds, seed_flags))
-    print(f"\nend to end with check_citations (threshold {cite.SUPPORT_THRESHOLD}), {time.time() - t2:.0f} s;"
+    print(f"\nend to end with check_citations (threshold {SHIPPED.support_threshold}), {time.time() - t2:.0f} s;"
           " P/R are of the 'unsupported' flag; a type's P counts false flags on supported cases too")
     report(rows)
 
@@ -395,7 +396,7 @@ def main() -> None:
             errs = [(c, s) for c, s, f in zip(dev, dev_sigs, flags) if c.kind == kind and f != c.unsupported]
             for c, s in errs[: args.show_errors]:
                 missing = s.missing_numbers + s.missing_quotes + s.missing_names
-                print(f"  [{kind}] score={s.score():.2f} cos={s.cosine:.2f} recall={s.recall:.2f} "
+                print(f"  [{kind}] score={s.score(SHIPPED):.2f} cos={s.cosine:.2f} recall={s.recall:.2f} "
                       f"missing={missing} | {c.claim[:100]}")
     save_cache(embedder)
     print(f"\ntotal {time.time() - t0:.0f} s")

@@ -29,6 +29,10 @@ from briefing.repair import Repair, repair
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store
 
+ANSWER_SETTINGS = ("retrieval", "checker", "extract", "evidence_passages", "evidence_windows",
+                   "evidence_min_score", "extract_windows")
+"""The settings that shape an answer (the tuned groups whole), recorded with it."""
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -59,6 +63,7 @@ class Answer:
     repairs: list[Repair] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens of the model call
     draft_removed: list[tuple[int, str]] = field(default_factory=list)  # markers of the draft that pointed nowhere
+    settings: dict[str, Any] = field(default_factory=dict)  # ANSWER_SETTINGS as they were for this answer
 
     @property
     def removed_markers(self) -> list[tuple[int, str]]:
@@ -97,6 +102,7 @@ class Answer:
             "prompts": self.prompts,
             "note": self.note,
             "filters": self.filters,
+            "settings": self.settings,
         }
 
 
@@ -149,7 +155,7 @@ class Answerer:
         hits = self.retriever.search(standalone, k or self.settings.evidence_passages, filters)
         chunks = [h.chunk for h in hits]
         absent = unmentioned_names(standalone, chunks)
-        ranked = [] if absent else rank_sentences(standalone, chunks, self.embedder)
+        ranked = [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract)
         evidence = (choose(ranked, self.settings.evidence_windows)
                     if ranked and ranked[0].score >= self.settings.evidence_min_score else [])
         groups = by_passage(evidence)
@@ -175,14 +181,14 @@ class Answerer:
                     parts.append(str(piece.content))
                     yield str(piece.content)
             draft = "".join(parts).strip()
-            drafted = check_citations(draft, sources, self.embedder)
+            drafted = check_citations(draft, sources, self.embedder, checker=self.settings.checker)
             draft_removed = drafted.removed_markers
-            text, repairs = repair(drafted, sources, evidence, self.embedder)
+            text, repairs = repair(drafted, sources, evidence, self.embedder, self.settings.checker)
             if text == NOT_IN_SOURCES and draft != NOT_IN_SOURCES:
                 # Every sentence of the draft failed and was dropped, yet the evidence answers the question:
                 # give it as it was published rather than decline.
                 text = extract(evidence[: self.settings.extract_windows], number)
-        check = check_citations(text, sources, self.embedder)
+        check = check_citations(text, sources, self.embedder, checker=self.settings.checker)
         yield Answer(
             question=question,
             standalone_question=standalone,
@@ -201,6 +207,7 @@ class Answerer:
             repairs=repairs,
             usage=usage,
             draft_removed=draft_removed,
+            settings=self.settings.record(ANSWER_SETTINGS),
         )
 
     def ask(

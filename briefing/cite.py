@@ -9,7 +9,8 @@ support, is a defect the product must catch, not the reader. `check_citations` t
 - scores how well the cited passages support each sentence and flags the weak ones.
 
 No entailment model runs offline here (no model hub, no torch), so support is scored from cheap signals
-whose combination and threshold were chosen by measurement (`bench/citations.py`):
+whose combination and threshold were chosen by measurement (`bench/citations.py`; the values are
+`Settings.checker`, `config.CheckerTuning`):
 - cosine between the claim and the best window of 1-2 consecutive passage sentences (topic match),
 - recall of the claim's stemmed content words in the passage (a different passage rarely has them),
 - recall of the claim's names (a swapped name is the commonest small fabrication),
@@ -31,6 +32,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from briefing.chunk import split_sentences
+from briefing.config import CheckerTuning
 from briefing.embeddings import Embedder, embed_cached
 from briefing.models import Chunk
 
@@ -38,17 +40,6 @@ NOT_IN_SOURCES = "The sources provided do not answer this."
 """The fixed reply when the passages do not answer the question; it needs no citation."""
 NO_CLAIM = ("heading", "markup", "not-in-sources reply")
 """Reasons a sentence makes no claim of its own (its citation, if any, is not checked)."""
-
-# Tuned on cases built from queries_dev.jsonl by bench/citations.py (never on heldout): support =
-# (0.7 cosine + 0.2 recall + 0.1 names) - 0.3 on a negation mismatch, halved on a hard failure; flagged below
-# 0.48 or on any hard failure. Dev balanced accuracy 0.84 (cosine alone 0.75); see the bench for the table.
-W_COSINE = 0.7
-W_RECALL = 0.2
-W_NAMES = 0.1
-NEGATION_PENALTY = 0.3  # claim and its best-matching passage window disagree on "not/no/never"
-NAMES_HARD = True  # a name the passage does not hold fails the claim, like a number
-SUPPORT_THRESHOLD = 0.48
-HARD_FAIL_FACTOR = 0.5  # a missing number or quote halves the score, so `support` reflects the failure too
 
 MIN_CLAIM_WORDS = 2  # content words; fewer and no number ("In short,", "Yes.") is no checkable claim
 MAX_RANGE = 50  # [1-3] expands; a wider "range" is a malformed marker, not 50 citations
@@ -476,26 +467,21 @@ class SupportSignals:
     missing_quotes: tuple[str, ...]
     missing_names: tuple[str, ...] = ()
 
-    def score(
-        self,
-        w_cosine: float = W_COSINE,
-        w_recall: float = W_RECALL,
-        w_names: float = W_NAMES,
-        negation_penalty: float = NEGATION_PENALTY,
-        names_hard: bool = NAMES_HARD,
-    ) -> float:
-        """Weighted support in 0..1, halved when a number or quote (or a name, if `names_hard`) is missing."""
-        total = w_cosine + w_recall + w_names
-        s = (w_cosine * max(self.cosine, 0.0) + w_recall * self.recall + w_names * self.names) / total
+    def score(self, checker: CheckerTuning) -> float:
+        """Weighted support in 0..1, cut by the hard-fail factor when a number or quote (or a name, with
+        `names_hard`) is missing."""
+        c = checker
+        total = c.w_cosine + c.w_recall + c.w_names
+        s = (c.w_cosine * max(self.cosine, 0.0) + c.w_recall * self.recall + c.w_names * self.names) / total
         if self.negation_mismatch:
-            s -= negation_penalty
-        if self.hard_failure(names_hard):
-            s *= HARD_FAIL_FACTOR
+            s -= c.negation_penalty
+        if self.hard_failure(checker):
+            s *= c.hard_fail_factor
         return min(1.0, max(0.0, s))
 
-    def hard_failure(self, names_hard: bool = NAMES_HARD) -> bool:
+    def hard_failure(self, checker: CheckerTuning) -> bool:
         """A fact in the claim that the passage lacks, whatever the other signals say."""
-        return bool(self.missing_numbers or self.missing_quotes or (names_hard and self.missing_names))
+        return bool(self.missing_numbers or self.missing_quotes or (checker.names_hard and self.missing_names))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -578,14 +564,14 @@ def support_signals(claim: str, passages: Sequence[Chunk], embedder: Embedder) -
     return _signals(claim, vecs[claim], prepared)
 
 
-def _reason(sig: SupportSignals, score: float, threshold: float) -> str:
+def _reason(sig: SupportSignals, score: float, checker: CheckerTuning) -> str:
     if sig.missing_numbers:
         return "; ".join(f"number {n} not in passage" for n in sig.missing_numbers)
     if sig.missing_quotes:
         return "; ".join(f'quote "{q}" not in passage' for q in sig.missing_quotes)
-    if NAMES_HARD and sig.missing_names:
+    if checker.names_hard and sig.missing_names:
         return "; ".join(f"name {n} not in passage" for n in sig.missing_names)
-    if score < threshold:
+    if score < checker.support_threshold:
         return "cited passage does not support it"
     return ""
 
@@ -621,7 +607,7 @@ def check_citations(
     passages: Sequence[Chunk],
     embedder: Embedder,
     *,
-    threshold: float = SUPPORT_THRESHOLD,
+    checker: CheckerTuning,
     headings: bool = False,
 ) -> CheckedText:
     """Check the answer `text` whose markers [n] number `passages` from 1. A sentence without a citation
@@ -657,8 +643,8 @@ def check_citations(
             continue
         vec = vecs[claim]
         sig = _signals(claim, vec, [prepared[n] for n in cited])
-        score = sig.score()
-        reason = _reason(sig, score, threshold)
+        score = sig.score(checker)
+        reason = _reason(sig, score, checker)
         if exempt in NO_CLAIM:
             reason = ""  # a cited heading makes no claim to check; a short cited line does
         checks.append(SentenceCheck(claim, sp.start, sp.end, cited, score, not reason, reason))

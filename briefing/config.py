@@ -3,17 +3,21 @@
 Precedence, highest first: explicit arguments (CLI flags), environment variables `BRIEFING_*`
 (and `OPENAI_API_KEY` / `OPENAI_BASE_URL`), the TOML file named by `BRIEFING_CONFIG` or `./briefing.toml`,
 then the defaults below.
+
+The values chosen by measurement live here too, in groups (`retrieval`, `checker`, `extract`, `briefs`), so
+that an audit record can say which of them produced an answer or a brief, and a run can try others without
+editing code: `BRIEFING_CHECKER__SUPPORT_THRESHOLD=0.5`, or a `[checker]` table in briefing.toml.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +29,133 @@ LLMBackend = Literal["openai", "local", "extractive"]
 BACKENDS: tuple[str, ...] = get_args(LLMBackend)
 
 
+class RetrievalTuning(BaseModel):
+    """How many candidates each ranker hands to fusion (`retrieve.py`)."""
+
+    candidates: int = Field(
+        100, ge=1, description="Passages each passage ranker (keyword, vector) returns before fusion. Tuned."
+    )
+    article_candidates: int = Field(
+        50, ge=1, description="Articles each article ranker (keyword, vector) returns before fusion. Tuned."
+    )
+
+
+class CheckerTuning(BaseModel):
+    """How the citation checker scores support (`cite.py`): (w_cosine * cosine + w_recall * recall +
+    w_names * names) / their sum, minus the negation penalty, times the hard-fail factor on a hard failure.
+    Tuned on cases built from queries_dev.jsonl by bench/citations.py, never on heldout: dev balanced
+    accuracy 0.84 (cosine alone 0.75)."""
+
+    support_threshold: float = Field(
+        0.48, ge=0, le=1,
+        description="Support below which a cited sentence is flagged unsupported. Tuned by bench/citations.py.",
+    )
+    w_cosine: float = Field(
+        0.7, ge=0,
+        description="Weight of the cosine between the claim and its best passage window of 1-2 sentences. "
+        "Tuned by bench/citations.py.",
+    )
+    w_recall: float = Field(
+        0.2, ge=0,
+        description="Weight of the share of the claim's content words the passage holds. "
+        "Tuned by bench/citations.py.",
+    )
+    w_names: float = Field(
+        0.1, ge=0,
+        description="Weight of the share of the claim's names the passage holds. Tuned by bench/citations.py.",
+    )
+    negation_penalty: float = Field(
+        0.3, ge=0,
+        description="Subtracted when the claim and its best window disagree on not/no/never. "
+        "Tuned by bench/citations.py.",
+    )
+    names_hard: bool = Field(
+        True,
+        description="A name the passage does not hold fails the claim, like a number. "
+        "Tuned by bench/citations.py.",
+    )
+    hard_fail_factor: float = Field(
+        0.5, ge=0, le=1,
+        description="Multiplies the score on a missing number, quote or name, so the support shown "
+        "reflects the failure. Tuned by bench/citations.py.",
+    )
+
+
+class ExtractTuning(BaseModel):
+    """How evidence sentences are scored for a question or a brief's topic (`evidence.py`), chosen on the
+    seed questions and the RealTime QA dev questions (bench/answers.py)."""
+
+    w_cosine: float = Field(
+        0.5, ge=0, description="Weight of the sentence's cosine with the query. Tuned by bench/answers.py."
+    )
+    w_keywords: float = Field(
+        0.5, ge=0,
+        description="Weight of the share of the query's rarity-weighted words the sentence holds. "
+        "Tuned by bench/answers.py.",
+    )
+    w_rank: float = Field(
+        0.1, ge=0,
+        description="Bonus for a sentence of the first retrieved passage, w_rank / 2 for the second, and "
+        "so on. Tuned by bench/answers.py.",
+    )
+    w_speech: float = Field(
+        0.1, ge=0,
+        description="Bonus for reported speech when the question asks what someone said. "
+        "Tuned by bench/answers.py.",
+    )
+    min_words: int = Field(
+        4, ge=1,
+        description="A shorter line (a caption, 'Source: Al Jazeera') is no evidence unless it holds a number. "
+        "Tuned by bench/answers.py.",
+    )
+
+
+class BriefTuning(BaseModel):
+    """How a brief gathers, merges and places its claims (`brief/`)."""
+
+    claim_min_words: int = Field(
+        6, ge=1, description="Fewest words of an evidence window that makes a claim. Tuned."
+    )
+    claim_min_score: float = Field(
+        0.1, ge=0,
+        description="Evidence score against the topic below which a sentence of a retrieved passage is off it. "
+        "Tuned.",
+    )
+    same_claim_cosine: float = Field(
+        0.9, ge=-1, le=1, description="Cosine at which two windows are one claim. Tuned."
+    )
+    same_claim_overlap: float = Field(
+        0.7, ge=0, le=1,
+        description="Share of the shorter window's content words the longer holds at which they are one claim. "
+        "Tuned.",
+    )
+    min_fit: float = Field(
+        0.55,
+        description="Least fit (best cosine with a section's queries + relevance to the topic) for a claim "
+        "to be placed in a section. Tuned.",
+    )
+    redundant: float = Field(
+        0.8, ge=-1, le=1,
+        description="Cosine at which a claim says what a placed one says, and is left out. Tuned.",
+    )
+    corroboration_bonus: float = Field(
+        0.05, ge=0, description="Bottom-line bonus per further independent outlet carrying a claim. Tuned."
+    )
+    claims_per_actor: int = Field(
+        3, ge=1, description="Most claims of one actor in the positions section. Tuned."
+    )
+    said_overlap: float = Field(
+        0.8, ge=0, le=1,
+        description="Share of a sentence's content words an earlier sentence of the brief holds at which it is "
+        "not stated again. Tuned.",
+    )
+    story_threshold: float = Field(
+        0.62, ge=-1, le=1,
+        description="Cosine above which two article vectors are one story in a weekly brief. "
+        "Tuned on RealTime QA by bench/briefs.py.",
+    )
+
+
 def config_file() -> Path:
     """The TOML file settings are read from (it need not exist)."""
     return Path(os.environ.get("BRIEFING_CONFIG", "briefing.toml"))
@@ -33,7 +164,9 @@ def config_file() -> Path:
 class Settings(BaseSettings):
     """Every knob of briefing. Field docs double as the README's configuration reference."""
 
-    model_config = SettingsConfigDict(env_prefix="BRIEFING_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFING_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
 
     # --- store ---
     store_dir: Path = Field(
@@ -95,6 +228,12 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(512, ge=16, description="Longest answer the model may write, in tokens.")
     llm_max_retries: int = Field(2, ge=0)
 
+    # --- tuned values, by group: BRIEFING_<GROUP>__<FIELD>, or a [<group>] table in briefing.toml ---
+    retrieval: RetrievalTuning = Field(default_factory=RetrievalTuning, description="Candidates per ranker.")
+    checker: CheckerTuning = Field(default_factory=CheckerTuning, description="Citation support scoring.")
+    extract: ExtractTuning = Field(default_factory=ExtractTuning, description="Evidence sentence scoring.")
+    briefs: BriefTuning = Field(default_factory=BriefTuning, description="Claims and sections of a brief.")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -111,11 +250,21 @@ class Settings(BaseSettings):
         given = {k: v for k, v in overrides.items() if v is not None}
         return type(self)(**{**self.model_dump(), **given}) if given else self  # validated, unlike model_copy
 
+    def record(self, names: Iterable[str]) -> dict[str, Any]:
+        """The named settings as JSON values, for an audit record (a group whole). Only named fields go in,
+        so the API key never does."""
+        return self.model_dump(mode="json", include=set(names))
+
 
 def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """`BRIEFING_*` variables that set nothing, each with the setting it most likely meant: a misspelt
-    name (`BRIEFING_STORE` for `BRIEFING_STORE_DIR`) would otherwise be ignored without a word."""
-    known = [name.upper() for name in Settings.model_fields] + ["CONFIG"]
+    name (`BRIEFING_STORE` for `BRIEFING_STORE_DIR`, `BRIEFING_CHECKER_SUPPORT_THRESHOLD` for
+    `BRIEFING_CHECKER__SUPPORT_THRESHOLD`) would otherwise be ignored without a word."""
+    known = ["CONFIG"]
+    for name, info in Settings.model_fields.items():
+        known.append(name.upper())  # a group too: BRIEFING_CHECKER='{"support_threshold": 0.5}'
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            known += [f"{name}__{field}".upper() for field in info.annotation.model_fields]
     found = []
     for name in sorted(environ if environ is not None else os.environ):
         if name.startswith("BRIEFING_") and name[9:] not in known:

@@ -9,7 +9,7 @@ vocabulary it holds (a word common to every candidate, such as the company's nam
 one, such as a name or a number the question asks about, weighs much). A sentence that leans on the one
 before it ("She said...", "It added...", "This technology...") is shown with that sentence, so neither the
 model nor the reader meets a subject that was never named. Weights and cut-offs were chosen on the seed
-questions and the RealTime QA dev questions (`bench/answers.py`).
+questions and the RealTime QA dev questions (`bench/answers.py`); they are `Settings.extract`.
 """
 
 from __future__ import annotations
@@ -24,14 +24,9 @@ import numpy as np
 from briefing.chunk import split_sentences
 from briefing.cite import all_stems, content_stems, names
 from briefing.clean import neutralise_tags
+from briefing.config import ExtractTuning
 from briefing.embeddings import Embedder, embed_cached
 from briefing.models import Chunk
-
-W_COSINE = 0.5
-W_KEYWORDS = 0.5
-W_RANK = 0.1  # a sentence of the first retrieved passage gains W_RANK, of the second W_RANK / 2, ...
-W_SPEECH = 0.1  # a question about what someone said prefers sentences that report speech
-MIN_WORDS = 4  # a shorter line (a caption, "Source: Al Jazeera") is no evidence unless it holds a number
 
 # A sentence whose subject is a pronoun or a reference back ("She said", "But it added", "This
 # technology", "Such a move") leans on the one before it for what it is about.
@@ -88,9 +83,10 @@ class _Candidate:
     rank: int  # of its passage among the retrieved ones, from 0
 
 
-def _candidates(chunks: Sequence[Chunk]) -> list[_Candidate]:
+def _candidates(chunks: Sequence[Chunk], min_words: int) -> list[_Candidate]:
     """Every sentence of the passages once: neighbouring chunks of an article overlap, and a sentence in
-    two of them is kept in the better-ranked one."""
+    two of them is kept in the better-ranked one. A line under `min_words` words (a caption, "Source: Al
+    Jazeera") is no evidence unless it holds a number."""
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, c in enumerate(chunks):
@@ -98,7 +94,7 @@ def _candidates(chunks: Sequence[Chunk]) -> list[_Candidate]:
         for i, s in enumerate(sentences):
             key = (c.article_id, c.start + s.start)
             text = c.text[s.start : s.end]
-            if key in seen or (s.words < MIN_WORDS and not re.search(r"\d", text)):
+            if key in seen or (s.words < min_words and not re.search(r"\d", text)):
                 continue
             seen.add(key)
             before = c.text[sentences[i - 1].start : sentences[i - 1].end].rstrip() if i else ""
@@ -141,9 +137,13 @@ def unmentioned_names(question: str, chunks: Sequence[Chunk]) -> list[str]:
     return [word for stem, word in names(question.split("?")[0]).items() if stem not in held]
 
 
-def rank_sentences(query: str, chunks: Sequence[Chunk], embedder: Embedder) -> list[Evidence]:
-    """Every sentence of `chunks` as evidence for `query`, best first."""
-    cands = _candidates(chunks)
+def rank_sentences(
+    query: str, chunks: Sequence[Chunk], embedder: Embedder, extract: ExtractTuning
+) -> list[Evidence]:
+    """Every sentence of `chunks` as evidence for `query`, best first. The first retrieved passage's
+    sentences gain `w_rank`, the second's `w_rank / 2`, and so on; a question about what someone said
+    prefers sentences that report speech (`w_speech`)."""
+    cands = _candidates(chunks, extract.min_words)
     if not cands:
         return []
     windows = [c.chunk.text[c.context : c.end] for c in cands]
@@ -151,10 +151,10 @@ def rank_sentences(query: str, chunks: Sequence[Chunk], embedder: Embedder) -> l
     vectors = embed_cached(sentences, embedder)
     cos = np.stack([vectors[s] for s in sentences]) @ embedder.embed_query(query)
     kw = keyword_scores(query, windows)
-    prior = W_RANK / (1 + np.array([c.rank for c in cands]))
+    prior = extract.w_rank / (1 + np.array([c.rank for c in cands]))
     if _ASKS_SPEECH.search(query):
-        prior += W_SPEECH * np.array([bool(_REPORTS_SPEECH.search(s)) for s in sentences])
-    scores = W_COSINE * np.maximum(cos, 0.0) + W_KEYWORDS * kw + prior
+        prior += extract.w_speech * np.array([bool(_REPORTS_SPEECH.search(s)) for s in sentences])
+    scores = extract.w_cosine * np.maximum(cos, 0.0) + extract.w_keywords * kw + prior
     order = np.argsort(-scores, kind="stable")
     return [Evidence(cands[i].chunk, cands[i].context, cands[i].end, float(scores[i])) for i in order]
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.cite import NOT_IN_SOURCES, SUPPORT_THRESHOLD, CheckedText, SentenceCheck, support_signals
+from briefing.cite import NOT_IN_SOURCES, CheckedText, SentenceCheck, support_signals
+from briefing.config import CheckerTuning
 from briefing.embeddings import Embedder, embed_cached
 from briefing.evidence import Evidence
 from briefing.extract import cite, cite_window
@@ -39,27 +40,31 @@ class Repair:
         return {"kind": self.kind, "draft": self.draft, "reason": self.reason, "text": self.text}
 
 
-def needed_citations(s: SentenceCheck, sources: Sequence[Chunk], embedder: Embedder) -> tuple[int, ...]:
+def needed_citations(
+    s: SentenceCheck, sources: Sequence[Chunk], embedder: Embedder, checker: CheckerTuning
+) -> tuple[int, ...]:
     """The cited passages a supported sentence needs: the best one alone when it supports the sentence by
     itself, else those that hold some of it (a citation whose passage shares nothing with it goes)."""
     if len(s.cited) < 2:
         return s.cited
     alone = {n: support_signals(s.text, [sources[n - 1]], embedder) for n in s.cited}
-    scores = {n: 0.0 if sig.hard_failure() else sig.score() for n, sig in alone.items()}
+    scores = {n: 0.0 if sig.hard_failure(checker) else sig.score(checker) for n, sig in alone.items()}
     best = max(s.cited, key=scores.__getitem__)
-    if scores[best] >= SUPPORT_THRESHOLD:
+    if scores[best] >= checker.support_threshold:
         return (best,)
     return tuple(n for n in s.cited if alone[n].recall > 0.25 or n == best)
 
 
-def supporting_passage(text: str, sources: Sequence[Chunk], embedder: Embedder) -> int | None:
+def supporting_passage(
+    text: str, sources: Sequence[Chunk], embedder: Embedder, checker: CheckerTuning
+) -> int | None:
     """The number of the source that supports `text` alone best, if one passes the check: a small model
     often states a passage's fact and forgets its marker, or cites its neighbour."""
-    best, n_best = SUPPORT_THRESHOLD, None
+    best, n_best = checker.support_threshold, None
     for n, chunk in enumerate(sources, start=1):
         sig = support_signals(text, [chunk], embedder)
-        if not sig.hard_failure() and sig.score() >= best:
-            best, n_best = sig.score(), n
+        if not sig.hard_failure(checker) and sig.score(checker) >= best:
+            best, n_best = sig.score(checker), n
     return n_best
 
 
@@ -73,7 +78,8 @@ def _closest(claim: str, evidence: Sequence[Evidence], embedder: Embedder) -> Ev
 
 
 def repair(
-    checked: CheckedText, sources: Sequence[Chunk], evidence: Sequence[Evidence], embedder: Embedder
+    checked: CheckedText, sources: Sequence[Chunk], evidence: Sequence[Evidence], embedder: Embedder,
+    checker: CheckerTuning,
 ) -> tuple[str, list[Repair]]:
     """The draft with every sentence supported, pruned, replaced or dropped, and what was done. Returns
     the fixed not-in-sources reply when nothing is left; the caller decides whether evidence can stand in."""
@@ -84,13 +90,13 @@ def repair(
     claims = [s for s in checked.sentences if s.reason != "not-in-sources reply"]
     for s in claims:
         if s.supported:
-            ns = needed_citations(s, sources, embedder)
+            ns = needed_citations(s, sources, embedder, checker)
             if ns != s.cited:
                 dropped = ", ".join(f"[{n}]" for n in s.cited if n not in ns)
                 repairs.append(Repair("pruned", s.text, f"{dropped} not needed: another cited passage supports it"))
             out.append(cite(s.text, ns))
             continue
-        n = supporting_passage(s.text, sources, embedder)
+        n = supporting_passage(s.text, sources, embedder, checker)
         if n is not None:
             kind = "cited" if not s.cited else "recited"
             repairs.append(Repair(kind, s.text, s.reason, f"[{n}] supports it"))

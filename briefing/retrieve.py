@@ -24,9 +24,6 @@ from briefing.embeddings import Embedder, get_embedder
 from briefing.models import Chunk, Hit
 from briefing.store import Store, day_of
 
-CANDIDATES = 100  # per passage ranker, before fusion
-ARTICLE_CANDIDATES = 50  # per article ranker
-
 Mode = Literal["hybrid", "keyword", "vector"]
 Ranking = list[tuple[str, float]]  # (chunk or article id, the ranker's own score), best first
 
@@ -116,21 +113,22 @@ class Retriever:
         since = day_of(filters.since) if filters.since else None
         until = day_of(filters.until) if filters.until else None
         chunks, articles = self.store.chunk_index, self.store.article_index
+        n_chunks, n_articles = self.settings.retrieval.candidates, self.settings.retrieval.article_candidates
         chunk_mask, article_mask = chunks.mask(since, until, outlets), articles.mask(since, until, outlets)
         chunk_kw: Ranking = []
         article_kw: Ranking = []
         if self.mode != "vector":
-            chunk_kw = chunks.keyword(query, CANDIDATES, chunk_mask)
-            article_kw = articles.keyword(query, ARTICLE_CANDIDATES, article_mask)
+            chunk_kw = chunks.keyword(query, n_chunks, chunk_mask)
+            article_kw = articles.keyword(query, n_articles, article_mask)
         now = None if filters.since or filters.until else self.store.latest_published()
         if self.mode == "keyword":
             return Rankings(chunk_kw, [], article_kw, [], None, now)
         vector = self.embedder.embed_query(query)
         return Rankings(
             chunk_kw,
-            chunks.nearest(vector, CANDIDATES, chunk_mask),
+            chunks.nearest(vector, n_chunks, chunk_mask),
             article_kw,
-            articles.nearest(vector, ARTICLE_CANDIDATES, article_mask),
+            articles.nearest(vector, n_articles, article_mask),
             vector,
             now,
         )

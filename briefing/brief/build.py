@@ -8,10 +8,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from briefing.answer import Answerer
-from briefing.brief import claims as claims_mod
-from briefing.brief import sections as sections_mod
-from briefing.brief import writing as writing_mod
+from briefing.answer import ANSWER_SETTINGS, Answerer
 from briefing.brief.claims import Claim, claims_from, retrieve
 from briefing.brief.context import Context
 from briefing.brief.disagreements import find_disagreements, side_claims
@@ -21,6 +18,11 @@ from briefing.brief.templates import load_template
 from briefing.brief.writing import Job, Writer, independent_outlets
 from briefing.config import Settings
 from briefing.retrieve import Filters
+
+BRIEF_SETTINGS = (*ANSWER_SETTINGS, "briefs", "brief_passages", "embedding", "top_k", "llm_max_tokens",
+                  "collection")
+"""The settings that shape a brief: those of an answer (its evidence is ranked and checked the same way),
+its own tuned group, how much is retrieved, the embedding model and the writer's token bound."""
 
 
 def now() -> str:
@@ -69,7 +71,7 @@ def build_brief(
     pool = retrieve(ctx, queries)
     found = find_disagreements(pool, ctx.store.story_of)
     claims = without_sides(claims_from(ctx, topic, pool), found)
-    chosen = assign(claims, spec.sections, ctx.embedder, corroboration(ctx, claims))
+    chosen = assign(claims, spec.sections, ctx.embedder, ctx.settings.briefs, corroboration(ctx, claims))
     writer = Writer(ctx, topic, strict, progress)
     sections = [
         writer.section(Job(s.key, s.title, s.form, s.guidance, tuple(q.format(topic=topic) for q in s.queries),
@@ -82,18 +84,10 @@ def build_brief(
                     template=spec.name, started_at=started)
 
 
-def tuned_settings(ctx: Context) -> dict[str, Any]:
-    """The settings and tuned values that shaped a brief, for its audit record."""
-    s = ctx.settings
-    return {
-        "embedding": s.embedding, "top_k": s.top_k, "llm_max_tokens": s.llm_max_tokens,
-        "store": ctx.store.describe(), "collection": s.collection,
-        "claims": {"min_words": claims_mod.CLAIM_MIN_WORDS, "min_score": claims_mod.CLAIM_MIN_SCORE,
-                   "same_cosine": claims_mod.SAME_CLAIM_COSINE, "same_overlap": claims_mod.SAME_CLAIM_OVERLAP},
-        "sections": {"min_fit": sections_mod.MIN_FIT, "corroboration_bonus": sections_mod.CORROBORATION_BONUS,
-                     "claims_per_actor": sections_mod.CLAIMS_PER_ACTOR},
-        "writing": {"said_overlap": writing_mod.SAID_OVERLAP},
-    }
+def settings_record(ctx: Context) -> dict[str, Any]:
+    """The settings that shaped a brief, every tuned group whole, and where its store is, for the audit
+    record: a brief made with other values says so."""
+    return {**ctx.settings.record(BRIEF_SETTINGS), "store": ctx.store.describe()}
 
 
 def assemble(ctx: Context, sections: list[Section], strict: bool, **fields: Any) -> Brief:
@@ -119,6 +113,6 @@ def assemble(ctx: Context, sections: list[Section], strict: bool, **fields: Any)
         note=ctx.note,
         strict=strict,
         finished_at=now(),
-        settings=tuned_settings(ctx),
+        settings=settings_record(ctx),
         **fields,
     )

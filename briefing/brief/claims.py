@@ -18,15 +18,12 @@ import numpy as np
 from briefing.brief.context import Context
 from briefing.chunk import split_sentences
 from briefing.cite import content_stems, names
+from briefing.config import BriefTuning
 from briefing.embeddings import embed_cached
 from briefing.evidence import Evidence, overlap, rank_sentences
 from briefing.models import Chunk
 
-CLAIM_MIN_WORDS = 6
-CLAIM_MIN_SCORE = 0.1  # evidence score against the topic below which a sentence of a retrieved passage is off it
 MAX_SENTENCES = 2  # a claim is one statement: a sentence, with the one before where it leans on it
-SAME_CLAIM_COSINE = 0.9
-SAME_CLAIM_OVERLAP = 0.7  # share of the shorter claim's content words the longer one holds
 
 
 @dataclass(frozen=True)
@@ -137,11 +134,13 @@ def retrieve(ctx: Context, queries: Sequence[str], k: int | None = None) -> list
     return ctx.in_window(merged.values())
 
 
-def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk], min_score: float = CLAIM_MIN_SCORE) -> list[Claim]:
+def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk]) -> list[Claim]:
     """The claims of `chunks` about `topic`, most relevant first, the same statement in several articles
-    merged into one claim."""
-    ranked = [ev for ev in rank_sentences(topic, chunks, ctx.embedder)
-              if ev.score >= min_score and len(ev.text.split()) >= CLAIM_MIN_WORDS and not ev.text.endswith("?")]
+    merged into one claim; a window scoring under `claim_min_score` against the topic is off it."""
+    tuning = ctx.settings.briefs
+    ranked = [ev for ev in rank_sentences(topic, chunks, ctx.embedder, ctx.settings.extract)
+              if ev.score >= tuning.claim_min_score and len(ev.text.split()) >= tuning.claim_min_words
+              and not ev.text.endswith("?")]
     if not ranked:
         return []
     vectors = embed_cached([ev.text for ev in ranked], ctx.embedder)
@@ -158,7 +157,7 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk], min_score: fl
                 stems[near] = content_stems(grown.text)
             continue
         vec, words = vectors[ev.text], content_stems(ev.text)
-        twin = next((i for i, c in enumerate(claims) if _same(vec, words, c.vector, stems[i])), None)
+        twin = next((i for i, c in enumerate(claims) if _same(vec, words, c.vector, stems[i], tuning)), None)
         if twin is None:
             claims.append(Claim(ev, ev.score, actor_of(ev.text), vec))
             stems.append(words)
@@ -181,8 +180,12 @@ def richer(text: str, than: str) -> bool:
     return theirs < mine
 
 
-def _same(vec: np.ndarray, words: set[str], other_vec: np.ndarray, other_words: set[str]) -> bool:
-    if float(vec @ other_vec) >= SAME_CLAIM_COSINE:
+def _same(
+    vec: np.ndarray, words: set[str], other_vec: np.ndarray, other_words: set[str], tuning: BriefTuning
+) -> bool:
+    """Whether two windows state one claim: near in meaning, or the longer holding most of the shorter's
+    content words."""
+    if float(vec @ other_vec) >= tuning.same_claim_cosine:
         return True
     shorter = min(len(words), len(other_words))
-    return bool(shorter) and len(words & other_words) >= SAME_CLAIM_OVERLAP * shorter
+    return bool(shorter) and len(words & other_words) >= tuning.same_claim_overlap * shorter

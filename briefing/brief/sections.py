@@ -15,12 +15,9 @@ import numpy as np
 
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.templates import PICK_ORDER, SectionSpec
+from briefing.config import BriefTuning
 from briefing.embeddings import Embedder
 
-MIN_FIT = 0.55  # fit = best cosine with the section's queries + relevance to the topic
-REDUNDANT = 0.8  # cosine at which a claim says what a placed one says
-CORROBORATION_BONUS = 0.05  # per further independent outlet carrying a claim, for the bottom line
-CLAIMS_PER_ACTOR = 3
 FUTURE_CUE = re.compile(
     r"\b(will|would|expected|expects?|plans?|planned|next (?:week|month|year)|deadline|due to|scheduled|"
     r"coming weeks|could|may|might|likely|decision|decide|consider(?:s|ing)?|weigh(?:s|ing)?)\b",
@@ -44,11 +41,11 @@ IMPACT_CUE = re.compile(
 
 
 def assign(
-    claims: Sequence[Claim], specs: Sequence[SectionSpec], embedder: Embedder,
+    claims: Sequence[Claim], specs: Sequence[SectionSpec], embedder: Embedder, tuning: BriefTuning,
     outlets: dict[int, int] | None = None,
 ) -> list[list[Claim]]:
     """The claims of each section, in `specs` order. `outlets[i]` is how many independent outlets carry
-    claim i (default 1). A claim too close to one already placed (REDUNDANT) is left out: two outlets'
+    claim i (default 1). A claim too close to one already placed (`redundant`) is left out: two outlets'
     different wordings of one fact are still one fact."""
     if not claims:
         return [[] for _ in specs]
@@ -58,43 +55,45 @@ def assign(
     chosen: list[list[Claim]] = [[] for _ in specs]
 
     def fresh(i: int) -> bool:
-        return not placed or float((vectors[placed] @ vectors[i]).max()) < REDUNDANT
+        return not placed or float((vectors[placed] @ vectors[i]).max()) < tuning.redundant
 
     for kind in PICK_ORDER:
         for si, spec in enumerate(specs):
             if spec.select != kind:
                 continue
             fit = (vectors @ embedder.embed_documents(list(spec.queries)).T).max(axis=1) + relevance
-            order = _candidates(kind, claims, fit, set(range(len(claims))) - set(placed), outlets or {})
-            picked = _take(kind, claims, order, fresh, spec.items)
+            order = _candidates(kind, claims, fit, set(range(len(claims))) - set(placed), outlets or {}, tuning)
+            picked = _take(kind, claims, order, fresh, spec.items, tuning)
             placed += picked
             chosen[si] = [claims[i] for i in picked]
     return chosen
 
 
 def _candidates(kind: str, claims: Sequence[Claim], fit: np.ndarray, free: set[int],
-                outlets: dict[int, int]) -> list[int]:
-    """The free claims a section of this kind may take, best first."""
+                outlets: dict[int, int], tuning: BriefTuning) -> list[int]:
+    """The free claims a section of this kind may take, best first: for the bottom line, the most relevant
+    (more so when several outlets carry it), else those fitting the section above `min_fit`."""
     if kind == "top":
-        score = {i: claims[i].relevance + CORROBORATION_BONUS * (outlets.get(i, 1) - 1) for i in free}
+        score = {i: claims[i].relevance + tuning.corroboration_bonus * (outlets.get(i, 1) - 1) for i in free}
         return sorted(score, key=lambda i: -score[i])
     cue = {"future": FUTURE_CUE, "impact": IMPACT_CUE, "events": EVENT_CUE}.get(kind)
     if kind == "actors":  # a named actor's statement belongs here however it is worded; silence goes last
         return sorted((i for i in free if claims[i].actor),
                       key=lambda i: (bool(NO_COMMENT.search(claims[i].text)), -fit[i]))
-    ok = [i for i in free if fit[i] >= MIN_FIT and (cue is None or cue.search(claims[i].text))]
+    ok = [i for i in free if fit[i] >= tuning.min_fit and (cue is None or cue.search(claims[i].text))]
     return sorted(ok, key=lambda i: -fit[i])
 
 
-def _take(kind: str, claims: Sequence[Claim], order: list[int], fresh: Callable[[int], bool], items: int) -> list[int]:
-    """The first `items` fresh candidates; for actors, up to CLAIMS_PER_ACTOR claims of each of the first
+def _take(kind: str, claims: Sequence[Claim], order: list[int], fresh: Callable[[int], bool], items: int,
+          tuning: BriefTuning) -> list[int]:
+    """The first `items` fresh candidates; for actors, up to `claims_per_actor` claims of each of the first
     `items` actors, an actor's claims together."""
     if kind != "actors":
         out: list[int] = []
         for i in order:
             if len(out) == items:
                 break
-            if fresh(i) and all(float(claims[i].vector @ claims[j].vector) < REDUNDANT for j in out):
+            if fresh(i) and all(float(claims[i].vector @ claims[j].vector) < tuning.redundant for j in out):
                 out.append(i)
         return out
     groups: dict[str, list[int]] = {}
@@ -103,7 +102,7 @@ def _take(kind: str, claims: Sequence[Claim], order: list[int], fresh: Callable[
         if key not in groups and len(groups) == items:
             continue
         members = groups.setdefault(key, [])
-        if len(members) < CLAIMS_PER_ACTOR and fresh(i) and all(
-                float(claims[i].vector @ claims[j].vector) < REDUNDANT for j in members):
+        if len(members) < tuning.claims_per_actor and fresh(i) and all(
+                float(claims[i].vector @ claims[j].vector) < tuning.redundant for j in members):
             members.append(i)
     return [i for members in groups.values() for i in members]

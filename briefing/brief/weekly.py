@@ -26,7 +26,6 @@ from briefing.evidence import overlap
 from briefing.config import Settings
 from briefing.retrieve import Filters
 
-STORY_THRESHOLD = 0.62  # cosine above which two article vectors are one story (bench/briefs.py, realtimeqa)
 STORY_CLAIMS = 3  # claims per story section, after the one in the overview
 WATCH_QUERIES = ("what happens next: scheduled votes, decisions, deadlines and meetings",
                  "plans announced for next week", "officials expected to decide or respond")
@@ -44,9 +43,7 @@ class Story:
     centroid: np.ndarray = field(repr=False, compare=False)
 
 
-def cluster(
-    vectors: np.ndarray, threshold: float = STORY_THRESHOLD, links: Sequence[tuple[int, int]] = ()
-) -> list[list[int]]:
+def cluster(vectors: np.ndarray, threshold: float, links: Sequence[tuple[int, int]] = ()) -> list[list[int]]:
     """Average-linkage agglomerative clustering of unit vectors: merge the two clusters with the highest
     mean cosine while it is above `threshold`. `links` are pairs that must end in one cluster (a syndicated
     copy and its twin). O(n^2) memory, fine for a week of news."""
@@ -87,9 +84,9 @@ def cluster(
     return [groups[i] for i in range(m) if alive[i]]
 
 
-def find_stories(ctx: Context, since: date, until: date, threshold: float = STORY_THRESHOLD) -> list[Story]:
-    """The window's articles grouped into stories, ranked by distinct outlets, then articles, then the
-    latest publication date."""
+def find_stories(ctx: Context, since: date, until: date) -> list[Story]:
+    """The window's articles grouped into stories (`briefs.story_threshold`), ranked by distinct outlets,
+    then articles, then the latest publication date."""
     records = [r.article for r in ctx.store.article_records()
                if r.article.published and since <= r.article.published <= until]
     by_id = ctx.store.article_vectors([a.id for a in records])
@@ -100,7 +97,7 @@ def find_stories(ctx: Context, since: date, until: date, threshold: float = STOR
     index = {a.id: i for i, a in enumerate(articles)}
     links = [(index[a.id], index[a.duplicate_of]) for a in articles if a.duplicate_of in index]
     stories = []
-    for members in cluster(vectors, threshold, links):
+    for members in cluster(vectors, ctx.settings.briefs.story_threshold, links):
         group = [articles[i] for i in members]
         centroid = vectors[members].mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
@@ -139,7 +136,6 @@ def build_weekly(
     strict: bool = False,
     answerer: Answerer | None = None,
     progress: Progress | None = None,
-    threshold: float = STORY_THRESHOLD,
 ) -> Brief:
     """A brief of the window's news: the top stories by coverage and recency, an overview bullet each,
     each story from its own articles, then what to watch; every passage published inside the window."""
@@ -147,7 +143,7 @@ def build_weekly(
         raise BriefError(f"the window ends ({until}) before it starts ({since})")
     started = now()
     ctx = Context.of(answerer or Answerer(settings), Filters(since, until))
-    stories = find_stories(ctx, since, until, threshold)[:max_stories]
+    stories = find_stories(ctx, since, until)[:max_stories]
     if not stories:
         raise BriefError(f"no articles published between {since} and {until}")
     pool = [c for s in stories for aid in s.article_ids for c in ctx.store.article_chunks(aid)]

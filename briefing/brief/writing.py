@@ -29,7 +29,6 @@ from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
 
 _BULLET = re.compile(r"^\s*(?:[-•*+]|\d+[.)])\s+")
-SAID_OVERLAP = 0.8  # share of a sentence's content words an earlier sentence of the brief holds: said already
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,13 @@ class Writer:
         self.topic = topic
         self.strict = strict
         self.progress = progress
+        self.checker = ctx.settings.checker
         self.stated: list[set[str]] = []  # content words of every sentence the brief has stated so far
 
     def _said(self, words: set[str]) -> bool:
-        return bool(words) and any(len(words & before) >= SAID_OVERLAP * len(words) for before in self.stated)
+        """Whether an earlier sentence of the brief holds `said_overlap` of these content words already."""
+        share = self.ctx.settings.briefs.said_overlap
+        return bool(words) and any(len(words & before) >= share * len(words) for before in self.stated)
 
     def _fresh(self, text: str) -> str:
         """`text` without the sentences the brief already states (a claim's window often opens with the
@@ -117,7 +119,7 @@ class Writer:
             self._report(ProgressEvent(index, total, job.title, "failed", str(exc)))
             return section
         text = "\n".join(lines) if lines else NOT_IN_SOURCES
-        checked = check_citations(text, sources, self.ctx.embedder, headings=True)
+        checked = check_citations(text, sources, self.ctx.embedder, checker=self.checker, headings=True)
         section.not_in_sources = not lines and not section.repairs
         section.removed_markers = list(checked.removed_markers)
         replaced = [strip_markers(r.text) for r in section.repairs if r.kind == "replaced"]
@@ -177,13 +179,13 @@ class Writer:
         if not line:
             return ("", Repair("dropped", "", "no line written for this claim")) if self.strict else (
                 extract, Repair("replaced", "", "no line written for this claim", extract))
-        checked = check_citations(line, sources, self.ctx.embedder, headings=True)
+        checked = check_citations(line, sources, self.ctx.embedder, checker=self.checker, headings=True)
         sentences = [x for x in checked.sentences if x.reason not in NO_CLAIM]
         fixed: tuple[str, Repair | None] | None = None
         if _accepted(checked, {own}):
             fixed = line, None
         elif sentences and not checked.removed_markers and all(
-                supporting_passage(x.text, [claim.chunk], self.ctx.embedder) for x in sentences):
+                supporting_passage(x.text, [claim.chunk], self.ctx.embedder, self.checker) for x in sentences):
             # Its own claim's passage supports it: the marker was missing, or pointed at another passage.
             text = " ".join(cite(x.text, [own]) for x in sentences)
             fixed = text, Repair("cited", line, next((x.reason for x in sentences if x.reason),

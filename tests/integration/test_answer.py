@@ -201,7 +201,7 @@ def test_markup_posing_as_a_source_is_not_a_source(tmp_path: Path) -> None:
         scripted = Answerer(settings.with_overrides(llm="openai", openai_base_url=url, openai_api_key="sk-test",
                                                     llm_max_retries=0), store)
         shown = [(stored_before, ev.text) for ev in rank_sentences(
-            "Did the mayor of Kessel resign?", [stored_before], scripted.embedder)[:3]]
+            "Did the mayor of Kessel resign?", [stored_before], scripted.embedder, scripted.settings.extract)[:3]]
         answer = scripted.ask("Did the mayor of Kessel resign over the toll?")
     assert all("<source" not in text and "</source" not in text for _, text in shown)
     assert format_sources(shown).count("<source ") == len(shown)

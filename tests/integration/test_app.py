@@ -173,7 +173,7 @@ def test_unsupported_sentences_are_marked(filled_store: Path) -> None:
     answerer = Answerer(Settings(store_dir=filled_store, llm="extractive"))
     good = answerer.ask("How much will the Kessel bridge toll rise to?")
     text = "The toll will rise to 4 crowns in April [1]. The mayor resigned over the toll in 2029 [1]."
-    check = check_citations(text, good.sources, answerer.embedder)
+    check = check_citations(text, good.sources, answerer.embedder, checker=answerer.settings.checker)
     answer = Answer(**{**vars(good), "text": check.text, "check": check})
     body = answer_html(answer, "a")
     assert body.count('class="unsupported"') == 1

@@ -27,7 +27,6 @@ from briefing.brief import (
     load_template,
 )
 from briefing.brief.context import Context
-from briefing.brief.writing import SAID_OVERLAP
 from briefing.cite import content_stems, strip_markers
 from briefing.config import Settings
 from briefing.export import render_html, render_markdown, save
@@ -76,12 +75,13 @@ def test_no_claim_is_stated_twice(brief: Brief) -> None:
     assert len(set(sentences)) == len(sentences)
 
 
-def test_no_sentence_restates_an_earlier_one(brief: Brief) -> None:
+def test_no_sentence_restates_an_earlier_one(brief: Brief, answerer: Answerer) -> None:
     """A claim's window often opens with a sentence another claim states: it is said once."""
+    share = answerer.settings.briefs.said_overlap
     seen: list[set[str]] = []
     for x in (x for s in brief.sections for x in s.sentences):
         words = content_stems(strip_markers(x.text))
-        assert not any(len(words & before) >= SAID_OVERLAP * len(words) for before in seen), x.text
+        assert not any(len(words & before) >= share * len(words) for before in seen), x.text
         seen.append(words)
 
 
@@ -225,7 +225,7 @@ def test_docx_has_real_headings_bullets_citations_and_sources(brief: Brief, tmp_
     assert any(p.text.startswith("Extracts from the sources") for p in doc.paragraphs)
 
 
-def test_audit_record_beside_the_brief(brief: Brief, tmp_path: Path) -> None:
+def test_audit_record_beside_the_brief(brief: Brief, answerer: Answerer, tmp_path: Path) -> None:
     saved = save(brief, tmp_path / "out" / "hikvision.md")
     assert saved.audit_path == tmp_path / "out" / "hikvision.md.audit.json"
     assert saved.path.read_text().startswith(f"# {brief.title}")
@@ -237,7 +237,8 @@ def test_audit_record_beside_the_brief(brief: Brief, tmp_path: Path) -> None:
     section = audit["sections"][0]
     assert section["retrieval_queries"] == [TOPIC, f"{TOPIC} main facts and consequences"]
     assert section["claims"] and section["sentences"][0]["cited"]
-    assert audit["settings"]["claims"]["min_score"] > 0 and audit["settings"]["store"]
+    assert audit["settings"]["briefs"] == answerer.settings.briefs.model_dump() and audit["settings"]["store"]
+    assert audit["settings"]["checker"]["support_threshold"] == answerer.settings.checker.support_threshold
     by_id = {s["chunk_id"]: s for s in audit["sources"]}
     assert set(by_id) == {s.chunk.id for s in brief.sources}
     assert all(s["text"] and s["title"] and s["outlet"] for s in by_id.values())

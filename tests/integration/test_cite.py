@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations
-from briefing.config import Settings
+from briefing.config import CheckerTuning, Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.models import Carrier, Chunk
 
@@ -51,7 +51,7 @@ def passages(seeds_dir: Path) -> list[Chunk]:
 
 
 def _check(text: str, passages: list[Chunk], embedder: Embedder) -> CheckedText:
-    return check_citations(text, passages, embedder)
+    return check_citations(text, passages, embedder, checker=CheckerTuning())
 
 
 def test_rounding_allowed_only_for_approximations(passages: list[Chunk], embedder: Embedder) -> None:
@@ -172,7 +172,8 @@ def test_short_claims_and_bullets(passages: list[Chunk], embedder: Embedder) -> 
     answer = {s.text: s for s in _check(text, passages, embedder).sentences}
     assert answer["Hikvision shares opened 10% lower"].supported
     assert [answer[t].reason for t in ("In short:", "Prices rose 25%", "Yes.")] == ["no citation"] * 3
-    brief = {s.text: s for s in check_citations(text, passages, embedder, headings=True).sentences}
+    checked = check_citations(text, passages, embedder, checker=CheckerTuning(), headings=True)
+    brief = {s.text: s for s in checked.sentences}
     assert brief["In short:"].reason == "heading" and brief["In short:"].supported
     assert not brief["Yes."].supported and not brief["Prices rose 25%"].supported
 

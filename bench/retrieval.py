@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import astuple
 import json
 import statistics
 import sys
@@ -35,7 +34,7 @@ from briefing.index import tokens  # noqa: E402
 from briefing.ingest import ingest, to_article  # noqa: E402
 from briefing.loaders import load_paths  # noqa: E402
 from briefing.models import Article, Hit, RawArticle  # noqa: E402
-from briefing.retrieve import Filters, Fusion, Retriever  # noqa: E402
+from briefing.retrieve import Filters, Retriever  # noqa: E402
 from briefing.store import Store  # noqa: E402
 
 KS = (1, 5, 10)
@@ -149,8 +148,10 @@ def tune(store: Store, settings, queries: list[dict], ids: dict[str, str]) -> No
     for ck, cv, ak, av, rrf_k, (recency, half_life, grace) in itertools.product(
         levels, levels, levels, levels, (30, 60), freshness
     ):
-        fusion = Fusion(ck, cv, ak, av, rrf_k, recency, half_life, grace)
-        fused = Retriever(cached, settings, embedder=base.embedder, fusion=fusion)  # type: ignore[arg-type]
+        fusion = settings.retrieval.model_copy(update=dict(
+            chunk_keyword=ck, chunk_vector=cv, article_keyword=ak, article_vector=av, rrf_k=rrf_k,
+            recency=recency, half_life_days=half_life, grace_days=grace))
+        fused = Retriever(cached, settings, embedder=base.embedder, tuning=fusion)  # type: ignore[arg-type]
         per = {
             week: metrics([gold_rank(fused.fuse(r, 10), q, ids) for q, r in zip(queries, rankings[week])])
             for week in (False, True)
@@ -160,10 +161,10 @@ def tune(store: Store, settings, queries: list[dict], ids: dict[str, str]) -> No
     results.sort(key=lambda r: r[0], reverse=True)
     print("score | chunk_kw chunk_vec art_kw art_vec rrf_k recency half_life grace "
           "| open H@1 H@5 MRR | week H@1 H@5 MRR")
-    current = next(r for r in results if r[1] == Retriever(store, settings, embedder=base.embedder).fusion)
+    current = next(r for r in results if r[1] == settings.retrieval)
     for score, fusion, per in [*results[:20], current]:
         print(
-            f"{score:5.3f} | " + " ".join(f"{v:g}" for v in astuple(fusion)) + " | "
+            f"{score:5.3f} | " + " ".join(f"{v:g}" for k, v in fusion.model_dump().items() if "candidates" not in k) + " | "
             + " | ".join(f"{m['hit@1']:.3f} {m['hit@5']:.3f} {m['mrr@10']:.3f}" for m in per.values())
         )
 

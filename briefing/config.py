@@ -30,7 +30,19 @@ BACKENDS: tuple[str, ...] = get_args(LLMBackend)
 
 
 class RetrievalTuning(BaseModel):
-    """How many candidates each ranker hands to fusion (`retrieve.py`)."""
+    """How many candidates each ranker hands to fusion, and the fusion itself (`retrieve.py`): weights of
+    the four rankers in reciprocal-rank fusion, its k (larger k flattens rank differences), and the
+    freshness prior, tuned on the RealTime QA dev questions (`bench/retrieval.py --tune`). The weights stay
+    equal: the dev grid favoured vectors (0.5/2/1/2 lifted week Hit@1 from .68 to .81 on 41 questions), but
+    those weights lost the right top article on two of the four seed questions that name a source ("what
+    did the executive tell Reuters", "how many companies did Bloomberg say"), which is how analysts ask.
+
+    Freshness: a question with no date window is usually about current news, so an article's fused score
+    is scaled by (1 - recency) + recency * 0.5 ** (age / half_life), its age counted back from the newest
+    article in the store (not today, so an archive keeps its shape) and only beyond `grace_days`, so the
+    prior pushes down years-old coverage without reordering this season's articles (fused scores of
+    neighbouring ranks differ by ~2%, which any age penalty would override). A date window turns it off:
+    then the analyst has said which time they mean."""
 
     candidates: int = Field(
         100, ge=1, description="Passages each passage ranker (keyword, vector) returns before fusion. Tuned."
@@ -38,6 +50,14 @@ class RetrievalTuning(BaseModel):
     article_candidates: int = Field(
         50, ge=1, description="Articles each article ranker (keyword, vector) returns before fusion. Tuned."
     )
+    chunk_keyword: float = Field(1.0, ge=0, description="Fusion weight of the passage keyword (BM25) ranker. Tuned.")
+    chunk_vector: float = Field(1.0, ge=0, description="Fusion weight of the passage vector ranker. Tuned.")
+    article_keyword: float = Field(1.0, ge=0, description="Fusion weight of the article keyword ranker. Tuned.")
+    article_vector: float = Field(1.0, ge=0, description="Fusion weight of the article vector ranker. Tuned.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion's k. Tuned.")
+    recency: float = Field(0.6, ge=0, le=1, description="Share of a fused score the freshness prior scales. Tuned.")
+    half_life_days: float = Field(180.0, gt=0, description="Age at which the freshness prior halves. Tuned.")
+    grace_days: float = Field(90.0, ge=0, description="Age before the freshness prior starts. Tuned.")
 
 
 class CheckerTuning(BaseModel):

@@ -19,39 +19,13 @@ from typing import Literal
 
 import numpy as np
 
-from briefing.config import Settings
+from briefing.config import RetrievalTuning, Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.models import Chunk, Hit
 from briefing.store import Store, day_of
 
 Mode = Literal["hybrid", "keyword", "vector"]
 Ranking = list[tuple[str, float]]  # (chunk or article id, the ranker's own score), best first
-
-
-@dataclass(frozen=True)
-class Fusion:
-    """Weights of the four rankers in reciprocal-rank fusion, its k (larger k flattens rank differences),
-    and the freshness prior, tuned on the RealTime QA dev questions (`bench/retrieval.py --tune`). The
-    weights stay equal: the dev grid favoured vectors (0.5/2/1/2 lifted week Hit@1 from .68 to .81 on 41
-    questions), but those weights lost the right top article on two of the four seed questions that name
-    a source ("what did the executive tell Reuters", "how many companies did Bloomberg say"), which is how
-    analysts ask.
-
-    Freshness: a question with no date window is usually about current news, so an article's fused score
-    is scaled by (1 - recency) + recency * 0.5 ** (age / half_life), its age counted back from the newest
-    article in the store (not today, so an archive keeps its shape) and only beyond `grace_days`, so the
-    prior pushes down years-old coverage without reordering this season's articles (fused scores of
-    neighbouring ranks differ by ~2%, which any age penalty would override). A date window turns it off:
-    then the analyst has said which time they mean."""
-
-    chunk_keyword: float = 1.0
-    chunk_vector: float = 1.0
-    article_keyword: float = 1.0
-    article_vector: float = 1.0
-    rrf_k: int = 60
-    recency: float = 0.6
-    half_life_days: float = 180.0
-    grace_days: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -85,12 +59,12 @@ class Retriever:
         settings: Settings,
         embedder: Embedder | None = None,
         mode: Mode = "hybrid",
-        fusion: Fusion = Fusion(),
+        tuning: RetrievalTuning | None = None,
     ):
         self.store = store
         self.settings = settings
         self.mode = mode
-        self.fusion = fusion
+        self.tuning = tuning or settings.retrieval  # another one only for bench/retrieval.py's grid
         self.embedder = embedder or get_embedder(settings)
 
     def _outlets(self, source: str | None) -> list[str] | None:
@@ -113,7 +87,7 @@ class Retriever:
         since = day_of(filters.since) if filters.since else None
         until = day_of(filters.until) if filters.until else None
         chunks, articles = self.store.chunk_index, self.store.article_index
-        n_chunks, n_articles = self.settings.retrieval.candidates, self.settings.retrieval.article_candidates
+        n_chunks, n_articles = self.tuning.candidates, self.tuning.article_candidates
         chunk_mask, article_mask = chunks.mask(since, until, outlets), articles.mask(since, until, outlets)
         chunk_kw: Ranking = []
         article_kw: Ranking = []
@@ -135,7 +109,7 @@ class Retriever:
 
     def fuse(self, rankings: Rankings, k: int) -> list[Hit]:
         """Articles ordered by fused score, each contributing its best passages, spread across stories."""
-        f = self.fusion
+        f = self.tuning
         chunk_score: dict[str, float] = {}
         article_score: dict[str, float] = {}
         chunk_rankings = ((f.chunk_keyword, rankings.chunk_keyword), (f.chunk_vector, rankings.chunk_vector))

@@ -35,6 +35,7 @@ chromium:
 # The three tiers (README "Tests"); `make unit` is the quick one, no model, server or network.
 test: setup model chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest tests/unit tests/integration tests/e2e
 
 unit: setup

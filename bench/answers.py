@@ -40,9 +40,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS  # noqa: E402
+
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
 from bench.retrieval import window  # noqa: E402
-from bm25s.stopwords import STOPWORDS_EN_PLUS  # noqa: E402
 from briefing.answer import Answer, Answerer  # noqa: E402
 from briefing.cite import check_citations, strip_markers  # noqa: E402
 from briefing.config import Settings, load_settings  # noqa: E402
@@ -105,8 +106,14 @@ def quiz_cases(split: str, form: str, limit: int | None) -> list[Case]:
     for q in list(read_jsonl(REALTIMEQA / f"queries_{split}.jsonl"))[:limit]:
         question = q["query"] + (" Options: " + "; ".join(q["choices"]) + "." if form == "choices" else "")
         correct = q["answer_indices"][0]
-        cases.append(Case(q["id"], question, window(q, week=True),
-                          lambda a, q=q, correct=correct: choice_right(a.text, q["choices"], correct)))
+        cases.append(
+            Case(
+                q["id"],
+                question,
+                window(q, week=True),
+                lambda a, q=q, correct=correct: choice_right(a.text, q["choices"], correct),
+            )
+        )
     return cases
 
 
@@ -147,17 +154,31 @@ def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[st
         if answer.usage:
             prompt_tokens.append(answer.usage["prompt_tokens"])
             completion_tokens.append(answer.usage["completion_tokens"])
-            drafted = check_citations(answer.draft, answer.sources, answerer.embedder,
-                                      checker=answerer.settings.checker) if answer.draft else answer.check
+            drafted = (
+                check_citations(
+                    answer.draft, answer.sources, answerer.embedder, checker=answerer.settings.checker
+                )
+                if answer.draft
+                else answer.check
+            )
             sents = [s for s in drafted.sentences if s.reason != "not-in-sources reply"]
             draft_sents += len(sents)
             draft_bad += sum(not s.supported for s in sents)
             dangling += len(drafted.removed_markers)
         print(f"  {case.id}: {'right' if ok else 'wrong'} {seconds[-1]:.1f}s", file=sys.stderr, flush=True)
-        rows.append({"id": case.id, "question": case.question, "right": ok, "answer": answer.text,
-                     "draft": answer.draft, "repairs": [r.to_dict() for r in answer.repairs],
-                     "evidence": [e.to_dict() for e in answer.evidence], "usage": answer.usage,
-                     "seconds": round(seconds[-1], 2)})
+        rows.append(
+            {
+                "id": case.id,
+                "question": case.question,
+                "right": ok,
+                "answer": answer.text,
+                "draft": answer.draft,
+                "repairs": [r.to_dict() for r in answer.repairs],
+                "evidence": [e.to_dict() for e in answer.evidence],
+                "usage": answer.usage,
+                "seconds": round(seconds[-1], 2),
+            }
+        )
     if rows_out:
         rows_out.parent.mkdir(parents=True, exist_ok=True)
         rows_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -184,14 +205,22 @@ def main() -> None:
     ap.add_argument("--forms", default="choices,bare", help="RealTime QA question forms: choices, bare")
     ap.add_argument("--store", type=Path, default=OUT / "realtimeqa-store", help="Full-corpus store.")
     ap.add_argument("--limit", type=int, help="Only the first N RealTime QA questions.")
-    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
-                    help="Override a setting, e.g. --set evidence_windows=4 (for measuring a change).")
+    ap.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="Override a setting, e.g. --set evidence_windows=4 (for measuring a change).",
+    )
     args = ap.parse_args()
     overrides = dict(o.split("=", 1) for o in args.overrides)
 
     tmp = Path(tempfile.mkdtemp(prefix="briefing-answers-"))
-    print(f"{'set':8} {'form':8} {'backend':10} {'n':>3} {'right':>6} {'declined':>8} {'draft✗':>7} "
-          f"{'flagged':>7} {'dangl':>5} {'prompt':>6} {'gen':>5} {'s/ans':>6} {'s/1st':>6}")
+    print(
+        f"{'set':8} {'form':8} {'backend':10} {'n':>3} {'right':>6} {'declined':>8} {'draft✗':>7} "
+        f"{'flagged':>7} {'dangl':>5} {'prompt':>6} {'gen':>5} {'s/ans':>6} {'s/1st':>6}"
+    )
     for name in args.sets.split(","):
         if name == "seeds":
             base, groups = seed_settings(tmp), [("-", seed_cases())]
@@ -212,10 +241,13 @@ def main() -> None:
             for form, cases in groups:
                 rows = None if name == "heldout" else OUT / f"answers-{name}-{form}-{backend}.jsonl"
                 r = run(answerer, cases, rows)
-                print(f"{name:8} {form:8} {backend:10} {r['n']:3d} {r['right']:6.3f} {r['declined']:8.3f} "
-                      f"{r['draft_flagged']:7.3f} {r['flagged']:7.3f} {r['dangling']:5d} {r['prompt_tokens']:6.0f} "
-                      f"{r['completion_tokens']:5.0f} {r['s_per_answer']:6.1f} {r['s_first_token']:6.1f}"
-                      + (f"  ({r['failures']} failed)" if r["failures"] else ""), flush=True)
+                print(
+                    f"{name:8} {form:8} {backend:10} {r['n']:3d} {r['right']:6.3f} {r['declined']:8.3f} "
+                    f"{r['draft_flagged']:7.3f} {r['flagged']:7.3f} {r['dangling']:5d} {r['prompt_tokens']:6.0f} "
+                    f"{r['completion_tokens']:5.0f} {r['s_per_answer']:6.1f} {r['s_first_token']:6.1f}"
+                    + (f"  ({r['failures']} failed)" if r["failures"] else ""),
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

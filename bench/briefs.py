@@ -69,11 +69,18 @@ def named(text: str, alternatives: list[list[str]]) -> bool:
 def figures(brief: Brief, seconds: float) -> dict:
     drafted = [s for s in brief.sections if not s.error]
     sentences = [x for s in drafted for x in s.sentences]
-    inside = [s for s in brief.sources if s.chunk.published
-              and (brief.since is None or s.chunk.published >= brief.since)
-              and (brief.until is None or s.chunk.published <= brief.until)]
-    text = " ".join(x.text for x in sentences) + " " + " ".join(
-        side.quote for d in brief.disagreements for side in d.sides)
+    inside = [
+        s
+        for s in brief.sources
+        if s.chunk.published
+        and (brief.since is None or s.chunk.published >= brief.since)
+        and (brief.until is None or s.chunk.published <= brief.until)
+    ]
+    text = (
+        " ".join(x.text for x in sentences)
+        + " "
+        + " ".join(side.quote for d in brief.disagreements for side in d.sides)
+    )
     positions = next((s for s in drafted if s.key == "positions"), None)
     actors = {a["actor"].lower() for a in positions.claims if a.get("actor")} if positions else set()
     return {
@@ -96,17 +103,22 @@ def figures(brief: Brief, seconds: float) -> dict:
     }
 
 
-HEADER = (f"{'backend':10} {'brief':34} {'sec':>6} {'sect':>4} {'fail':>4} {'sents':>5} {'rep':>3} {'flag':>5} "
-          f"{'cited':>5} {'repl':>4} {'diff':>4} {'srcs':>4} {'in win':>6} {'prompt':>6} {'gen':>5} {'facts':>5} {'actors':>6}")
+HEADER = (
+    f"{'backend':10} {'brief':34} {'sec':>6} {'sect':>4} {'fail':>4} {'sents':>5} {'rep':>3} {'flag':>5} "
+    f"{'cited':>5} {'repl':>4} {'diff':>4} {'srcs':>4} {'in win':>6} {'prompt':>6} {'gen':>5} {'facts':>5} {'actors':>6}"
+)
 
 
 def print_row(backend: str, what: str, f: dict) -> None:
     share = "n/a" if f["in_window"] is None else f"{100 * f['in_window']:.0f}%"
     facts = "" if f["facts"] is None else f"{f['facts']}/{len(FACTS)}"
     actors = "" if f["actors"] is None else str(f["actors"])
-    print(f"{backend:10} {what[:34]:34} {f['seconds']:6.1f} {f['sections']:4d} {f['failed']:4d} {f['sentences']:5d} "
-          f"{f['repeats']:3d} {100 * f['flagged']:4.1f}% {f['cited']:5d} {f['replaced']:4d} {f['differ']:4d} {f['sources']:4d} "
-          f"{share:>6} {f['prompt_tokens']:6d} {f['completion_tokens']:5d} {facts:>5} {actors:>6}", flush=True)
+    print(
+        f"{backend:10} {what[:34]:34} {f['seconds']:6.1f} {f['sections']:4d} {f['failed']:4d} {f['sentences']:5d} "
+        f"{f['repeats']:3d} {100 * f['flagged']:4.1f}% {f['cited']:5d} {f['replaced']:4d} {f['differ']:4d} {f['sources']:4d} "
+        f"{share:>6} {f['prompt_tokens']:6d} {f['completion_tokens']:5d} {facts:>5} {actors:>6}",
+        flush=True,
+    )
     if f["missing"]:
         print(f"{'':10} missing: {', '.join(f['missing'])}", flush=True)
 
@@ -115,15 +127,20 @@ def week_store(week: str, folder: Path, base: Settings) -> Settings:
     """A store holding the week's articles and those of the week on either side."""
     since, until = iso_week(week)
     lo, hi = since - timedelta(days=7), until + timedelta(days=7)
-    rows = [r for r in read_jsonl(REALTIMEQA / "corpus.jsonl")
-            if r.get("published_at") and lo <= date.fromisoformat(r["published_at"][:10]) <= hi]
+    rows = [
+        r
+        for r in read_jsonl(REALTIMEQA / "corpus.jsonl")
+        if r.get("published_at") and lo <= date.fromisoformat(r["published_at"][:10]) <= hi
+    ]
     data = folder / f"{week}.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     settings = base.with_overrides(store_dir=folder / week)
     t0 = time.perf_counter()
     report = ingest([data], settings, progress=False)
-    print(f"# {week}: ingested {len(report.added)} articles ({lo} to {hi}) in {time.perf_counter() - t0:.0f}s",
-          flush=True)
+    print(
+        f"# {week}: ingested {len(report.added)} articles ({lo} to {hi}) in {time.perf_counter() - t0:.0f}s",
+        flush=True,
+    )
     return settings
 
 
@@ -146,17 +163,23 @@ def run(backend: str, settings: Settings, week: str | None, args: argparse.Names
 
     if week is None:
         for template in args.templates.split(","):
-            record(f"seeds {template}", lambda: build_brief(SEED_TOPIC, settings, template=template,
-                                                            answerer=answerer))
+            record(
+                f"seeds {template}",
+                lambda t=template: build_brief(SEED_TOPIC, settings, template=t, answerer=answerer),
+            )
         return
     since, until = iso_week(week)
-    record(f"{week} weekly", lambda: build_weekly(settings, since, until, max_stories=args.max_stories,
-                                                  answerer=answerer))
+    record(
+        f"{week} weekly",
+        lambda: build_weekly(settings, since, until, max_stories=args.max_stories, answerer=answerer),
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--backends", default="extractive,local", help="comma-separated: extractive, local, openai")
+    ap.add_argument(
+        "--backends", default="extractive,local", help="comma-separated: extractive, local, openai"
+    )
     ap.add_argument("--weeks", default=",".join(WEEKS), help="ISO weeks of RealTime QA, e.g. 2022-W41")
     ap.add_argument("--templates", default="standard,one-pager")
     ap.add_argument("--max-stories", type=int, default=6)

@@ -71,9 +71,19 @@ def chunks_of(article: dict, words: int = 180, overlap: int = 40) -> list[Chunk]
     spans = chunk_spans(text, split_sentences(text), target_words=words, overlap_words=overlap)
     published = date.fromisoformat(article["published_at"]) if article.get("published_at") else None
     return [
-        Chunk(id=f"{article['id']}:{i:03d}", article_id=article["id"], title=article["title"],
-              source=article["source"], published=published, url=article.get("url"), path=None, position=i,
-              start=s, end=e, text=text[s:e])
+        Chunk(
+            id=f"{article['id']}:{i:03d}",
+            article_id=article["id"],
+            title=article["title"],
+            source=article["source"],
+            published=published,
+            url=article.get("url"),
+            path=None,
+            position=i,
+            start=s,
+            end=e,
+            text=text[s:e],
+        )
         for i, (s, e) in enumerate(spans)
     ]
 
@@ -132,8 +142,13 @@ def swap_name(claim: str, passage: str, pool: list[str], rng: random.Random) -> 
         name = m.group(1)
         if m.start() == 0 or name.split()[0] in cite._NOT_NAMES or name.lower() not in low:
             continue
-        options = [p for p in pool if len(p.split()) == len(name.split()) and p.lower() not in low
-                   and p.split()[0] not in cite._NOT_NAMES]
+        options = [
+            p
+            for p in pool
+            if len(p.split()) == len(name.split())
+            and p.lower() not in low
+            and p.split()[0] not in cite._NOT_NAMES
+        ]
         if options:
             return claim[: m.start()] + rng.choice(options) + claim[m.end() :]
     return None
@@ -206,8 +221,19 @@ def seed_cases() -> list[Case]:
 
     def whole(key: str) -> Chunk:
         t = texts[key]
-        return Chunk(id=f"seed{key}:000", article_id=f"seed{key}", title=t.split("\n", 1)[0], source=key,
-                     published=None, url=None, path=None, position=0, start=0, end=len(t), text=t)
+        return Chunk(
+            id=f"seed{key}:000",
+            article_id=f"seed{key}",
+            title=t.split("\n", 1)[0],
+            source=key,
+            published=None,
+            url=None,
+            path=None,
+            position=0,
+            start=0,
+            end=len(t),
+            text=t,
+        )
 
     def near(key: str, anchor: str) -> Chunk:
         """The 180-word chunk of a seed holding `anchor`, as the store would hold it."""
@@ -242,8 +268,17 @@ def signals_of(cases: list[Case], embedder) -> list[cite.SupportSignals]:
 
 
 def features(sigs: list[cite.SupportSignals]) -> np.ndarray:
-    rows = [[max(s.cosine, 0), s.recall, s.names, s.negation_mismatch,
-             bool(s.missing_numbers or s.missing_quotes), bool(s.missing_names)] for s in sigs]
+    rows = [
+        [
+            max(s.cosine, 0),
+            s.recall,
+            s.names,
+            s.negation_mismatch,
+            bool(s.missing_numbers or s.missing_quotes),
+            bool(s.missing_names),
+        ]
+        for s in sigs
+    ]
     return np.array(rows, dtype=float)
 
 
@@ -283,8 +318,9 @@ def end_to_end(cases: list[Case], embedder) -> np.ndarray:
 
 
 def report(rows: list[tuple[str, list[Case], np.ndarray]]) -> None:
-    head = (f"{'split':8} {'case type':15} {'n':>5} {'accuracy':>9} {'flagged':>8} "
-            f"{'P(flag)':>8} {'R(flag)':>8}")
+    head = (
+        f"{'split':8} {'case type':15} {'n':>5} {'accuracy':>9} {'flagged':>8} {'P(flag)':>8} {'R(flag)':>8}"
+    )
     print("\n" + head)
     for split, cases, flag in rows:
         truth = np.array([c.unsupported for c in cases])
@@ -301,8 +337,10 @@ def report(rows: list[tuple[str, list[Case], np.ndarray]]) -> None:
             fp = (flag & ~truth & pool).sum()
             prec = tp / (tp + fp) if kind != "supported" and tp + fp else float("nan")
             rec = tp / (truth & sel).sum() if kind != "supported" else float("nan")
-            print(f"{split:8} {kind:15} {sel.sum():5d} {acc:9.3f} {flag[sel].mean():8.3f} "
-                  f"{prec:8.3f} {rec:8.3f}".replace("nan", "  - "))
+            print(
+                f"{split:8} {kind:15} {sel.sum():5d} {acc:9.3f} {flag[sel].mean():8.3f} "
+                f"{prec:8.3f} {rec:8.3f}".replace("nan", "  - ")
+            )
 
 
 CACHE = OUT / "citations-embeddings.npz"  # derived vectors only, under the git-ignored bench/out
@@ -320,8 +358,12 @@ def load_cache(embedder) -> None:
 def save_cache(embedder) -> None:
     items = [(t, v) for (m, t), v in embeddings._cache.items() if m == embedder.name]
     OUT.mkdir(parents=True, exist_ok=True)
-    np.savez(CACHE, model=embedder.name, texts=np.array([t for t, _ in items]),
-             vectors=np.stack([v for _, v in items]))
+    np.savez(
+        CACHE,
+        model=embedder.name,
+        texts=np.array([t for t, _ in items]),
+        vectors=np.stack([v for _, v in items]),
+    )
 
 
 def main() -> None:
@@ -339,8 +381,13 @@ def main() -> None:
         load_cache(embedder)
     corpus = load_corpus()
     dev, dev_dropped = build_cases("dev", list(read_jsonl(REALTIMEQA / "queries_dev.jsonl")), corpus, None)
-    held, held_dropped = ([], 0) if args.no_heldout else build_cases(
-        "heldout", list(read_jsonl(REALTIMEQA / "queries_heldout.jsonl")), corpus, args.heldout_queries)
+    held, held_dropped = (
+        ([], 0)
+        if args.no_heldout
+        else build_cases(
+            "heldout", list(read_jsonl(REALTIMEQA / "queries_heldout.jsonl")), corpus, args.heldout_queries
+        )
+    )
     seeds = seed_cases()
     print(f"cases: dev {dict(Counter(c.kind for c in dev))} ({dev_dropped} claims dropped as label noise)")
     print(f"       heldout {dict(Counter(c.kind for c in held))} ({held_dropped} dropped)")
@@ -350,8 +397,11 @@ def main() -> None:
     dev_sigs = signals_of(dev, embedder)
     truth = np.array([c.unsupported for c in dev])
     steps = np.round(np.arange(0, 1.01, 0.1), 2)
-    simplex = [(a, b, round(1 - a - b, 2)) for a, b in itertools.product(steps, steps)
-               if a + b <= 1.001 and a > 0 and b > 0 and a + b < 0.999]
+    simplex = [
+        (a, b, round(1 - a - b, 2))
+        for a, b in itertools.product(steps, steps)
+        if a + b <= 1.001 and a > 0 and b > 0 and a + b < 0.999
+    ]
     variants = {
         "cosine only": [(1, 0, 0, 0, 0)],
         "recall only": [(0, 1, 0, 0, 0)],
@@ -364,16 +414,28 @@ def main() -> None:
     save_cache(embedder)
     dev_f = features(dev_sigs)
     best = tune(dev_f, truth, variants)
-    print(f"\ntuning on dev ({len(dev)} cases, signals in {time.time() - t1:.0f} s); "
-          "balanced accuracy of the best weights per variant (all use the number/quote hard checks):")
+    print(
+        f"\ntuning on dev ({len(dev)} cases, signals in {time.time() - t1:.0f} s); "
+        "balanced accuracy of the best weights per variant (all use the number/quote hard checks):"
+    )
     for name, (w, t, ba) in best.items():
         print(f"  {name:22} w(cos,recall,names,neg,names_hard)={w}  threshold={t:.2f}  balanced acc={ba:.3f}")
-    used = (SHIPPED.w_cosine, SHIPPED.w_recall, SHIPPED.w_names, SHIPPED.negation_penalty, float(SHIPPED.names_hard))
+    used = (
+        SHIPPED.w_cosine,
+        SHIPPED.w_recall,
+        SHIPPED.w_names,
+        SHIPPED.negation_penalty,
+        float(SHIPPED.names_hard),
+    )
     ba_used = balanced_accuracy(flags_for(dev_f, used, SHIPPED.support_threshold), truth)
-    print(f"  Settings.checker:      w={used}  threshold={SHIPPED.support_threshold:.2f}  "
-          f"balanced acc={ba_used:.3f}")
-    around = [f"{t:.2f}: {balanced_accuracy(flags_for(dev_f, used, t), truth):.3f}"
-              for t in np.round(SHIPPED.support_threshold + np.arange(-0.08, 0.09, 0.04), 2)]
+    print(
+        f"  Settings.checker:      w={used}  threshold={SHIPPED.support_threshold:.2f}  "
+        f"balanced acc={ba_used:.3f}"
+    )
+    around = [
+        f"{t:.2f}: {balanced_accuracy(flags_for(dev_f, used, t), truth):.3f}"
+        for t in np.round(SHIPPED.support_threshold + np.arange(-0.08, 0.09, 0.04), 2)
+    ]
     print(f"  its threshold sensitivity on dev: {', '.join(around)}")
 
     t2 = time.time()
@@ -382,8 +444,10 @@ def main() -> None:
         rows.append(("heldout", held, end_to_end(held, embedder)))
     seed_flags = end_to_end(seeds, embedder)
     rows.append(("seeds", seeds, seed_flags))
-    print(f"\nend to end with check_citations (threshold {SHIPPED.support_threshold}), {time.time() - t2:.0f} s;"
-          " P/R are of the 'unsupported' flag; a type's P counts false flags on supported cases too")
+    print(
+        f"\nend to end with check_citations (threshold {SHIPPED.support_threshold}), {time.time() - t2:.0f} s;"
+        " P/R are of the 'unsupported' flag; a type's P counts false flags on supported cases too"
+    )
     report(rows)
 
     for c, f in zip(seeds, seed_flags):
@@ -396,8 +460,10 @@ def main() -> None:
             errs = [(c, s) for c, s, f in zip(dev, dev_sigs, flags) if c.kind == kind and f != c.unsupported]
             for c, s in errs[: args.show_errors]:
                 missing = s.missing_numbers + s.missing_quotes + s.missing_names
-                print(f"  [{kind}] score={s.score(SHIPPED):.2f} cos={s.cosine:.2f} recall={s.recall:.2f} "
-                      f"missing={missing} | {c.claim[:100]}")
+                print(
+                    f"  [{kind}] score={s.score(SHIPPED):.2f} cos={s.cosine:.2f} recall={s.recall:.2f} "
+                    f"missing={missing} | {c.claim[:100]}"
+                )
     save_cache(embedder)
     print(f"\ntotal {time.time() - t0:.0f} s")
 

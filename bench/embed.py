@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="embedding model (default: settings.embedding)")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--quality", action="store_true", help="also rank lead chunks for the dev questions")
-    parser.add_argument("--lead-words", type=int, default=None, help="words of body in a lead chunk (default: chunk_words)")
+    parser.add_argument(
+        "--lead-words", type=int, default=None, help="words of body in a lead chunk (default: chunk_words)"
+    )
     args = parser.parse_args(argv)
 
     if not CORPUS.is_file():
@@ -89,8 +91,9 @@ def lead_chunk_quality(embedder: Embedder, words: int) -> None:
     start = time.perf_counter()
     vectors = embedder.embed_documents(leads)
     seconds = time.perf_counter() - start
-    days = np.array([date.fromisoformat(d["published_at"]).toordinal() if d["published_at"] else -1
-                     for d in docs])
+    days = np.array(
+        [date.fromisoformat(d["published_at"]).toordinal() if d["published_at"] else -1 for d in docs]
+    )
     ranks: dict[str, list[int | None]] = {"open": [], "week": []}
     for q in read_jsonl(CORPUS.with_name("queries_dev.jsonl")):
         scores = vectors @ embedder.embed_query(q["query"])

@@ -52,15 +52,21 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     rss = peak_rss_mb()
     print(report.summary())
-    print(f"ingest: {len(report.added)} articles in {seconds:.1f} s = {len(report.added) / seconds:.2f} articles/s, "
-          f"{report.chunks / seconds:.1f} chunks/s; peak RSS {rss:.0f} MB")
+    print(
+        f"ingest: {len(report.added)} articles in {seconds:.1f} s = {len(report.added) / seconds:.2f} articles/s, "
+        f"{report.chunks / seconds:.1f} chunks/s; peak RSS {rss:.0f} MB"
+    )
 
     texts: list[str] = []
     for raw in load_paths([corpus]):
         article = to_article(raw) if isinstance(raw, RawArticle) else raw
         if isinstance(article, Article):
-            spans = chunk_spans(article.text, split_sentences(article.text),
-                                target_words=settings.chunk_words, overlap_words=settings.chunk_overlap_words)
+            spans = chunk_spans(
+                article.text,
+                split_sentences(article.text),
+                target_words=settings.chunk_words,
+                overlap_words=settings.chunk_overlap_words,
+            )
             texts += [f"{article.title}\n{article.text[s:e]}" for s, e in spans]
         if len(texts) >= args.bare_chunks:
             break
@@ -69,8 +75,10 @@ def main() -> None:
     embedder.embed_documents(texts, batch_size=settings.embedding_batch_size)
     bare = len(texts) / (time.perf_counter() - t0)
     ratio = (report.chunks / seconds) / bare
-    print(f"bare embedding ({embedder.name}): {bare:.1f} chunks/s on {len(texts)} chunks; "
-          f"ingest runs at {ratio:.0%} of it")
+    print(
+        f"bare embedding ({embedder.name}): {bare:.1f} chunks/s on {len(texts)} chunks; "
+        f"ingest runs at {ratio:.0%} of it"
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -84,17 +84,23 @@ def rss(title: str, items: list[tuple[dict, str, bool]]) -> bytes:
             text = f"<content:encoded><![CDATA[{paras}]]></content:encoded>"
         else:
             text = f"<description>{html.escape(a['body'].split('. ')[0][:300])}</description>"
-        parts.append(f"<item><title>{html.escape(a['title'])}</title><link>{link}</link>"
-                     f"<pubDate>{a['published_at']}</pubDate>{text}</item>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-            f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{html.escape(title)}'
-            f"</title>{''.join(parts)}</channel></rss>").encode()
+        parts.append(
+            f"<item><title>{html.escape(a['title'])}</title><link>{link}</link>"
+            f"<pubDate>{a['published_at']}</pubDate>{text}</item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{html.escape(title)}'
+        f"</title>{''.join(parts)}</channel></rss>"
+    ).encode()
 
 
 def page(a: dict) -> bytes:
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in a["body"].split("\n") if p.strip())
-    return (f"<html><head><title>{html.escape(a['title'])}</title></head><body><nav>Home | News</nav>"
-            f"<article><h1>{html.escape(a['title'])}</h1>{paras}</article></body></html>").encode()
+    return (
+        f"<html><head><title>{html.escape(a['title'])}</title></head><body><nav>Home | News</nav>"
+        f"<article><h1>{html.escape(a['title'])}</h1>{paras}</article></body></html>"
+    ).encode()
 
 
 def build(site: Site, base: str, held_back: int) -> tuple[list[str], list[dict]]:
@@ -109,9 +115,9 @@ def build(site: Site, base: str, held_back: int) -> tuple[list[str], list[dict]]
     urls, later = [], []
     for f in range(own):
         full = f >= SUMMARY_ONLY
-        items = [(a, f"{base}/outlet{f}/{a['id']}", full) for a in chosen[f * ENTRIES:(f + 1) * ENTRIES]]
+        items = [(a, f"{base}/outlet{f}/{a['id']}", full) for a in chosen[f * ENTRIES : (f + 1) * ENTRIES]]
         for a, link, _ in items:
-            site.docs[link[len(base):]] = (page(a), "text/html")
+            site.docs[link[len(base) :]] = (page(a), "text/html")
         if f < held_back:
             later.append({"path": f"/feed{f}.xml", "title": f"Outlet {f}", "items": items})
             items = items[:-1]
@@ -130,8 +136,10 @@ def timed(settings: Settings, label: str, site: Site) -> RefreshReport:
     report = refresh(settings)
     seconds = time.perf_counter() - started
     outcomes = Counter(r.outcome for r in report.results)
-    print(f"{label}: {seconds:.2f} s; {report.summary()}; responses {dict(sorted(site.sent.items()))}; "
-          f"outcomes {dict(outcomes)}")
+    print(
+        f"{label}: {seconds:.2f} s; {report.summary()}; responses {dict(sorted(site.sent.items()))}; "
+        f"outcomes {dict(outcomes)}"
+    )
     for r in report.results:
         if not r.ok:
             print(f"  {r.line()}")
@@ -151,25 +159,38 @@ def main() -> None:
     subscriptions = Subscriptions(Store(settings))
     for url in urls:
         subscriptions.add(url)
-    print(f"{len(urls)} feeds x {ENTRIES} entries ({SUMMARY_ONLY} summary-only, {SYNDICATING} syndicating); "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{len(urls)} feeds x {ENTRIES} entries ({SUMMARY_ONLY} summary-only, {SYNDICATING} syndicating); "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
 
     timed(settings, "first refresh", site)
     timed(settings, "no-change refresh", site)
     site.sent.clear()
     started = time.perf_counter()
-    cmd = [sys.executable, "-c", "from briefing.cli import main; main()", "refresh",
-           "--store", str(store_dir)]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "BRIEFING_FEED_HOST_PAUSE": "0"})
-    print(f"no-change `briefing refresh`, whole process: {time.perf_counter() - started:.2f} s, exit code "
-          f"{done.returncode}, responses {dict(site.sent)}; {done.stdout.strip().splitlines()[-1]}")
+    cmd = [
+        sys.executable,
+        "-c",
+        "from briefing.cli import main; main()",
+        "refresh",
+        "--store",
+        str(store_dir),
+    ]
+    done = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "BRIEFING_FEED_HOST_PAUSE": "0"}
+    )
+    print(
+        f"no-change `briefing refresh`, whole process: {time.perf_counter() - started:.2f} s, exit code "
+        f"{done.returncode}, responses {dict(site.sent)}; {done.stdout.strip().splitlines()[-1]}"
+    )
     for feed in later:
         site.docs[feed["path"]] = (rss(feed["title"], feed["items"]), "application/rss+xml")
     timed(settings, f"refresh with one new entry in {len(later)} feeds", site)
     stats = Store(settings).stats()
-    print(f"store: {stats['articles']} articles ({stats['near_duplicates']} near-duplicates), "
-          f"{stats['chunks']} chunks; peak RSS {peak_rss_mb():.0f} MB; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"store: {stats['articles']} articles ({stats['near_duplicates']} near-duplicates), "
+        f"{stats['chunks']} chunks; peak RSS {peak_rss_mb():.0f} MB; load average {os.getloadavg()[0]:.2f}"
+    )
     if not args.keep:
         shutil.rmtree(work)
 

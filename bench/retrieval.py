@@ -143,14 +143,25 @@ def tune(store: Store, settings, queries: list[dict], ids: dict[str, str]) -> No
     base = Retriever(cached, settings)  # type: ignore[arg-type]
     rankings = {week: [base.rank(q["query"], window(q, week)) for q in queries] for week in (False, True)}
     levels = (0.5, 1.0, 2.0)
-    freshness = [(0.0, 365.0, 0.0)] + [(r, h, g) for r in (0.3, 0.6) for h in (180.0, 365.0) for g in (0.0, 90.0)]
+    freshness = [(0.0, 365.0, 0.0)] + [
+        (r, h, g) for r in (0.3, 0.6) for h in (180.0, 365.0) for g in (0.0, 90.0)
+    ]
     results = []
     for ck, cv, ak, av, rrf_k, (recency, half_life, grace) in itertools.product(
         levels, levels, levels, levels, (30, 60), freshness
     ):
-        fusion = settings.retrieval.model_copy(update=dict(
-            chunk_keyword=ck, chunk_vector=cv, article_keyword=ak, article_vector=av, rrf_k=rrf_k,
-            recency=recency, half_life_days=half_life, grace_days=grace))
+        fusion = settings.retrieval.model_copy(
+            update=dict(
+                chunk_keyword=ck,
+                chunk_vector=cv,
+                article_keyword=ak,
+                article_vector=av,
+                rrf_k=rrf_k,
+                recency=recency,
+                half_life_days=half_life,
+                grace_days=grace,
+            )
+        )
         fused = Retriever(cached, settings, embedder=base.embedder, tuning=fusion)  # type: ignore[arg-type]
         per = {
             week: metrics([gold_rank(fused.fuse(r, 10), q, ids) for q, r in zip(queries, rankings[week])])
@@ -159,12 +170,16 @@ def tune(store: Store, settings, queries: list[dict], ids: dict[str, str]) -> No
         score = sum(m["hit@1"] + m["hit@5"] + m["mrr@10"] for m in per.values())
         results.append((score, fusion, per))
     results.sort(key=lambda r: r[0], reverse=True)
-    print("score | chunk_kw chunk_vec art_kw art_vec rrf_k recency half_life grace "
-          "| open H@1 H@5 MRR | week H@1 H@5 MRR")
+    print(
+        "score | chunk_kw chunk_vec art_kw art_vec rrf_k recency half_life grace "
+        "| open H@1 H@5 MRR | week H@1 H@5 MRR"
+    )
     current = next(r for r in results if r[1] == settings.retrieval)
     for score, fusion, per in [*results[:20], current]:
         print(
-            f"{score:5.3f} | " + " ".join(f"{v:g}" for k, v in fusion.model_dump().items() if "candidates" not in k) + " | "
+            f"{score:5.3f} | "
+            + " ".join(f"{v:g}" for k, v in fusion.model_dump().items() if "candidates" not in k)
+            + " | "
             + " | ".join(f"{m['hit@1']:.3f} {m['hit@5']:.3f} {m['mrr@10']:.3f}" for m in per.values())
         )
 
@@ -196,7 +211,10 @@ def main() -> None:
     settings = load_settings(store_dir=args.store)
     store = Store(settings)
     if not store.article_records():
-        print(f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; 40-60 min on 2 cores)", flush=True)
+        print(
+            f"ingesting {REALTIMEQA / 'corpus.jsonl'} into {args.store} (once; 40-60 min on 2 cores)",
+            flush=True,
+        )
         report = ingest([REALTIMEQA / "corpus.jsonl"], settings, store=store)
         print(report.summary(), flush=True)
     ids = store_ids()
@@ -206,13 +224,19 @@ def main() -> None:
     if args.misses:  # dev only: reading heldout misses one by one would be tuning on them
         for setting in ("open", "week"):
             print(f"\n## dev, {setting}: hybrid")
-            show_misses(Retriever(store, settings), list(read_jsonl(REALTIMEQA / "queries_dev.jsonl")),
-                        setting == "week", ids)
+            show_misses(
+                Retriever(store, settings),
+                list(read_jsonl(REALTIMEQA / "queries_dev.jsonl")),
+                setting == "week",
+                ids,
+            )
         return
     splits = ["dev", "heldout"] if args.split == "both" else [args.split]
     figures: dict[str, dict] = {}
-    print(f"{'split':8} {'setting':6} {'mode':8} {'n':>4} {'Hit@1':>6} {'Hit@5':>6} {'Hit@10':>6} {'MRR@10':>6} "
-          f"{'Ans@1':>6} {'p50 ms':>7}")
+    print(
+        f"{'split':8} {'setting':6} {'mode':8} {'n':>4} {'Hit@1':>6} {'Hit@5':>6} {'Hit@10':>6} {'MRR@10':>6} "
+        f"{'Ans@1':>6} {'p50 ms':>7}"
+    )
     for split in splits:
         queries = list(read_jsonl(REALTIMEQA / f"queries_{split}.jsonl"))
         for mode in args.modes.split(","):

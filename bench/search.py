@@ -38,7 +38,9 @@ def main() -> None:
     retriever = Retriever(store, settings)
     queries = [q for split in ("dev", "heldout") for q in read_jsonl(REALTIMEQA / f"queries_{split}.jsonl")]
     retriever.search(queries[0]["query"], 10)
-    print(f"first search in a fresh process (store open + index load + query): {(time.perf_counter() - t0) * 1000:.0f} ms")
+    print(
+        f"first search in a fresh process (store open + index load + query): {(time.perf_counter() - t0) * 1000:.0f} ms"
+    )
     print(f"store: {store.stats()['articles']} articles, {store.stats()['chunks']} chunks")
 
     for setting in ("open", "week"):
@@ -50,7 +52,9 @@ def main() -> None:
                 latencies.append((time.perf_counter() - t) * 1000)
         latencies.sort()
         p95 = latencies[int(0.95 * (len(latencies) - 1))]
-        print(f"{setting:5} k=10: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms over {len(latencies)} searches")
+        print(
+            f"{setting:5} k=10: p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms over {len(latencies)} searches"
+        )
 
 
 if __name__ == "__main__":

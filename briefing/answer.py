@@ -29,8 +29,15 @@ from briefing.repair import Repair, repair
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store
 
-ANSWER_SETTINGS = ("retrieval", "checker", "extract", "evidence_passages", "evidence_windows",
-                   "evidence_min_score", "extract_windows")
+ANSWER_SETTINGS = (
+    "retrieval",
+    "checker",
+    "extract",
+    "evidence_passages",
+    "evidence_windows",
+    "evidence_min_score",
+    "extract_windows",
+)
 """The settings that shape an answer (the tuned groups whole), recorded with it."""
 
 
@@ -62,7 +69,9 @@ class Answer:
     draft: str | None = None  # the model's own text, when what the reader got differs from it
     repairs: list[Repair] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens of the model call
-    draft_removed: list[tuple[int, str]] = field(default_factory=list)  # markers of the draft that pointed nowhere
+    draft_removed: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # markers of the draft that pointed nowhere
     settings: dict[str, Any] = field(default_factory=dict)  # ANSWER_SETTINGS as they were for this answer
 
     @property
@@ -110,8 +119,13 @@ def format_sources(items: Sequence[tuple[Chunk, str]]) -> str:
     """Number the (passage, text shown of it) pairs and wrap each in a <source> tag; text is escaped so an
     article cannot close the tag and speak outside it."""
     return "\n".join(
-        source_tag(i, f"\n{text}\n", outlet=", ".join(c.outlets),
-                   date=c.published.isoformat() if c.published else "undated", title=c.title)
+        source_tag(
+            i,
+            f"\n{text}\n",
+            outlet=", ".join(c.outlets),
+            date=c.published.isoformat() if c.published else "undated",
+            title=c.title,
+        )
         for i, (c, text) in enumerate(items, start=1)
     )
 
@@ -156,8 +170,11 @@ class Answerer:
         chunks = [h.chunk for h in hits]
         absent = unmentioned_names(standalone, chunks)
         ranked = [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract)
-        evidence = (choose(ranked, self.settings.evidence_windows)
-                    if ranked and ranked[0].score >= self.settings.evidence_min_score else [])
+        evidence = (
+            choose(ranked, self.settings.evidence_windows)
+            if ranked and ranked[0].score >= self.settings.evidence_min_score
+            else []
+        )
         groups = by_passage(evidence)
         sources = [chunk for chunk, _ in groups]
         number = {c.id: n for n, c in enumerate(sources, start=1)}
@@ -171,12 +188,12 @@ class Answerer:
             shown = [(chunk, " … ".join(ev.text for ev in evs)) for chunk, evs in groups]
             writer = self.answer_prompt.template() | self.model
             parts: list[str] = []
-            for piece in writer.stream(
-                {"sources": format_sources(shown), "question": standalone}
-            ):
+            for piece in writer.stream({"sources": format_sources(shown), "question": standalone}):
                 if piece.usage_metadata:
-                    usage = {"prompt_tokens": piece.usage_metadata["input_tokens"],
-                             "completion_tokens": piece.usage_metadata["output_tokens"]}
+                    usage = {
+                        "prompt_tokens": piece.usage_metadata["input_tokens"],
+                        "completion_tokens": piece.usage_metadata["output_tokens"],
+                    }
                 if piece.content:
                     parts.append(str(piece.content))
                     yield str(piece.content)
@@ -200,8 +217,11 @@ class Answerer:
             prompts=prompts,
             note="; ".join(n for n in (self.note, absent and "no passage mentions " + ", ".join(absent)) if n)
             or None,
-            filters={k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                     for k, v in vars(filters).items() if v is not None},
+            filters={
+                k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                for k, v in vars(filters).items()
+                if v is not None
+            },
             evidence=evidence,
             draft=draft if draft is not None and draft != check.text else None,
             repairs=repairs,

@@ -33,8 +33,15 @@ class EarlierBrief:
         return f"{self.saved_at} — {self.title}"
 
     def to_dict(self) -> dict[str, object]:
-        return {"title": self.title, "kind": self.kind, "window": self.window, "made_by": self.made_by,
-                "saved_at": self.saved_at, "flags": self.flags, "path": str(self.path)}
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "window": self.window,
+            "made_by": self.made_by,
+            "saved_at": self.saved_at,
+            "flags": self.flags,
+            "path": str(self.path),
+        }
 
 
 def _slug(text: str) -> str:

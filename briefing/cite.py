@@ -96,7 +96,13 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         passage = self.chunk.to_dict()
         passage["chunk_start"], passage["chunk_end"] = passage.pop("start"), passage.pop("end")
-        return {"n": self.n, **passage, "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end}
+        return {
+            "n": self.n,
+            **passage,
+            "quote": self.quote,
+            "quote_start": self.quote_start,
+            "quote_end": self.quote_end,
+        }
 
 
 @dataclass(frozen=True)
@@ -295,7 +301,9 @@ def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
         return "markup"
     words = claim.split()
     short_line = whole_line and len(words) <= 8 and not re.search(r"[.!?]['\"”’)]*$", claim)
-    if stripped.endswith(":") or (short_line and not _BULLET.match(stripped) and not re.search(r"\d|\[", stripped)):
+    if stripped.endswith(":") or (
+        short_line and not _BULLET.match(stripped) and not re.search(r"\d|\[", stripped)
+    ):
         return "heading"
     if len(content_stems(claim)) < MIN_CLAIM_WORDS and not re.search(r"\d", claim):
         return "no claim"
@@ -308,15 +316,64 @@ def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
 
 _STEM = Stemmer.Stemmer("english")
 _NEGATIONS = {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
-_STOP = (set(STOPWORDS_EN_PLUS) | {"said", "says", "say", "also", "would", "could", "may", "might", "per",
-                                    "cent", "percent", "us"}) - _NEGATIONS
+_STOP = (
+    set(STOPWORDS_EN_PLUS)
+    | {"said", "says", "say", "also", "would", "could", "may", "might", "per", "cent", "percent", "us"}
+) - _NEGATIONS
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _NAME_RE = re.compile(r"(?<![.!?]\s)\b([A-Z][a-zA-Z]+|[A-Z]{2,})\b")
-_NOT_NAMES = {"I", "The", "A", "An", "But", "And", "In", "On", "At", "It", "He", "She", "They", "We", "This",
-              "That", "Mr", "Mrs", "Ms", "Dr", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-              "Saturday", "Sunday", "AM", "PM", "President", "Prime", "Minister", "Senator", "Sen", "Rep",
-              "Governor", "Gov", "Secretary", "Chief", "Judge", "Justice", "General", "Gen", "King", "Queen",
-              "Prince", "Princess", "Pope", "Mayor", "CEO"}
+_NOT_NAMES = {
+    "I",
+    "The",
+    "A",
+    "An",
+    "But",
+    "And",
+    "In",
+    "On",
+    "At",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "This",
+    "That",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "AM",
+    "PM",
+    "President",
+    "Prime",
+    "Minister",
+    "Senator",
+    "Sen",
+    "Rep",
+    "Governor",
+    "Gov",
+    "Secretary",
+    "Chief",
+    "Judge",
+    "Justice",
+    "General",
+    "Gen",
+    "King",
+    "Queen",
+    "Prince",
+    "Princess",
+    "Pope",
+    "Mayor",
+    "CEO",
+}
 
 
 def _words(text: str) -> list[str]:
@@ -370,19 +427,44 @@ def _has_negation(text: str) -> bool:
     return any(w in _NEGATIONS for w in _words(text))
 
 
-_SCALE = {"thousand": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9,
-          "trillion": 1e12, "tn": 1e12}
+_SCALE = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
 _NUMBER = re.compile(
     r"(?<![\w.])[$£€]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:st|nd|rd|th)?"
     r"(?:\s*(%|per\s?cent|percent|percentage points?))?"
     r"(?:\s*(thousand|million|billion|trillion|bn|mn|tn|m|b)\b)?",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-                      "ninety": 90, "hundred": 100, "dozen": 12, "half": 0.5})
+_NUMBER_WORDS = {
+    w: float(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+_NUMBER_WORDS.update(
+    {
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "hundred": 100,
+        "dozen": 12,
+        "half": 0.5,
+    }
+)
 # Only approximations allow rounding ("about 60%" for 59.6%); bounds ("more than", "as much as") and bare
 # numbers must match exactly, or "as much as 10%" would pass for a source's 9.6%.
 _HEDGES = re.compile(
@@ -408,8 +490,14 @@ def numbers(text: str) -> list[_Number]:
         if m.group(4):
             values.add(base * _SCALE[m.group(4).lower()])
         label = m.group(0).strip()
-        out.append(_Number(label, frozenset(values), len(m.group(2) or "") - 1 if m.group(2) else 0,
-                           bool(_HEDGES.search(text[max(0, m.start() - 16) : m.start()]))))
+        out.append(
+            _Number(
+                label,
+                frozenset(values),
+                len(m.group(2) or "") - 1 if m.group(2) else 0,
+                bool(_HEDGES.search(text[max(0, m.start() - 16) : m.start()])),
+            )
+        )
     return out
 
 
@@ -481,12 +569,15 @@ class SupportSignals:
 
     def hard_failure(self, checker: CheckerTuning) -> bool:
         """A fact in the claim that the passage lacks, whatever the other signals say."""
-        return bool(self.missing_numbers or self.missing_quotes or (checker.names_hard and self.missing_names))
+        return bool(
+            self.missing_numbers or self.missing_quotes or (checker.names_hard and self.missing_names)
+        )
 
 
 # --------------------------------------------------------------------------------------------------
 # Passage windows and their embeddings
 # --------------------------------------------------------------------------------------------------
+
 
 def _windows(chunk_text: str) -> tuple[list[tuple[int, int]], int]:
     """Spans of 1 and 2 consecutive sentences: a claim usually restates one or two sentences, and a
@@ -512,25 +603,28 @@ class _Prepared:
     quote_text: str
 
 
-def _prepare(chunks: Sequence[Chunk], embedder: Embedder, extra: Sequence[str] = ()) -> tuple[
-        list[_Prepared], dict[str, np.ndarray]]:
+def _prepare(
+    chunks: Sequence[Chunk], embedder: Embedder, extra: Sequence[str] = ()
+) -> tuple[list[_Prepared], dict[str, np.ndarray]]:
     """Prepare passages and embed them together with `extra` texts (the claims) in one call."""
     spans = [_windows(c.text) for c in chunks]
     window_texts = [c.text[s:e] for c, (sp, _) in zip(chunks, spans) for s, e in sp]
     vecs = embed_cached(window_texts + list(extra), embedder)
     prepared = []
     for c, (sp, singles) in zip(chunks, spans):
-        prepared.append(_Prepared(
-            windows=sp,
-            singles=singles,
-            vectors=np.stack([vecs[c.text[s:e]] for s, e in sp]),
-            stems=content_stems(c.text),
-            word_stems=all_stems(c.text),
-            window_stems=[content_stems(c.text[s:e]) for s, e in sp],
-            window_negated=[_has_negation(c.text[s:e]) for s, e in sp],
-            values=_passage_values(c.text),
-            quote_text=_quote_norm(c.text),
-        ))
+        prepared.append(
+            _Prepared(
+                windows=sp,
+                singles=singles,
+                vectors=np.stack([vecs[c.text[s:e]] for s, e in sp]),
+                stems=content_stems(c.text),
+                word_stems=all_stems(c.text),
+                window_stems=[content_stems(c.text[s:e]) for s, e in sp],
+                window_negated=[_has_negation(c.text[s:e]) for s, e in sp],
+                values=_passage_values(c.text),
+                quote_text=_quote_norm(c.text),
+            )
+        )
     return prepared, vecs
 
 
@@ -554,8 +648,15 @@ def _signals(claim: str, claim_vec: np.ndarray, passages: Sequence[_Prepared]) -
     missing_numbers = tuple(n.text for n in numbers(claim) if not _number_found(n, values))
     quote_text = " ".join(p.quote_text for p in passages)
     missing_quotes = tuple(q for q in _quotes(claim) if _quote_norm(q) not in quote_text)
-    return SupportSignals(cos, recall, name_recall, _has_negation(claim) != neg_window, missing_numbers,
-                          missing_quotes, missing_names)
+    return SupportSignals(
+        cos,
+        recall,
+        name_recall,
+        _has_negation(claim) != neg_window,
+        missing_numbers,
+        missing_quotes,
+        missing_names,
+    )
 
 
 def support_signals(claim: str, passages: Sequence[Chunk], embedder: Embedder) -> SupportSignals:
@@ -586,8 +687,10 @@ def _quote_span(claim: str, vec: np.ndarray, p: _Prepared) -> tuple[int, int]:
     holds several claim words the sentence lacks: a quote should be as short as the evidence allows."""
     stems = content_stems(claim)
     sims = p.vectors[: p.singles] @ vec
-    quality = [0.5 * float(sims[i]) + 0.5 * (len(stems & p.window_stems[i]) / len(stems) if stems else 0.0)
-               for i in range(p.singles)]
+    quality = [
+        0.5 * float(sims[i]) + 0.5 * (len(stems & p.window_stems[i]) / len(stems) if stems else 0.0)
+        for i in range(p.singles)
+    ]
     i = int(np.argmax(quality))
     start, end = p.windows[i]
     covered = stems & p.window_stems[i]
@@ -639,7 +742,9 @@ def check_citations(
                 checks.append(SentenceCheck(claim, sp.start, sp.end, (), 0.0, False, reason))
             else:
                 ok = exempt in ("not-in-sources reply", "markup") or (headings and exempt == "heading")
-                checks.append(SentenceCheck(claim, sp.start, sp.end, (), 0.0, ok, exempt if ok else "no citation"))
+                checks.append(
+                    SentenceCheck(claim, sp.start, sp.end, (), 0.0, ok, exempt if ok else "no citation")
+                )
             continue
         vec = vecs[claim]
         sig = _signals(claim, vec, [prepared[n] for n in cited])

@@ -35,7 +35,9 @@ from briefing.store import Store, StoreError
 def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--store / --chroma-url / --collection on every command, turned into one Settings object."""
 
-    @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Store folder.")
+    @click.option(
+        "--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Store folder."
+    )
     @click.option("--chroma-url", help="Use the Chroma server at this URL instead of a local store.")
     @click.option("--collection", help="Collection name inside the store.")
     @functools.wraps(fn)
@@ -84,11 +86,21 @@ def main() -> None:
 
 @main.command("ingest")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="CSV: file,title,source,published.")
+@click.option(
+    "--manifest", type=click.Path(dir_okay=False, path_type=Path), help="CSV: file,title,source,published."
+)
 @click.option("--source", help="Outlet for articles that do not name one.")
-@click.option("--date", "published", callback=_date, help="Publication date (YYYY-MM-DD) for articles without one.")
+@click.option(
+    "--date", "published", callback=_date, help="Publication date (YYYY-MM-DD) for articles without one."
+)
 @_store_options
-def ingest_cmd(settings: Settings, paths: tuple[str, ...], manifest: Path | None, source: str | None, published: date | None) -> None:
+def ingest_cmd(
+    settings: Settings,
+    paths: tuple[str, ...],
+    manifest: Path | None,
+    source: str | None,
+    published: date | None,
+) -> None:
     """Add articles from files, folders (recursive), feeds or URLs to the store."""
     report = ingest(paths, settings, manifest=manifest, source=source, published=published)
     for skip in report.skipped:
@@ -115,7 +127,9 @@ def articles_cmd(settings: Settings, as_json: bool) -> None:
     for r in records:
         a = r.article
         dup = f"  (copy of {a.duplicate_of})" if a.duplicate_of else ""
-        click.echo(f"{a.id}  {a.published or '----------'}  {a.source[:28]:28}  {r.chunks:3d} chunks  {a.title[:70]}{dup}")
+        click.echo(
+            f"{a.id}  {a.published or '----------'}  {a.source[:28]:28}  {r.chunks:3d} chunks  {a.title[:70]}{dup}"
+        )
 
 
 @main.command("remove")
@@ -192,7 +206,9 @@ def search_cmd(
             click.echo(json.dumps({"id": spec.get("id"), "error": error}, ensure_ascii=False))
             continue
         hits = retriever.search(spec["query"], k, filters)
-        click.echo(json.dumps({"id": spec.get("id"), "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+        click.echo(
+            json.dumps({"id": spec.get("id"), "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
+        )
     if failed:
         sys.exit(1)
 
@@ -219,7 +235,11 @@ def _batch(lines: Any, field: str) -> Iterator[tuple[dict[str, Any], Filters, st
 
 def _print_answer_footer(answer: Answer) -> None:
     """Sources under the answer, then what the checker found: the reader sees the flags, not just the text."""
-    label = f"{answer.backend}, {answer.model}" if answer.backend != "extractive" else "extractive: source sentences, no language model"
+    label = (
+        f"{answer.backend}, {answer.model}"
+        if answer.backend != "extractive"
+        else "extractive: source sentences, no language model"
+    )
     click.echo(f"\n({label})")
     if answer.note:
         click.echo(f"note: {answer.note}")
@@ -355,10 +375,18 @@ def _brief_answerer(settings: Settings) -> Answerer:
 
 
 _output_options = [
-    click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                 help="Save here (with FILE.audit.json beside it); the extension picks the format."),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Save here (with FILE.audit.json beside it); the extension picks the format.",
+    ),
     click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default), docx or html."),
-    click.option("--strict", is_flag=True, help="Drop a sentence the checker rejects instead of quoting its source in its place."),
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Drop a sentence the checker rejects instead of quoting its source in its place.",
+    ),
     click.option("--llm", type=click.Choice(BACKENDS), help="Language-model backend."),
 ]
 
@@ -374,8 +402,12 @@ def _with_output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--since", callback=_date, help="Only articles published on or after (YYYY-MM-DD).")
 @click.option("--until", callback=_date, help="Only articles published on or before (YYYY-MM-DD).")
 @click.option("--source", help="Only outlets whose name contains this.")
-@click.option("--template", default="standard", show_default=True,
-              help="A template in prompts/templates/ (standard, one-pager) or a .toml file.")
+@click.option(
+    "--template",
+    default="standard",
+    show_default=True,
+    help="A template in prompts/templates/ (standard, one-pager) or a .toml file.",
+)
 @_with_output_options
 @_store_options
 def brief_cmd(
@@ -394,8 +426,17 @@ def brief_cmd(
     settings = settings.with_overrides(llm=llm)
     answerer = _brief_answerer(settings)
     try:
-        brief = build_brief(topic, settings, since=since, until=until, source=source, template=template,
-                            strict=strict, answerer=answerer, progress=_show_progress)
+        brief = build_brief(
+            topic,
+            settings,
+            since=since,
+            until=until,
+            source=source,
+            template=template,
+            strict=strict,
+            answerer=answerer,
+            progress=_show_progress,
+        )
     except BriefError as exc:
         raise Unusable(str(exc)) from None
     _emit_brief(brief, settings, output, fmt)
@@ -405,7 +446,9 @@ def brief_cmd(
 @click.option("--week", help="ISO week, e.g. 2019-W21 (Monday to Sunday).")
 @click.option("--since", callback=_date, help="First day of the window (YYYY-MM-DD).")
 @click.option("--until", callback=_date, help="Last day of the window (YYYY-MM-DD).")
-@click.option("--max-stories", type=click.IntRange(min=1), default=6, show_default=True, help="Stories to summarise.")
+@click.option(
+    "--max-stories", type=click.IntRange(min=1), default=6, show_default=True, help="Stories to summarise."
+)
 @_with_output_options
 @_store_options
 def weekly_cmd(
@@ -432,11 +475,19 @@ def weekly_cmd(
     settings = settings.with_overrides(llm=llm)
     answerer = _brief_answerer(settings)
     try:
-        brief = build_weekly(settings, since, until, max_stories=max_stories, strict=strict, answerer=answerer,
-                             progress=_show_progress)
+        brief = build_weekly(
+            settings,
+            since,
+            until,
+            max_stories=max_stories,
+            strict=strict,
+            answerer=answerer,
+            progress=_show_progress,
+        )
     except BriefError as exc:
         raise Unusable(str(exc)) from None
     _emit_brief(brief, settings, output, fmt)
+
 
 @main.command("briefs")
 @click.option("--show", "show", type=int, metavar="N", help="Print the N-th brief of the list (1 = newest).")
@@ -447,8 +498,9 @@ def briefs_cmd(settings: Settings, show: int | None, as_json: bool) -> None:
     earlier = earlier_briefs(settings)
     if show is not None:
         if not 1 <= show <= len(earlier):
-            raise click.BadParameter(f"there are {len(earlier)} briefs; choose 1 to {len(earlier)}",
-                                     param_hint="--show")
+            raise click.BadParameter(
+                f"there are {len(earlier)} briefs; choose 1 to {len(earlier)}", param_hint="--show"
+            )
         click.echo(earlier[show - 1].path.read_text(encoding="utf-8"), nl=False)
     elif as_json:
         click.echo(json.dumps([b.to_dict() for b in earlier], indent=2, ensure_ascii=False))
@@ -456,7 +508,9 @@ def briefs_cmd(settings: Settings, show: int | None, as_json: bool) -> None:
         click.echo("no briefs yet; make one with `briefing brief TOPIC` or `briefing weekly`")
     else:
         for n, b in enumerate(earlier, start=1):
-            click.echo(f"[{n}] {b.saved_at}  {b.kind:6} {b.title}  ({b.window}; {b.made_by}; {b.flags} flagged)")
+            click.echo(
+                f"[{n}] {b.saved_at}  {b.kind:6} {b.title}  ({b.window}; {b.made_by}; {b.flags} flagged)"
+            )
 
 
 # What .streamlit/config.toml sets for `streamlit run app.py` in a checkout, for the installed app: no
@@ -470,8 +524,12 @@ APP_OPTIONS = ("--browser.gatherUsageStats=false", "--client.toolbarMode=minimal
 @_store_options
 def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
     """Open the browser app on this store (extra arguments go to `streamlit run`)."""
-    env = {**os.environ, "BRIEFING_STORE_DIR": str(settings.store_dir.resolve()),
-           "BRIEFING_COLLECTION": settings.collection, "BRIEFING_CONFIG": str(config_file().resolve())}
+    env = {
+        **os.environ,
+        "BRIEFING_STORE_DIR": str(settings.store_dir.resolve()),
+        "BRIEFING_COLLECTION": settings.collection,
+        "BRIEFING_CONFIG": str(config_file().resolve()),
+    }
     if settings.chroma_url:
         env["BRIEFING_CHROMA_URL"] = settings.chroma_url
     if settings.local_model_path:

@@ -59,8 +59,10 @@ def list_cmd(settings: Settings, tag: str | None, as_json: bool) -> None:
     for f in feeds:
         tagged = f" [{f.tag}]" if f.tag else ""
         click.echo(f"{f.label}{tagged}  {f.url}")
-        click.echo(f"    last fetched {f.last_fetched or 'never'}, last new article {f.last_new or 'never'}, "
-                   f"{f.added} articles added")
+        click.echo(
+            f"    last fetched {f.last_fetched or 'never'}, last new article {f.last_new or 'never'}, "
+            f"{f.added} articles added"
+        )
         if f.last_error:
             click.echo(f"    last error: {f.last_error}")
 
@@ -90,8 +92,9 @@ def import_cmd(settings: Settings, opml: Path) -> None:
 
 
 @feeds_cmd.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here, not to stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout."
+)
 @_store_options
 def export_cmd(settings: Settings, output: Path | None) -> None:
     """The subscriptions as OPML 2.0."""

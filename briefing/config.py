@@ -50,12 +50,18 @@ class RetrievalTuning(BaseModel):
     article_candidates: int = Field(
         50, ge=1, description="Articles each article ranker (keyword, vector) returns before fusion. Tuned."
     )
-    chunk_keyword: float = Field(1.0, ge=0, description="Fusion weight of the passage keyword (BM25) ranker. Tuned.")
+    chunk_keyword: float = Field(
+        1.0, ge=0, description="Fusion weight of the passage keyword (BM25) ranker. Tuned."
+    )
     chunk_vector: float = Field(1.0, ge=0, description="Fusion weight of the passage vector ranker. Tuned.")
-    article_keyword: float = Field(1.0, ge=0, description="Fusion weight of the article keyword ranker. Tuned.")
+    article_keyword: float = Field(
+        1.0, ge=0, description="Fusion weight of the article keyword ranker. Tuned."
+    )
     article_vector: float = Field(1.0, ge=0, description="Fusion weight of the article vector ranker. Tuned.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion's k. Tuned.")
-    recency: float = Field(0.6, ge=0, le=1, description="Share of a fused score the freshness prior scales. Tuned.")
+    recency: float = Field(
+        0.6, ge=0, le=1, description="Share of a fused score the freshness prior scales. Tuned."
+    )
     half_life_days: float = Field(180.0, gt=0, description="Age at which the freshness prior halves. Tuned.")
     grace_days: float = Field(90.0, ge=0, description="Age before the freshness prior starts. Tuned.")
 
@@ -67,25 +73,31 @@ class CheckerTuning(BaseModel):
     accuracy 0.84 (cosine alone 0.75)."""
 
     support_threshold: float = Field(
-        0.48, ge=0, le=1,
+        0.48,
+        ge=0,
+        le=1,
         description="Support below which a cited sentence is flagged unsupported. Tuned by bench/citations.py.",
     )
     w_cosine: float = Field(
-        0.7, ge=0,
+        0.7,
+        ge=0,
         description="Weight of the cosine between the claim and its best passage window of 1-2 sentences. "
         "Tuned by bench/citations.py.",
     )
     w_recall: float = Field(
-        0.2, ge=0,
+        0.2,
+        ge=0,
         description="Weight of the share of the claim's content words the passage holds. "
         "Tuned by bench/citations.py.",
     )
     w_names: float = Field(
-        0.1, ge=0,
+        0.1,
+        ge=0,
         description="Weight of the share of the claim's names the passage holds. Tuned by bench/citations.py.",
     )
     negation_penalty: float = Field(
-        0.3, ge=0,
+        0.3,
+        ge=0,
         description="Subtracted when the claim and its best window disagree on not/no/never. "
         "Tuned by bench/citations.py.",
     )
@@ -95,7 +107,9 @@ class CheckerTuning(BaseModel):
         "Tuned by bench/citations.py.",
     )
     hard_fail_factor: float = Field(
-        0.5, ge=0, le=1,
+        0.5,
+        ge=0,
+        le=1,
         description="Multiplies the score on a missing number, quote or name, so the support shown "
         "reflects the failure. Tuned by bench/citations.py.",
     )
@@ -109,22 +123,26 @@ class ExtractTuning(BaseModel):
         0.5, ge=0, description="Weight of the sentence's cosine with the query. Tuned by bench/answers.py."
     )
     w_keywords: float = Field(
-        0.5, ge=0,
+        0.5,
+        ge=0,
         description="Weight of the share of the query's rarity-weighted words the sentence holds. "
         "Tuned by bench/answers.py.",
     )
     w_rank: float = Field(
-        0.1, ge=0,
+        0.1,
+        ge=0,
         description="Bonus for a sentence of the first retrieved passage, w_rank / 2 for the second, and "
         "so on. Tuned by bench/answers.py.",
     )
     w_speech: float = Field(
-        0.1, ge=0,
+        0.1,
+        ge=0,
         description="Bonus for reported speech when the question asks what someone said. "
         "Tuned by bench/answers.py.",
     )
     min_words: int = Field(
-        4, ge=1,
+        4,
+        ge=1,
         description="A shorter line (a caption, 'Source: Al Jazeera') is no evidence unless it holds a number. "
         "Tuned by bench/answers.py.",
     )
@@ -137,7 +155,8 @@ class BriefTuning(BaseModel):
         6, ge=1, description="Fewest words of an evidence window that makes a claim. Tuned."
     )
     claim_min_score: float = Field(
-        0.1, ge=0,
+        0.1,
+        ge=0,
         description="Evidence score against the topic below which a sentence of a retrieved passage is off it. "
         "Tuned.",
     )
@@ -145,7 +164,9 @@ class BriefTuning(BaseModel):
         0.9, ge=-1, le=1, description="Cosine at which two windows are one claim. Tuned."
     )
     same_claim_overlap: float = Field(
-        0.7, ge=0, le=1,
+        0.7,
+        ge=0,
+        le=1,
         description="Share of the shorter window's content words the longer holds at which they are one claim. "
         "Tuned.",
     )
@@ -155,7 +176,9 @@ class BriefTuning(BaseModel):
         "to be placed in a section. Tuned.",
     )
     redundant: float = Field(
-        0.8, ge=-1, le=1,
+        0.8,
+        ge=-1,
+        le=1,
         description="Cosine at which a claim says what a placed one says, and is left out. Tuned.",
     )
     corroboration_bonus: float = Field(
@@ -165,12 +188,16 @@ class BriefTuning(BaseModel):
         3, ge=1, description="Most claims of one actor in the positions section. Tuned."
     )
     said_overlap: float = Field(
-        0.8, ge=0, le=1,
+        0.8,
+        ge=0,
+        le=1,
         description="Share of a sentence's content words an earlier sentence of the brief holds at which it is "
         "not stated again. Tuned.",
     )
     story_threshold: float = Field(
-        0.62, ge=-1, le=1,
+        0.62,
+        ge=-1,
+        le=1,
         description="Cosine above which two article vectors are one story in a weekly brief. "
         "Tuned on RealTime QA by bench/briefs.py.",
     )
@@ -190,16 +217,22 @@ class Settings(BaseSettings):
 
     # --- store ---
     store_dir: Path = Field(
-        Path("vectorstore"), description="Embedded Chroma store and its indexes (relative: to the current folder)."
+        Path("vectorstore"),
+        description="Embedded Chroma store and its indexes (relative: to the current folder).",
     )
     chroma_url: str | None = Field(
-        None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); when set, the store lives there."
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); when set, the store lives there.",
     )
     collection: str = Field("articles", description="Chroma collection name.")
 
     # --- ingest limits: a bigger input is a mistake (a data dump, a book, a mis-saved page), refused by name ---
-    max_file_mb: float = Field(20, gt=0, description="Largest file holding one article (text, HTML, PDF, Word).")
-    max_collection_mb: float = Field(500, gt=0, description="Largest file holding many articles (JSON, JSON Lines, feed).")
+    max_file_mb: float = Field(
+        20, gt=0, description="Largest file holding one article (text, HTML, PDF, Word)."
+    )
+    max_collection_mb: float = Field(
+        500, gt=0, description="Largest file holding many articles (JSON, JSON Lines, feed)."
+    )
     max_article_words: int = Field(30000, ge=100, description="Longest article, in words, before cleaning.")
 
     # --- feeds (briefing refresh) ---
@@ -222,12 +255,16 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, description="Search hits when -k is not given.")
 
     # --- evidence (answers): tuned on the seed questions and RealTime QA dev, bench/answers.py ---
-    evidence_passages: int = Field(8, ge=1, description="Passages retrieved per question, whose sentences are ranked.")
+    evidence_passages: int = Field(
+        8, ge=1, description="Passages retrieved per question, whose sentences are ranked."
+    )
     evidence_windows: int = Field(3, ge=1, description="Sentence windows the writer is shown per answer.")
     evidence_min_score: float = Field(
         0.3, ge=0, le=1, description="Below this best evidence score the answer is 'not in the sources'."
     )
-    brief_passages: int = Field(12, ge=1, description="Passages retrieved per query when gathering a brief's claims.")
+    brief_passages: int = Field(
+        12, ge=1, description="Passages retrieved per query when gathering a brief's claims."
+    )
     extract_windows: int = Field(3, ge=1, description="Windows quoted by an extractive answer.")
 
     # --- language model ---
@@ -243,7 +280,9 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("BRIEFING_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url")
     )
     openai_model: str = Field("gpt-4o-mini")
-    local_model_path: Path | None = Field(None, description="GGUF file for the local backend; default: the packaged one.")
+    local_model_path: Path | None = Field(
+        None, description="GGUF file for the local backend; default: the packaged one."
+    )
     llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
     llm_max_tokens: int = Field(512, ge=16, description="Longest answer the model may write, in tokens.")
     llm_max_retries: int = Field(2, ge=0)
@@ -289,8 +328,10 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     for name in sorted(environ if environ is not None else os.environ):
         if name.startswith("BRIEFING_") and name[9:] not in known:
             guess = difflib.get_close_matches(name[9:], known, n=1, cutoff=0.6)
-            found.append(f"{name} is not a briefing setting"
-                         + (f" (did you mean BRIEFING_{guess[0]}?)" if guess else ""))
+            found.append(
+                f"{name} is not a briefing setting"
+                + (f" (did you mean BRIEFING_{guess[0]}?)" if guess else "")
+            )
     return found
 
 

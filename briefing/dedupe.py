@@ -147,7 +147,9 @@ class GramIndex:
             if share >= QUOTED_SHARE:
                 offs = offset[lo:hi][mine]
                 ends = offs + (grams.ends - grams.starts)[lo:hi][mine]
-                shared.append(SharedSentence(i, self._articles[best], int(offs.min()), int(ends.max()), share))
+                shared.append(
+                    SharedSentence(i, self._articles[best], int(offs.min()), int(ends.max()), share)
+                )
         return Reuse(twin, shared)
 
     def add(self, article_id: str, grams: Grams, spans: list[tuple[int, int]]) -> None:
@@ -202,4 +204,8 @@ def _merge(
     """One sorted segment from two; a stable sort keeps the older entry first among equal hashes."""
     keys = np.concatenate([older[0], newer[0]])
     order = np.argsort(keys, kind="stable")
-    return keys[order], np.concatenate([older[1], newer[1]])[order], np.concatenate([older[2], newer[2]])[order]
+    return (
+        keys[order],
+        np.concatenate([older[1], newer[1]])[order],
+        np.concatenate([older[2], newer[2]])[order],
+    )

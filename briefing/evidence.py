@@ -40,8 +40,10 @@ _REFERS_BACK = re.compile(  # "China has begun exporting this technology": which
     r"^\W*(?:\S+\s+){0,5}(?:this|these|those|such)\s+(?!week|month|year|morning|afternoon|evening|time|is|was)\w+",
     re.IGNORECASE,
 )
-_ASKS_SPEECH = re.compile(r"\b(say|said|says|tell|told|respond(?:ed)?|react(?:ed)?|comment(?:ed)?|statement|reply|replied)\b",
-                          re.IGNORECASE)
+_ASKS_SPEECH = re.compile(
+    r"\b(say|said|says|tell|told|respond(?:ed)?|react(?:ed)?|comment(?:ed)?|statement|reply|replied)\b",
+    re.IGNORECASE,
+)
 _REPORTS_SPEECH = re.compile(r"\b(said|says|told|stated|urged|added|warned|replied|responded)\b|[\"“”]")
 # Datelines and bylines that open a wire story: "BANGALORE:", "WASHINGTON (NYTIMES, REUTERS) -".
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,}(?:\s*\([^)]{1,40}\))?\s*(?::|-{1,2}|–|—)\s+")
@@ -62,8 +64,13 @@ class Evidence:
         return clean_sentence(self.chunk.text[self.start : self.end])
 
     def to_dict(self) -> dict[str, object]:
-        return {"chunk_id": self.chunk.id, "start": self.start, "end": self.end, "score": round(self.score, 4),
-                "text": self.text}
+        return {
+            "chunk_id": self.chunk.id,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+            "text": self.text,
+        }
 
 
 def clean_sentence(text: str) -> str:
@@ -101,7 +108,8 @@ def _candidates(chunks: Sequence[Chunk], min_words: int) -> list[_Candidate]:
             # A heading ("Blacklisting Hikvision") is no context: it ends without a full stop.
             opening = clean_sentence(text)
             leans = bool(re.search(r"[.!?][\"'”’)]*$", before)) and bool(
-                _LEANS.match(opening) or _REFERS_BACK.match(opening))
+                _LEANS.match(opening) or _REFERS_BACK.match(opening)
+            )
             out.append(_Candidate(c, s.start, s.end, sentences[i - 1].start if leans else s.start, rank))
     return out
 
@@ -163,7 +171,8 @@ def overlap(a: Evidence, b: Evidence) -> bool:
     """Whether two windows share text of one article (neighbouring chunks overlap, so offsets are compared
     in the article)."""
     return a.chunk.article_id == b.chunk.article_id and (
-        a.start + a.chunk.start < b.end + b.chunk.start and b.start + b.chunk.start < a.end + a.chunk.start)
+        a.start + a.chunk.start < b.end + b.chunk.start and b.start + b.chunk.start < a.end + a.chunk.start
+    )
 
 
 def choose(ranked: Sequence[Evidence], n: int) -> list[Evidence]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +53,18 @@ def layout(brief: Brief) -> list[Block]:
     """The brief as a flat list of blocks, numbering flags in reading order."""
     numbers = brief.numbers
     blocks = [Block("title", (Run(brief.title),))]
-    drafted = (EXTRACT_LABEL if brief.extractive else f"Drafted by {brief.model} ({brief.backend} backend); "
-               "every sentence checked against its cited passages.")
-    meta = [f"Window: {brief.window()}.", f"Template: {brief.template}.", drafted,
-            f"Built {brief.finished_at}."]
+    drafted = (
+        EXTRACT_LABEL
+        if brief.extractive
+        else f"Drafted by {brief.model} ({brief.backend} backend); "
+        "every sentence checked against its cited passages."
+    )
+    meta = [
+        f"Window: {brief.window()}.",
+        f"Template: {brief.template}.",
+        drafted,
+        f"Built {brief.finished_at}.",
+    ]
     if brief.source:
         meta.insert(1, f"Outlets matching: {brief.source}.")
     blocks += [Block("meta", (Run(m),)) for m in meta]
@@ -66,15 +74,20 @@ def layout(brief: Brief) -> list[Block]:
     for section in brief.sections:
         blocks.append(Block("heading", (Run(section.title),)))
         if section.error:
-            blocks.append(Block("note", (Run(f"This section could not be drafted: {section.error}", "note"),)))
+            blocks.append(
+                Block("note", (Run(f"This section could not be drafted: {section.error}", "note"),))
+            )
             continue
         if section.label:
             blocks.append(Block("label", (Run(section.label, "em"),)))
         if section.extract:
             blocks.append(Block("label", (Run("Extracts from the sources.", "em"),)))
         if not section.paragraphs:
-            text = NOT_IN_SOURCES if section.not_in_sources or not section.dropped else (
-                "Every sentence drafted for this section was dropped as unsupported (strict mode).")
+            text = (
+                NOT_IN_SOURCES
+                if section.not_in_sources or not section.dropped
+                else ("Every sentence drafted for this section was dropped as unsupported (strict mode).")
+            )
             blocks.append(Block("para", (Run(text, "em"),)))
         for p in section.paragraphs:
             runs: list[Run] = [Run(f"{p.day.isoformat()}: ", "em")] if p.day else []
@@ -92,8 +105,10 @@ def layout(brief: Brief) -> list[Block]:
         for d in section.disagreements:
             runs = [Run("Sources differ: ", "em")]
             for i, side in enumerate(d.sides):
-                runs += [Run(("; " if i else "") + f"{side.outlet} reports “{side.quote}” "),
-                         Run(f"[{numbers[side.chunk_id]}]", "cite", numbers[side.chunk_id])]
+                runs += [
+                    Run(("; " if i else "") + f"{side.outlet} reports “{side.quote}” "),
+                    Run(f"[{numbers[side.chunk_id]}]", "cite", numbers[side.chunk_id]),
+                ]
             blocks.append(Block("note", (*runs, Run("."))))
     # Only what the reader must know: sentences still flagged, and those strict mode dropped. What repair
     # replaced and which markers it removed is bookkeeping for the audit record.
@@ -110,8 +125,10 @@ def layout(brief: Brief) -> list[Block]:
         c = src.chunk
         where = c.url or c.path or "no URL or file recorded"
         also = [o for o in c.outlets if o != c.source]
-        text = (f" {c.title}. {c.source}, {c.published.isoformat() if c.published else 'undated'}, "
-                f"passage {c.position + 1}. {where}.")
+        text = (
+            f" {c.title}. {c.source}, {c.published.isoformat() if c.published else 'undated'}, "
+            f"passage {c.position + 1}. {where}."
+        )
         if also:
             text += f" Also carried by: {', '.join(also)}."
         blocks.append(Block("source", (Run(f"[{src.n}]", "cite", src.n), Run(text))))
@@ -128,7 +145,7 @@ def _md_runs(runs: tuple[Run, ...]) -> str:
     for r in runs:
         if r.style == "em" and r.text.strip():
             core = r.text.strip()
-            lead, tail = r.text[: r.text.index(core)], r.text[r.text.index(core) + len(core):]
+            lead, tail = r.text[: r.text.index(core)], r.text[r.text.index(core) + len(core) :]
             out.append(f"{lead}*{core}*{tail}")
         else:
             out.append(r.text)
@@ -183,11 +200,13 @@ def _html_runs(runs: tuple[Run, ...]) -> str:
     return "".join(out)
 
 
-_CSS = ("body{font-family:Georgia,serif;max-width:46em;margin:2em auto;line-height:1.45}"
-        ".meta{color:#555;font-size:.9em;margin:.1em 0}.flag{color:#b00;font-weight:bold}"
-        ".corroboration{color:#555;font-size:.9em}"
-        "blockquote{border-left:3px solid #999;margin-left:0;padding-left:1em}"
-        "a.cite{text-decoration:none}")
+_CSS = (
+    "body{font-family:Georgia,serif;max-width:46em;margin:2em auto;line-height:1.45}"
+    ".meta{color:#555;font-size:.9em;margin:.1em 0}.flag{color:#b00;font-weight:bold}"
+    ".corroboration{color:#555;font-size:.9em}"
+    "blockquote{border-left:3px solid #999;margin-left:0;padding-left:1em}"
+    "a.cite{text-decoration:none}"
+)
 
 
 def render_html(brief: Brief) -> str:
@@ -218,9 +237,12 @@ def render_html(brief: Brief) -> str:
             body.append(f'<p class="{b.kind}">{text}</p>')
     if in_list:
         body.append("</ul>")
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{html.escape(brief.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(brief.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
 
 
 def write_docx(brief: Brief, path: Path) -> None:
@@ -276,8 +298,11 @@ def audit_path_for(path: Path) -> Path:
 
 def audit_record(brief: Brief, path: Path, fmt: str) -> dict[str, Any]:
     record = brief.to_dict()
-    record["output"] = {"path": str(path), "format": fmt,
-                        "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    record["output"] = {
+        "path": str(path),
+        "format": fmt,
+        "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     return record
 
 
@@ -290,5 +315,7 @@ def save(brief: Brief, path: Path, fmt: str | None = None) -> Saved:
     else:
         path.write_text(render_html(brief) if fmt == "html" else render_markdown(brief), encoding="utf-8")
     audit = audit_path_for(path)
-    audit.write_text(json.dumps(audit_record(brief, path, fmt), indent=2, ensure_ascii=False), encoding="utf-8")
+    audit.write_text(
+        json.dumps(audit_record(brief, path, fmt), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     return Saved(path, audit, fmt)

@@ -21,7 +21,9 @@ def cite_window(ev: Evidence, n: int) -> str:
     """An evidence window as text, each of its sentences cited: a sentence the checker finds without a
     marker is unsupported, even when it came from the source."""
     text = ev.text
-    return " ".join(cite(text[s.start : s.end].strip(), [n]) for s in split_sentences(text)) or cite(text, [n])
+    return " ".join(cite(text[s.start : s.end].strip(), [n]) for s in split_sentences(text)) or cite(
+        text, [n]
+    )
 
 
 def extract(evidence: Sequence[Evidence], number: Mapping[str, int]) -> str:

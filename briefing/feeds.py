@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,9 @@ class Subscriptions:
         if not hits:
             raise FeedError(f"no feed with URL or name {which!r}; see `briefing feeds list`")
         if len(hits) > 1:
-            raise FeedError(f"{len(hits)} feeds are named {which!r}; give the URL: "
-                            + ", ".join(f.url for f in hits))
+            raise FeedError(
+                f"{len(hits)} feeds are named {which!r}; give the URL: " + ", ".join(f.url for f in hits)
+            )
         return hits[0]
 
     def remove(self, which: str) -> Feed:
@@ -183,7 +184,7 @@ def export_opml(feeds: list[Feed]) -> str:
     opml = ET.Element("opml", version="2.0")
     head = ET.SubElement(opml, "head")
     ET.SubElement(head, "title").text = "briefing feeds"
-    ET.SubElement(head, "dateCreated").text = format_datetime(datetime.now(timezone.utc))
+    ET.SubElement(head, "dateCreated").text = format_datetime(datetime.now(UTC))
     body = ET.SubElement(opml, "body")
     for feed in feeds:
         attrs = {"type": "rss", "text": feed.label, "title": feed.label, "xmlUrl": feed.url}

@@ -35,8 +35,12 @@ class IndexCache:
         cache with other counts trails the store whatever its generation says (a crash between commit and
         rebuild, a writer on another machine, a store restored from a backup)."""
         tag = self._tag()
-        return (tag.get("generation") == generation and tag.get("format") == FORMAT
-                and tag.get("counts") == counts and (self.folder / name).exists())
+        return (
+            tag.get("generation") == generation
+            and tag.get("format") == FORMAT
+            and tag.get("counts") == counts
+            and (self.folder / name).exists()
+        )
 
     def search_index(self, name: str) -> SearchIndex:
         return SearchIndex.load(self.folder / name)
@@ -44,8 +48,9 @@ class IndexCache:
     def grams(self) -> GramIndex:
         return GramIndex.load(self.folder / GRAMS)
 
-    def save(self, chunks: SearchIndex, articles: SearchIndex, grams: GramIndex, generation: int,
-             counts: list[int]) -> None:
+    def save(
+        self, chunks: SearchIndex, articles: SearchIndex, grams: GramIndex, generation: int, counts: list[int]
+    ) -> None:
         """Write the three indexes, then the tag saying what they were built from."""
         self.folder.mkdir(parents=True, exist_ok=True)
         for stale in _STALE:

@@ -21,14 +21,16 @@ from tqdm import tqdm
 from briefing.chunk import Sentence, chunk_spans, split_sentences
 from briefing.clean import clean_text
 from briefing.config import Settings
-from briefing.dedupe import GramIndex, SHARED_SENTENCE_SHARE, SharedSentence, text_grams
+from briefing.dedupe import SHARED_SENTENCE_SHARE, GramIndex, SharedSentence, text_grams
 from briefing.embeddings import get_embedder
 from briefing.loaders import Limits, apply_metadata, find_row, load_paths, read_manifest
 from briefing.models import Article, Carrier, Chunk, LoadFailure, RawArticle
 from briefing.store import Commit, Store
 
 EMBED_SLICE = 256  # passages embedded between two updates of the embedding bar
-EMBED_BATCH_CHUNKS = 1024  # chunks embedded together: sorted by length, fewer padded tokens; still commits every ~70 articles
+EMBED_BATCH_CHUNKS = (
+    1024  # chunks embedded together: sorted by length, fewer padded tokens; still commits every ~70 articles
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,10 @@ def to_article(raw: RawArticle, max_words: int | None = None) -> Article | LoadF
     cited for what it announces; with neither, it is a failure. A text over `max_words` is refused before
     cleaning: chunking and embedding it would take minutes and gigabytes for something not an article."""
     if max_words is not None and (words := len(raw.text.split())) > max_words:
-        return LoadFailure(raw.path, f"{words:,} words is over the limit of {max_words:,} per article "
-                                     "(setting max_article_words)")
+        return LoadFailure(
+            raw.path,
+            f"{words:,} words is over the limit of {max_words:,} per article (setting max_article_words)",
+        )
     text = clean_text(raw.text) or clean_text(raw.title or "")
     if not text.strip():
         return LoadFailure(raw.path, "no article text left after cleaning")
@@ -100,7 +104,11 @@ class Writer:
     (files and folders, feed refreshes) ends here, so all get the same cleaning, dedupe and commit order."""
 
     def __init__(
-        self, store: Store, settings: Settings, report: IngestReport, tell: Callable[[str, str], None],
+        self,
+        store: Store,
+        settings: Settings,
+        report: IngestReport,
+        tell: Callable[[str, str], None],
         quiet: bool | None = True,
     ):
         self.store = store
@@ -180,7 +188,9 @@ class Writer:
         if sum(len(p.chunks) for p in self.pending) >= EMBED_BATCH_CHUNKS:
             self.flush()
 
-    def _carrier_note(self, article: Article, sentences: Sequence[Sentence], shared: SharedSentence) -> tuple[str, Carrier] | None:
+    def _carrier_note(
+        self, article: Article, sentences: Sequence[Sentence], shared: SharedSentence
+    ) -> tuple[str, Carrier] | None:
         """Which stored chunk holds the shared passage, and the note saying this article carries it."""
         best, overlap = None, 0
         for chunk in self._chunks_of(shared.article_id):
@@ -199,7 +209,9 @@ class Writer:
         if len(texts) <= EMBED_SLICE:
             return self.embedder.embed_documents(texts, batch_size=size) if texts else np.zeros((0, 0))
         parts = []
-        with tqdm(total=len(texts), unit=" passage", desc="embedding", leave=False, disable=self.quiet) as bar:
+        with tqdm(
+            total=len(texts), unit=" passage", desc="embedding", leave=False, disable=self.quiet
+        ) as bar:
             for at in range(0, len(texts), EMBED_SLICE):
                 parts.append(self.embedder.embed_documents(texts[at : at + EMBED_SLICE], batch_size=size))
                 bar.update(len(parts[-1]))
@@ -233,7 +245,10 @@ class Writer:
             twin = article.duplicate_of
             if twin:
                 self.report.near_duplicates.append((article, twin))
-            self.tell(article.path or article.id, f"added as {article.id}" + (f", near-duplicate of {twin}" if twin else ""))
+            self.tell(
+                article.path or article.id,
+                f"added as {article.id}" + (f", near-duplicate of {twin}" if twin else ""),
+            )
 
     def close(self) -> None:
         self.flush()
@@ -282,8 +297,13 @@ def ingest(
                 continue
             report.warnings += [(item.path, note) for note in item.notes]
             row = find_row(rows, manifest, item.path) if manifest is not None else None
-            writer.take(row if isinstance(row, LoadFailure) else to_article(
-                apply_metadata(item, row, source=source, published=published), settings.max_article_words))
+            writer.take(
+                row
+                if isinstance(row, LoadFailure)
+                else to_article(
+                    apply_metadata(item, row, source=source, published=published), settings.max_article_words
+                )
+            )
         writer.close()
     return report
 

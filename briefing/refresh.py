@@ -14,7 +14,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from itertools import zip_longest
 from typing import Literal
@@ -62,8 +62,9 @@ class Fetcher:
         self.timeout = settings.feed_timeout
         self.retries = settings.feed_retries
         self.pause = settings.feed_host_pause
-        self.client = httpx.Client(timeout=self.timeout, follow_redirects=True,
-                                   headers={"User-Agent": USER_AGENT})
+        self.client = httpx.Client(
+            timeout=self.timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+        )
         self.last: dict[str, float] = {}  # host -> when its last request ended
 
     def close(self) -> None:
@@ -102,8 +103,13 @@ class Fetcher:
                             raise too_big
                         if time.monotonic() > deadline:  # a trickling server never hits the read timeout
                             raise FetchError(f"timed out after {self.timeout:g}s", True)
-                return Fetched(resp.status_code, bytes(body), str(resp.url),
-                               resp.headers.get("etag", ""), resp.headers.get("last-modified", ""))
+                return Fetched(
+                    resp.status_code,
+                    bytes(body),
+                    str(resp.url),
+                    resp.headers.get("etag", ""),
+                    resp.headers.get("last-modified", ""),
+                )
         except httpx.TimeoutException:
             raise FetchError(f"timed out after {self.timeout:g}s", True) from None
         except httpx.TransportError as exc:
@@ -141,8 +147,11 @@ class FeedResult:
         if self.outcome == "not modified":
             parts.append("not modified")
         elif self.added or self.known or not self.errors:
-            parts.append(f"added {self.added}" + (f" ({self.linked} linked to a twin)" if self.linked else "")
-                         + (f", {self.known} already stored" if self.known else ""))
+            parts.append(
+                f"added {self.added}"
+                + (f" ({self.linked} linked to a twin)" if self.linked else "")
+                + (f", {self.known} already stored" if self.known else "")
+            )
         if self.errors:
             more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
             parts.append(f"error: {self.errors[0]}{more}")
@@ -162,10 +171,12 @@ class RefreshReport:
     def summary(self) -> str:
         failed = sum(1 for r in self.results if not r.ok)
         unchanged = sum(1 for r in self.results if r.outcome == "not modified")
-        return (f"{len(self.results)} feeds: {sum(r.added for r in self.results)} articles added "
-                f"({sum(r.linked for r in self.results)} linked to a twin), "
-                f"{sum(r.known for r in self.results)} entries already stored, {unchanged} not modified, "
-                f"{failed} with errors")
+        return (
+            f"{len(self.results)} feeds: {sum(r.added for r in self.results)} articles added "
+            f"({sum(r.linked for r in self.results)} linked to a twin), "
+            f"{sum(r.known for r in self.results)} entries already stored, {unchanged} not modified, "
+            f"{failed} with errors"
+        )
 
 
 class _Intake:
@@ -205,7 +216,7 @@ class _Intake:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _interleaved(feeds: list[Feed]) -> list[Feed]:
@@ -224,8 +235,9 @@ def _full_text(raw: RawArticle, fetcher: Fetcher, settings: Settings) -> RawArti
     article = load_html(raw.url, page.content, url=page.url)
     if isinstance(article, LoadFailure):
         raise FetchError(article.reason, False)
-    return replace(raw, text=article.text, title=raw.title or article.title,
-                   published=raw.published or article.published)
+    return replace(
+        raw, text=article.text, title=raw.title or article.title, published=raw.published or article.published
+    )
 
 
 def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settings) -> FeedResult:
@@ -268,11 +280,18 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     intake.commit()
     added, linked, skipped, failed, unstored = (b - a for a, b in zip(before, intake.counts()))
     keep_validators |= unstored > 0
-    errors += [f"{f.path}: {f.reason}" for f in intake.report.failures[len(intake.report.failures) - failed:]]
+    errors += [
+        f"{f.path}: {f.reason}" for f in intake.report.failures[len(intake.report.failures) - failed :]
+    ]
     result = FeedResult(feed, "error" if errors else "added", added, linked, known + skipped, tuple(errors))
     status = replace(
-        feed, title=title, last_fetched=now, last_new=now if added else feed.last_new,
-        added=feed.added + added, last_error="; ".join(errors), last_outcome=result.said(),
+        feed,
+        title=title,
+        last_fetched=now,
+        last_new=now if added else feed.last_new,
+        added=feed.added + added,
+        last_error="; ".join(errors),
+        last_outcome=result.said(),
         etag=feed.etag if keep_validators else got.etag,
         last_modified=feed.last_modified if keep_validators else got.last_modified,
     )

@@ -78,7 +78,10 @@ def _closest(claim: str, evidence: Sequence[Evidence], embedder: Embedder) -> Ev
 
 
 def repair(
-    checked: CheckedText, sources: Sequence[Chunk], evidence: Sequence[Evidence], embedder: Embedder,
+    checked: CheckedText,
+    sources: Sequence[Chunk],
+    evidence: Sequence[Evidence],
+    embedder: Embedder,
     checker: CheckerTuning,
 ) -> tuple[str, list[Repair]]:
     """The draft with every sentence supported, pruned, replaced or dropped, and what was done. Returns
@@ -93,7 +96,9 @@ def repair(
             ns = needed_citations(s, sources, embedder, checker)
             if ns != s.cited:
                 dropped = ", ".join(f"[{n}]" for n in s.cited if n not in ns)
-                repairs.append(Repair("pruned", s.text, f"{dropped} not needed: another cited passage supports it"))
+                repairs.append(
+                    Repair("pruned", s.text, f"{dropped} not needed: another cited passage supports it")
+                )
             out.append(cite(s.text, ns))
             continue
         n = supporting_passage(s.text, sources, embedder, checker)

@@ -15,7 +15,7 @@ import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlparse
@@ -51,7 +51,9 @@ def open_client(settings: Settings) -> ClientAPI:
             raise StoreError(f"chroma_url {settings.chroma_url!r} is not a URL like http://127.0.0.1:8000")
         try:
             return chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000), ssl=url.scheme == "https"
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
             )
         except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
@@ -211,7 +213,9 @@ class Store:
 
     def article_records(self) -> list[ArticleRecord]:
         """Committed articles, newest publication first."""
-        return sorted(self._article_table.values(), key=lambda r: (r.article.published or date.min), reverse=True)
+        return sorted(
+            self._article_table.values(), key=lambda r: r.article.published or date.min, reverse=True
+        )
 
     def has_article(self, article_id: str) -> bool:
         return article_id in self._article_table
@@ -233,8 +237,9 @@ class Store:
 
     def latest_published(self) -> date | None:
         """The newest publication date in the store: "now" for a store of last year's news."""
-        return max((r.article.published for r in self._article_table.values() if r.article.published),
-                   default=None)
+        return max(
+            (r.article.published for r in self._article_table.values() if r.article.published), default=None
+        )
 
     def outlets(self) -> list[str]:
         """Every outlet with an article in the store, for filters."""
@@ -245,7 +250,10 @@ class Store:
         if not ids:
             return []
         got = self.chunks.get(ids=list(ids), include=["metadatas", "documents"])
-        by_id = {cid: self._chunk(cid, meta, doc) for cid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"])}
+        by_id = {
+            cid: self._chunk(cid, meta, doc)
+            for cid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"])
+        }
         return [by_id[i] for i in ids if i in by_id and by_id[i].article_id in self._article_table]
 
     def article_chunks(self, article_id: str) -> list[Chunk]:
@@ -435,7 +443,7 @@ class Store:
             with contextlib.suppress(Exception):
                 self._drop_passages(set(ids))
             raise
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         for c in commits:
             self._article_table[c.article.id] = ArticleRecord(c.article, len(c.chunks), now)
 
@@ -543,7 +551,7 @@ def _article_meta(article: Article, chunks: int) -> dict[str, Any]:
         "path": article.path or "",
         "duplicate_of": article.duplicate_of or "",
         "chunks": chunks,
-        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

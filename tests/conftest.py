@@ -14,7 +14,6 @@ from tests.paths import SHARED
 pytest_plugins = ["tests.store_fixtures"]
 
 
-
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Settings read `BRIEFING_*` and `OPENAI_*` variables and ./briefing.toml: none of the developer's or

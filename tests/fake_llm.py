@@ -19,7 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from langchain_core.messages import HumanMessage, SystemMessage
 
 SECRET = "sk-test-DO-NOT-LEAK-4f9c2a"  # a key that must never show in a message, log or page
-MESSAGES = [SystemMessage("Answer from the context."), HumanMessage("Context: The sky is green.\nQ: sky colour?")]
+MESSAGES = [
+    SystemMessage("Answer from the context."),
+    HumanMessage("Context: The sky is green.\nQ: sky colour?"),
+]
 
 Respond = Callable[[BaseHTTPRequestHandler, dict], None]  # the handler and the request's JSON body
 Reply = Callable[[str], str | int]  # the last message's text -> the reply's text, or an HTTP error status
@@ -45,7 +48,9 @@ class FakeServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def __enter__(self) -> FakeServer:
         self.thread.start()
@@ -67,7 +72,9 @@ def send(h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "appl
     h.wfile.write(body)
 
 
-def send_error(h: BaseHTTPRequestHandler, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+def send_error(
+    h: BaseHTTPRequestHandler, status: int, message: str, headers: dict[str, str] | None = None
+) -> None:
     send(h, status, json.dumps({"error": {"message": message, "type": "server_error", "code": status}}).encode(),
          headers=headers)  # fmt: skip
 
@@ -80,7 +87,9 @@ def completion(content: str, model: str = "test-model") -> dict:
     }  # fmt: skip
 
 
-def send_stream(h: BaseHTTPRequestHandler, pieces: list[str], model: str = "test-model", delay: float = 0.0) -> None:
+def send_stream(
+    h: BaseHTTPRequestHandler, pieces: list[str], model: str = "test-model", delay: float = 0.0
+) -> None:
     """Server-sent events, one piece a chunk, as OpenAI streams; `delay` is slept before each chunk."""
     h.send_response(200)
     h.send_header("content-type", "text/event-stream")

@@ -29,6 +29,11 @@ def write_articles(folder: Path, articles: Mapping[str, tuple[str, date, str]]) 
 
 def llm_settings(store_dir: Path, **overrides: Any) -> Settings:
     """Settings for the openai backend pointed at the recording server, with a key that is not real."""
-    fields = {"store_dir": store_dir, "llm": "openai", "openai_base_url": LLM_URL,
-              "openai_api_key": FAKE_KEY, "openai_model": MODEL}
+    fields = {
+        "store_dir": store_dir,
+        "llm": "openai",
+        "openai_base_url": LLM_URL,
+        "openai_api_key": FAKE_KEY,
+        "openai_model": MODEL,
+    }
     return Settings(**{**fields, **overrides})

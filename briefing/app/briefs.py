@@ -55,4 +55,3 @@ def make_brief(
             progress=progress,
         )
     return brief, keep(brief, settings)
-

@@ -126,7 +126,6 @@ _BRIEF_STYLE = (
 )
 
 
-
 def brief_html(brief: Brief) -> str:
     """The brief's HTML export (every text escaped there) without its page shell, for st.html: citations
     link to the numbered sources, flags stand out."""

@@ -121,7 +121,12 @@ def session_settings(state: Any) -> Settings:
     session_key = state.get(KEY_API_KEY)
     overrides["openai_api_key"] = session_key
     settings = load_settings(**overrides)
-    if backend == "openai" and typed_url and session_key is None and typed_url != load_settings().openai_base_url:
+    if (
+        backend == "openai"
+        and typed_url
+        and session_key is None
+        and typed_url != load_settings().openai_base_url
+    ):
         settings = settings.model_copy(update={"openai_api_key": None})
     return settings
 
@@ -228,4 +233,3 @@ def get_answerer(settings: Settings, session_key: bool) -> Answerer:
 def secret(value: str) -> SecretStr | None:
     value = value.strip()
     return SecretStr(value) if value else None
-

@@ -174,4 +174,3 @@ def article_rows(store: Store, query: str = "") -> list[dict[str, Any]]:
             }
         )
     return rows
-

@@ -30,7 +30,25 @@ from briefing.brief.weekly import Story, build_weekly, cluster, find_stories, is
 from briefing.brief.writing import independent_outlets
 
 __all__ = [
-    "TEMPLATES_DIR", "Brief", "BriefError", "Disagreement", "Paragraph", "Progress", "ProgressEvent", "Section",
-    "Sentence", "Side", "Source", "Story", "build_brief", "build_weekly", "cluster", "find_disagreements",
-    "find_stories", "independent_outlets", "iso_week", "load_template", "template_names",
+    "TEMPLATES_DIR",
+    "Brief",
+    "BriefError",
+    "Disagreement",
+    "Paragraph",
+    "Progress",
+    "ProgressEvent",
+    "Section",
+    "Sentence",
+    "Side",
+    "Source",
+    "Story",
+    "build_brief",
+    "build_weekly",
+    "cluster",
+    "find_disagreements",
+    "find_stories",
+    "independent_outlets",
+    "iso_week",
+    "load_template",
+    "template_names",
 ]

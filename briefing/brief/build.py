@@ -4,7 +4,7 @@ section, write each section from its own claims, then number every cited passage
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,21 @@ from briefing.brief.writing import Job, Writer, independent_outlets
 from briefing.config import Settings
 from briefing.retrieve import Filters
 
-BRIEF_SETTINGS = (*ANSWER_SETTINGS, "briefs", "brief_passages", "embedding", "top_k", "llm_max_tokens",
-                  "collection")
+BRIEF_SETTINGS = (
+    *ANSWER_SETTINGS,
+    "briefs",
+    "brief_passages",
+    "embedding",
+    "top_k",
+    "llm_max_tokens",
+    "collection",
+)
 """The settings that shape a brief: those of an answer (its evidence is ranked and checked the same way),
 its own tuned group, how much is retrieved, the embedding model and the writer's token bound."""
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def corroboration(ctx: Context, claims: Sequence[Claim]) -> dict[int, int]:
@@ -74,14 +81,34 @@ def build_brief(
     chosen = assign(claims, spec.sections, ctx.embedder, ctx.settings.briefs, corroboration(ctx, claims))
     writer = Writer(ctx, topic, strict, progress)
     sections = [
-        writer.section(Job(s.key, s.title, s.form, s.guidance, tuple(q.format(topic=topic) for q in s.queries),
-                           tuple(mine), by_actor=s.select == "actors", label=s.label), i, len(spec.sections))
+        writer.section(
+            Job(
+                s.key,
+                s.title,
+                s.form,
+                s.guidance,
+                tuple(q.format(topic=topic) for q in s.queries),
+                tuple(mine),
+                by_actor=s.select == "actors",
+                label=s.label,
+            ),
+            i,
+            len(spec.sections),
+        )
         for i, (s, mine) in enumerate(zip(spec.sections, chosen), start=1)
     ]
     events = next((sec for s, sec in zip(spec.sections, sections) if s.select == "events"), None)
     place(found, sections, events)
-    return assemble(ctx, sections, strict, kind="topic", title=f"{spec.title}: {topic}", topic=topic,
-                    template=spec.name, started_at=started)
+    return assemble(
+        ctx,
+        sections,
+        strict,
+        kind="topic",
+        title=f"{spec.title}: {topic}",
+        topic=topic,
+        template=spec.name,
+        started_at=started,
+    )
 
 
 def settings_record(ctx: Context) -> dict[str, Any]:
@@ -101,7 +128,9 @@ def assemble(ctx: Context, sections: list[Section], strict: bool, **fields: Any)
     chunks = ctx.in_window(ctx.store.get_chunks(order))
     if len(chunks) != len(order):
         raise BriefError("a cited passage is no longer in the store")
-    sources = [Source(n, c, independent_outlets([c], ctx.store.story_of)) for n, c in enumerate(chunks, start=1)]
+    sources = [
+        Source(n, c, independent_outlets([c], ctx.store.story_of)) for n, c in enumerate(chunks, start=1)
+    ]
     return Brief(
         sections=sections,
         sources=sources,

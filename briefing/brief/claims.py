@@ -50,8 +50,12 @@ class Claim:
         return [self.chunk, *(e.chunk for e in self.also)]
 
     def to_dict(self) -> dict[str, object]:
-        return {**self.evidence.to_dict(), "actor": self.actor, "relevance": round(self.relevance, 4),
-                "also": [e.chunk.id for e in self.also]}
+        return {
+            **self.evidence.to_dict(),
+            "actor": self.actor,
+            "relevance": round(self.relevance, 4),
+            "also": [e.chunk.id for e in self.also],
+        }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -67,19 +71,66 @@ _GROUPS = r"(?:lawmakers|legislators|officials|analysts|diplomats|investors|crit
 _SPEAKER = [
     re.compile(rf"spokes(?:man|woman|person) for (?P<who>{_NAME})"),
     re.compile(rf"(?P<who>{_POSSESSED}),? (?:a |an |the )?spokes(?:man|woman|person)"),
-    re.compile(rf"(?P<who>{_POSSESSED})\s+(?:spokes(?:man|woman|person)\s+)?(?:has\s+|had\s+|also\s+|on\s+\w+\s+)?"
-               rf"{_VERBS}\b"),
-    re.compile(rf"(?P<who>{_NAME}),\s+(?:a|an|the)\s[^,]{{3,90}}?,?\s+{_VERBS}\b"),  # "Nick Marro, an analyst … told"
+    re.compile(
+        rf"(?P<who>{_POSSESSED})\s+(?:spokes(?:man|woman|person)\s+)?(?:has\s+|had\s+|also\s+|on\s+\w+\s+)?"
+        rf"{_VERBS}\b"
+    ),
+    re.compile(
+        rf"(?P<who>{_NAME}),\s+(?:a|an|the)\s[^,]{{3,90}}?,?\s+{_VERBS}\b"
+    ),  # "Nick Marro, an analyst … told"
     re.compile(rf"[,”\"]\s*{_SAID}\s+(?:Mr|Ms|Mrs|Dr)?\.?\s*(?P<who>{_NAME})"),  # "…,” said Yang Jie"
     re.compile(rf"\b(?P<who>{_GROUPS})\s+(?:have\s+|has\s+|had\s+)?{_VERBS}\b", re.IGNORECASE),
 ]
 # Names that are the reporting, not an actor in the story.
-_MEDIA = re.compile(r"\b(?:Times|Reuters|Bloomberg|Jazeera|Post|Journal|News|Nikkei|Herald|Ledger|Wire|"
-                    r"Tribune|Guardian|AP|AFP|CNN|BBC|paper|newspaper|report|reports)\b")
-_NOT_ACTOR = {"it", "he", "she", "they", "we", "i", "this", "that", "there", "but", "and", "in", "on", "the",
-              "a", "an", "if", "when", "while", "meanwhile", "separately", "since", "last", "earlier",
-              "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-              "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+_MEDIA = re.compile(
+    r"\b(?:Times|Reuters|Bloomberg|Jazeera|Post|Journal|News|Nikkei|Herald|Ledger|Wire|"
+    r"Tribune|Guardian|AP|AFP|CNN|BBC|paper|newspaper|report|reports)\b"
+)
+_NOT_ACTOR = {
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "this",
+    "that",
+    "there",
+    "but",
+    "and",
+    "in",
+    "on",
+    "the",
+    "a",
+    "an",
+    "if",
+    "when",
+    "while",
+    "meanwhile",
+    "separately",
+    "since",
+    "last",
+    "earlier",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+}
 
 
 def actor_of(text: str) -> str | None:
@@ -138,9 +189,13 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk]) -> list[Claim
     """The claims of `chunks` about `topic`, most relevant first, the same statement in several articles
     merged into one claim; a window scoring under `claim_min_score` against the topic is off it."""
     tuning = ctx.settings.briefs
-    ranked = [ev for ev in rank_sentences(topic, chunks, ctx.embedder, ctx.settings.extract)
-              if ev.score >= tuning.claim_min_score and len(ev.text.split()) >= tuning.claim_min_words
-              and not ev.text.endswith("?")]
+    ranked = [
+        ev
+        for ev in rank_sentences(topic, chunks, ctx.embedder, ctx.settings.extract)
+        if ev.score >= tuning.claim_min_score
+        and len(ev.text.split()) >= tuning.claim_min_words
+        and not ev.text.endswith("?")
+    ]
     if not ranked:
         return []
     vectors = embed_cached([ev.text for ev in ranked], ctx.embedder)
@@ -163,11 +218,19 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk]) -> list[Claim
             stems.append(words)
             continue
         c = claims[twin]
-        also = (*c.also, ev) if ctx.store.story_of(ev.chunk.article_id) != ctx.store.story_of(
-            c.chunk.article_id) else c.also
+        also = (
+            (*c.also, ev)
+            if ctx.store.story_of(ev.chunk.article_id) != ctx.store.story_of(c.chunk.article_id)
+            else c.also
+        )
         if richer(ev.text, c.text):  # the same statement, where one outlet gives more of it: state that one
-            claims[twin] = Claim(ev, max(ev.score, c.relevance), actor_of(ev.text) or c.actor, vec,
-                                 (*(e for e in also if e is not ev), c.evidence))
+            claims[twin] = Claim(
+                ev,
+                max(ev.score, c.relevance),
+                actor_of(ev.text) or c.actor,
+                vec,
+                (*(e for e in also if e is not ev), c.evidence),
+            )
             stems[twin] = words
         else:
             claims[twin] = Claim(c.evidence, c.relevance, c.actor, c.vector, also)

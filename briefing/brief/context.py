@@ -33,8 +33,16 @@ class Context:
 
     @classmethod
     def of(cls, answerer: Answerer, filters: Filters) -> Context:
-        return cls(answerer.settings, answerer.store, answerer.retriever, answerer.embedder, answerer.model,
-                   answerer.info, answerer.note, filters)
+        return cls(
+            answerer.settings,
+            answerer.store,
+            answerer.retriever,
+            answerer.embedder,
+            answerer.model,
+            answerer.info,
+            answerer.note,
+            filters,
+        )
 
     @property
     def window(self) -> str:
@@ -47,6 +55,9 @@ class Context:
         f = self.filters
         for c in out:
             if (f.since and (c.published is None or c.published < f.since)) or (
-                    f.until and (c.published is None or c.published > f.until)):
-                raise BriefError(f"passage {c.id} ({c.published}) lies outside the window {f.since}..{f.until}")
+                f.until and (c.published is None or c.published > f.until)
+            ):
+                raise BriefError(
+                    f"passage {c.id} ({c.published}) lies outside the window {f.since}..{f.until}"
+                )
         return out

@@ -59,13 +59,13 @@ def _subject(text: str) -> frozenset[str]:
 def _figures(chunk: Chunk) -> list[_Figure]:
     out = []
     for s in split_sentences(chunk.text):
-        sentence = " ".join(chunk.text[s.start:s.end].split())
+        sentence = " ".join(chunk.text[s.start : s.end].split())
         by_kind: dict[str, tuple[set[float], set[str]]] = {}
         for n in numbers(sentence):
             if kind := _kind(n.text):
                 at = sentence.find(n.text)
                 before = sentence[:at].split()[-CONTEXT_WORDS:]
-                after = sentence[at + len(n.text):].split()[:CONTEXT_WORDS]
+                after = sentence[at + len(n.text) :].split()[:CONTEXT_WORDS]
                 values, context = by_kind.setdefault(kind, (set(), set()))
                 values.update(n.values)
                 context.update(_subject(" ".join(before + after)))
@@ -73,8 +73,11 @@ def _figures(chunk: Chunk) -> list[_Figure]:
             continue
         names = _subject(" ".join(re.findall(r"\b[A-Z][A-Za-z]+", sentence)))
         for kind, (values, context) in by_kind.items():
-            out.append(_Figure(chunk, sentence, kind, frozenset(values), _subject(sentence), names,
-                               frozenset(context)))
+            out.append(
+                _Figure(
+                    chunk, sentence, kind, frozenset(values), _subject(sentence), names, frozenset(context)
+                )
+            )
     return out
 
 
@@ -88,21 +91,32 @@ def find_disagreements(chunks: Sequence[Chunk], story_of: Callable[[str], str]) 
     found: list[Disagreement] = []
     seen: set[frozenset[str]] = set()
     for i, a in enumerate(figures):
-        for b in figures[i + 1:]:
+        for b in figures[i + 1 :]:
             if a.kind != b.kind or a.values & b.values:
                 continue
             if story_of(a.chunk.article_id) == story_of(b.chunk.article_id):
                 continue
             shared = a.stems & b.stems
-            if len(shared) < SUBJECT_OVERLAP or not (a.names & b.names & shared) or not (a.context & b.context):
+            if (
+                len(shared) < SUBJECT_OVERLAP
+                or not (a.names & b.names & shared)
+                or not (a.context & b.context)
+            ):
                 continue
             pair = frozenset({a.chunk.id, b.chunk.id})
             if pair in seen:
                 continue
             seen.add(pair)
-            found.append(Disagreement(a.kind, tuple(sorted(shared)),
-                                      (Side(a.chunk.id, a.chunk.source, _trim(a.sentence)),
-                                       Side(b.chunk.id, b.chunk.source, _trim(b.sentence)))))
+            found.append(
+                Disagreement(
+                    a.kind,
+                    tuple(sorted(shared)),
+                    (
+                        Side(a.chunk.id, a.chunk.source, _trim(a.sentence)),
+                        Side(b.chunk.id, b.chunk.source, _trim(b.sentence)),
+                    ),
+                )
+            )
     return found
 
 
@@ -128,6 +142,10 @@ def side_claims(disagreements: Sequence[Disagreement], claims: Sequence[Claim]) 
         for side in d.sides:
             quote = content_stems(side.quote.strip("…"))
             for i, c in enumerate(claims):
-                if c.chunk.id == side.chunk_id and quote and len(quote & content_stems(c.text)) >= 0.8 * len(quote):
+                if (
+                    c.chunk.id == side.chunk_id
+                    and quote
+                    and len(quote & content_stems(c.text)) >= 0.8 * len(quote)
+                ):
                     out.add(i)
     return out

@@ -31,9 +31,15 @@ class Sentence:
     repaired: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "chunk_ids": list(self.chunk_ids), "supported": self.supported,
-                "support": round(self.support, 4), "reason": self.reason, "corroborated_by": list(self.outlets),
-                "repaired": self.repaired}
+        return {
+            "text": self.text,
+            "chunk_ids": list(self.chunk_ids),
+            "supported": self.supported,
+            "support": round(self.support, 4),
+            "reason": self.reason,
+            "corroborated_by": list(self.outlets),
+            "repaired": self.repaired,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,11 @@ class Disagreement:
     sides: tuple[Side, Side]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "subject": list(self.subject),
-                "sides": [{"chunk_id": s.chunk_id, "outlet": s.outlet, "quote": s.quote} for s in self.sides]}
+        return {
+            "kind": self.kind,
+            "subject": list(self.subject),
+            "sides": [{"chunk_id": s.chunk_id, "outlet": s.outlet, "quote": s.quote} for s in self.sides],
+        }
 
 
 @dataclass
@@ -113,10 +122,19 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
-        return {"n": self.n, "chunk_id": c.id, "article_id": c.article_id, "title": c.title, "outlet": c.source,
-                "outlets": c.outlets, "independent_outlets": list(self.independent_outlets),
-                "published": c.published.isoformat() if c.published else None, "url": c.url, "path": c.path,
-                "text": c.text}
+        return {
+            "n": self.n,
+            "chunk_id": c.id,
+            "article_id": c.article_id,
+            "title": c.title,
+            "outlet": c.source,
+            "outlets": c.outlets,
+            "independent_outlets": list(self.independent_outlets),
+            "published": c.published.isoformat() if c.published else None,
+            "url": c.url,
+            "path": c.path,
+            "text": c.text,
+        }
 
 
 def window_text(since: date | None, until: date | None) -> str:
@@ -191,11 +209,20 @@ class Brief:
             "usage": self.usage,
             "sections": [
                 {
-                    "key": s.key, "title": s.title, "form": s.form, "extract": s.extract, "prompt": s.prompt,
-                    "retrieval_queries": s.queries, "claims": s.claims, "error": s.error,
-                    "not_in_sources": s.not_in_sources, "seconds": round(s.seconds, 3), "usage": s.usage,
-                    "sentences": [dict(x.to_dict(), cited=[numbers[c] for c in x.chunk_ids])
-                                  for x in s.sentences],
+                    "key": s.key,
+                    "title": s.title,
+                    "form": s.form,
+                    "extract": s.extract,
+                    "prompt": s.prompt,
+                    "retrieval_queries": s.queries,
+                    "claims": s.claims,
+                    "error": s.error,
+                    "not_in_sources": s.not_in_sources,
+                    "seconds": round(s.seconds, 3),
+                    "usage": s.usage,
+                    "sentences": [
+                        dict(x.to_dict(), cited=[numbers[c] for c in x.chunk_ids]) for x in s.sentences
+                    ],
                     "removed_markers": [{"n": n, "reason": why} for n, why in s.removed_markers],
                     "repairs": [r.to_dict() for r in s.repairs],
                     "dropped_unsupported": [x.to_dict() for x in s.dropped],

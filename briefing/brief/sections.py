@@ -32,7 +32,9 @@ EVENT_CUE = re.compile(  # something happened, or was reported to: a dated or pa
 )
 NO_COMMENT = re.compile(  # not a position: taken for an actor only when nothing it said is left
     r"\b(?:did not|didn't|does not|declined to|could not be reached|was not available)\b[^.]{0,40}"
-    r"\b(?:respond|comment|reply|reached)", re.I)
+    r"\b(?:respond|comment|reply|reached)",
+    re.I,
+)
 IMPACT_CUE = re.compile(
     r"\b(impact|effect|affect|consequences?|risks?|threat|threaten\w*|undercut\w*|inflame|escalat\w*|"
     r"cost|hit|damage|harm|pressure|tensions?|cripple|retaliat\w*|speed|switch|concern\w*)\b",
@@ -41,7 +43,10 @@ IMPACT_CUE = re.compile(
 
 
 def assign(
-    claims: Sequence[Claim], specs: Sequence[SectionSpec], embedder: Embedder, tuning: BriefTuning,
+    claims: Sequence[Claim],
+    specs: Sequence[SectionSpec],
+    embedder: Embedder,
+    tuning: BriefTuning,
     outlets: dict[int, int] | None = None,
 ) -> list[list[Claim]]:
     """The claims of each section, in `specs` order. `outlets[i]` is how many independent outlets carry
@@ -62,15 +67,23 @@ def assign(
             if spec.select != kind:
                 continue
             fit = (vectors @ embedder.embed_documents(list(spec.queries)).T).max(axis=1) + relevance
-            order = _candidates(kind, claims, fit, set(range(len(claims))) - set(placed), outlets or {}, tuning)
+            order = _candidates(
+                kind, claims, fit, set(range(len(claims))) - set(placed), outlets or {}, tuning
+            )
             picked = _take(kind, claims, order, fresh, spec.items, tuning)
             placed += picked
             chosen[si] = [claims[i] for i in picked]
     return chosen
 
 
-def _candidates(kind: str, claims: Sequence[Claim], fit: np.ndarray, free: set[int],
-                outlets: dict[int, int], tuning: BriefTuning) -> list[int]:
+def _candidates(
+    kind: str,
+    claims: Sequence[Claim],
+    fit: np.ndarray,
+    free: set[int],
+    outlets: dict[int, int],
+    tuning: BriefTuning,
+) -> list[int]:
     """The free claims a section of this kind may take, best first: for the bottom line, the most relevant
     (more so when several outlets carry it), else those fitting the section above `min_fit`."""
     if kind == "top":
@@ -78,14 +91,22 @@ def _candidates(kind: str, claims: Sequence[Claim], fit: np.ndarray, free: set[i
         return sorted(score, key=lambda i: -score[i])
     cue = {"future": FUTURE_CUE, "impact": IMPACT_CUE, "events": EVENT_CUE}.get(kind)
     if kind == "actors":  # a named actor's statement belongs here however it is worded; silence goes last
-        return sorted((i for i in free if claims[i].actor),
-                      key=lambda i: (bool(NO_COMMENT.search(claims[i].text)), -fit[i]))
+        return sorted(
+            (i for i in free if claims[i].actor),
+            key=lambda i: (bool(NO_COMMENT.search(claims[i].text)), -fit[i]),
+        )
     ok = [i for i in free if fit[i] >= tuning.min_fit and (cue is None or cue.search(claims[i].text))]
     return sorted(ok, key=lambda i: -fit[i])
 
 
-def _take(kind: str, claims: Sequence[Claim], order: list[int], fresh: Callable[[int], bool], items: int,
-          tuning: BriefTuning) -> list[int]:
+def _take(
+    kind: str,
+    claims: Sequence[Claim],
+    order: list[int],
+    fresh: Callable[[int], bool],
+    items: int,
+    tuning: BriefTuning,
+) -> list[int]:
     """The first `items` fresh candidates; for actors, up to `claims_per_actor` claims of each of the first
     `items` actors, an actor's claims together."""
     if kind != "actors":
@@ -102,7 +123,10 @@ def _take(kind: str, claims: Sequence[Claim], order: list[int], fresh: Callable[
         if key not in groups and len(groups) == items:
             continue
         members = groups.setdefault(key, [])
-        if len(members) < tuning.claims_per_actor and fresh(i) and all(
-                float(claims[i].vector @ claims[j].vector) < tuning.redundant for j in members):
+        if (
+            len(members) < tuning.claims_per_actor
+            and fresh(i)
+            and all(float(claims[i].vector @ claims[j].vector) < tuning.redundant for j in members)
+        ):
             members.append(i)
     return [i for members in groups.values() for i in members]

@@ -73,10 +73,24 @@ def load_template(name_or_path: str | Path) -> Template:
     for i, s in enumerate(data.get("sections", [])):
         form, select = s.get("form", "bullets"), s.get("select", "context")
         if form not in FORMS or select not in SELECT or not s.get("title") or not s.get("queries"):
-            raise BriefError(f"{path}: section {i + 1} needs a title, queries, a form in {FORMS} and a select "
-                             f"in {tuple(SELECT)}")
-        sections.append(SectionSpec(s.get("key", f"s{i + 1}"), s["title"], form, tuple(s["queries"]),
-                                    s.get("guidance", ""), int(s.get("items", 4)), select, s.get("label", "")))
+            raise BriefError(
+                f"{path}: section {i + 1} needs a title, queries, a form in {FORMS} and a select "
+                f"in {tuple(SELECT)}"
+            )
+        sections.append(
+            SectionSpec(
+                s.get("key", f"s{i + 1}"),
+                s["title"],
+                form,
+                tuple(s["queries"]),
+                s.get("guidance", ""),
+                int(s.get("items", 4)),
+                select,
+                s.get("label", ""),
+            )
+        )
     if not sections:
         raise BriefError(f"{path}: a template needs at least one [[sections]] entry")
-    return Template(data.get("name", path.name.removesuffix(".toml")), data.get("title", "Brief"), tuple(sections))
+    return Template(
+        data.get("name", path.name.removesuffix(".toml")), data.get("title", "Brief"), tuple(sections)
+    )

@@ -22,13 +22,16 @@ from briefing.brief.disagreements import find_disagreements
 from briefing.brief.results import Brief, BriefError, Progress
 from briefing.brief.sections import FUTURE_CUE
 from briefing.brief.writing import Job, Writer
-from briefing.evidence import overlap
 from briefing.config import Settings
+from briefing.evidence import overlap
 from briefing.retrieve import Filters
 
 STORY_CLAIMS = 3  # claims per story section, after the one in the overview
-WATCH_QUERIES = ("what happens next: scheduled votes, decisions, deadlines and meetings",
-                 "plans announced for next week", "officials expected to decide or respond")
+WATCH_QUERIES = (
+    "what happens next: scheduled votes, decisions, deadlines and meetings",
+    "plans announced for next week",
+    "officials expected to decide or respond",
+)
 WATCH_ITEMS = 4
 
 
@@ -87,8 +90,11 @@ def cluster(vectors: np.ndarray, threshold: float, links: Sequence[tuple[int, in
 def find_stories(ctx: Context, since: date, until: date) -> list[Story]:
     """The window's articles grouped into stories (`briefs.story_threshold`), ranked by distinct outlets,
     then articles, then the latest publication date."""
-    records = [r.article for r in ctx.store.article_records()
-               if r.article.published and since <= r.article.published <= until]
+    records = [
+        r.article
+        for r in ctx.store.article_records()
+        if r.article.published and since <= r.article.published <= until
+    ]
     by_id = ctx.store.article_vectors([a.id for a in records])
     articles = [a for a in records if a.id in by_id]
     if not articles:
@@ -102,9 +108,15 @@ def find_stories(ctx: Context, since: date, until: date) -> list[Story]:
         centroid = vectors[members].mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         central = max(members, key=lambda i: float(vectors[i] @ centroid))
-        stories.append(Story(articles[central].title, tuple(a.id for a in group),
-                             tuple(dict.fromkeys(a.source for a in group)),
-                             max(a.published for a in group if a.published), centroid))
+        stories.append(
+            Story(
+                articles[central].title,
+                tuple(a.id for a in group),
+                tuple(dict.fromkeys(a.source for a in group)),
+                max(a.published for a in group if a.published),
+                centroid,
+            )
+        )
     stories.sort(key=lambda s: (len(s.outlets), len(s.article_ids), s.latest), reverse=True)
     return stories
 
@@ -151,17 +163,52 @@ def build_weekly(
     per_story = [without_sides(story_claims(ctx, s), found) for s in stories]
     leads = [claims[0] for claims in per_story if claims]
     used = [c for claims in per_story for c in claims[: 1 + STORY_CLAIMS]]
-    watch = [c for c in claims_from(ctx, " ".join(WATCH_QUERIES), retrieve(ctx, WATCH_QUERIES))
-             if FUTURE_CUE.search(c.text) and not any(overlap(c.evidence, u.evidence) for u in used)][:WATCH_ITEMS]
-    jobs = [Job("overview", "Overview", "bullets", "The week's main stories, most covered first.",
-                tuple(s.title for s in stories), tuple(leads))]
+    watch = [
+        c
+        for c in claims_from(ctx, " ".join(WATCH_QUERIES), retrieve(ctx, WATCH_QUERIES))
+        if FUTURE_CUE.search(c.text) and not any(overlap(c.evidence, u.evidence) for u in used)
+    ][:WATCH_ITEMS]
+    jobs = [
+        Job(
+            "overview",
+            "Overview",
+            "bullets",
+            "The week's main stories, most covered first.",
+            tuple(s.title for s in stories),
+            tuple(leads),
+        )
+    ]
     for i, (story, claims) in enumerate(zip(stories, per_story), start=1):
-        jobs.append(Job(f"story-{i}", story.title, "prose", f"As reported by {', '.join(story.outlets)}.",
-                        (story.title,), tuple(claims[1 : 1 + STORY_CLAIMS])))
-    jobs.append(Job("watch", "What to watch", "bullets", "What is scheduled, expected or undecided.",
-                    WATCH_QUERIES, tuple(watch)))
+        jobs.append(
+            Job(
+                f"story-{i}",
+                story.title,
+                "prose",
+                f"As reported by {', '.join(story.outlets)}.",
+                (story.title,),
+                tuple(claims[1 : 1 + STORY_CLAIMS]),
+            )
+        )
+    jobs.append(
+        Job(
+            "watch",
+            "What to watch",
+            "bullets",
+            "What is scheduled, expected or undecided.",
+            WATCH_QUERIES,
+            tuple(watch),
+        )
+    )
     writer = Writer(ctx, "the week's news", strict, progress)
     sections = [writer.section(job, i, len(jobs)) for i, job in enumerate(jobs, start=1)]
     place(found, sections)
-    return assemble(ctx, sections, strict, kind="weekly", title=f"Weekly brief: {since} to {until}", topic=None,
-                    template="weekly", started_at=started)
+    return assemble(
+        ctx,
+        sections,
+        strict,
+        kind="weekly",
+        title=f"Weekly brief: {since} to {until}",
+        topic=None,
+        template="weekly",
+        started_at=started,
+    )

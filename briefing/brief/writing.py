@@ -18,10 +18,19 @@ from datetime import date
 
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
-from briefing.brief.results import Paragraph, ProgressEvent, Progress, Section, Sentence
+from briefing.brief.results import Paragraph, Progress, ProgressEvent, Section, Sentence
 from briefing.chunk import split_sentences
-from briefing.cite import (NO_CLAIM, NOT_IN_SOURCES, CheckedText, all_stems, check_citations, content_stems, names,
-                           numbers, strip_markers)
+from briefing.cite import (
+    NO_CLAIM,
+    NOT_IN_SOURCES,
+    CheckedText,
+    all_stems,
+    check_citations,
+    content_stems,
+    names,
+    numbers,
+    strip_markers,
+)
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
 from briefing.models import Chunk
@@ -103,9 +112,16 @@ class Writer:
 
     def section(self, job: Job, index: int, total: int) -> Section:
         extract = self.ctx.model is None
-        section = Section(job.key, job.title, job.form, list(job.queries), label=job.label,
-                          claims=[c.to_dict() for c in job.claims], extract=extract,
-                          prompt=None if extract else load_prompt("brief_section").id)
+        section = Section(
+            job.key,
+            job.title,
+            job.form,
+            list(job.queries),
+            label=job.label,
+            claims=[c.to_dict() for c in job.claims],
+            extract=extract,
+            prompt=None if extract else load_prompt("brief_section").id,
+        )
         self._report(ProgressEvent(index, total, job.title, "drafting"))
         t0 = time.monotonic()
         groups = _groups(job)
@@ -124,33 +140,45 @@ class Writer:
         section.removed_markers = list(checked.removed_markers)
         replaced = [strip_markers(r.text) for r in section.repairs if r.kind == "replaced"]
         section.paragraphs = _paragraphs(checked, sources, job.form, replaced, self._outlets(groups, number))
-        section.dropped = [Sentence(r.draft.lstrip("-• "), (), False, 0.0, r.reason)
-                           for r in section.repairs if r.kind == "dropped"]
+        section.dropped = [
+            Sentence(r.draft.lstrip("-• "), (), False, 0.0, r.reason)
+            for r in section.repairs
+            if r.kind == "dropped"
+        ]
         section.seconds = time.monotonic() - t0
         self._report(ProgressEvent(index, total, job.title, "done"))
         return section
 
-    def _lines(self, job: Job, groups: list[list[Claim]], number: dict[str, int]) -> tuple[
-            list[str], list[Repair], dict[str, int]]:
+    def _lines(
+        self, job: Job, groups: list[list[Claim]], number: dict[str, int]
+    ) -> tuple[list[str], list[Repair], dict[str, int]]:
         """The section's bullets, one per group (an actor's lines joined): the model's line for each claim
         where the checker accepts it, else the claim's own words (dropped instead, with `strict`)."""
         claims = [c for g in groups for c in g]
         if self.ctx.model is None or not claims:
-            lines = [" ".join(x for c in g if (x := self._fresh(cite_window(c.evidence, number[c.chunk.id]))))
-                     for g in groups]
+            lines = [
+                " ".join(x for c in g if (x := self._fresh(cite_window(c.evidence, number[c.chunk.id]))))
+                for g in groups
+            ]
             return [f"- {line}" for line in lines if line], [], {}
         writer = load_prompt("brief_section").template() | self.ctx.model
-        message = writer.invoke({
-            "section": job.title,
-            "guidance": job.guidance,
-            "sources": _excerpts(groups, number, job.by_actor),
-            "count": str(len(claims)),
-        })
+        message = writer.invoke(
+            {
+                "section": job.title,
+                "guidance": job.guidance,
+                "sources": _excerpts(groups, number, job.by_actor),
+                "count": str(len(claims)),
+            }
+        )
         usage = {}
         if message.usage_metadata:
-            usage = {"prompt_tokens": message.usage_metadata["input_tokens"],
-                     "completion_tokens": message.usage_metadata["output_tokens"]}
-        drafted = [_BULLET.sub("", line).strip() for line in str(message.content).splitlines() if _BULLET.match(line)]
+            usage = {
+                "prompt_tokens": message.usage_metadata["input_tokens"],
+                "completion_tokens": message.usage_metadata["output_tokens"],
+            }
+        drafted = [
+            _BULLET.sub("", line).strip() for line in str(message.content).splitlines() if _BULLET.match(line)
+        ]
         sources = _sources(groups)
         written: dict[int, str] = {}
         repairs = []
@@ -173,23 +201,40 @@ class Writer:
                 lines.append("- " + " ".join(parts))
         return lines, repairs, usage
 
-    def _check_line(self, line: str, claim: Claim, own: int, sources: Sequence[Chunk]) -> tuple[str, Repair | None]:
+    def _check_line(
+        self, line: str, claim: Claim, own: int, sources: Sequence[Chunk]
+    ) -> tuple[str, Repair | None]:
         """The line for one claim, and what repair did to it."""
         extract = cite_window(claim.evidence, own)
         if not line:
-            return ("", Repair("dropped", "", "no line written for this claim")) if self.strict else (
-                extract, Repair("replaced", "", "no line written for this claim", extract))
+            return (
+                ("", Repair("dropped", "", "no line written for this claim"))
+                if self.strict
+                else (extract, Repair("replaced", "", "no line written for this claim", extract))
+            )
         checked = check_citations(line, sources, self.ctx.embedder, checker=self.checker, headings=True)
         sentences = [x for x in checked.sentences if x.reason not in NO_CLAIM]
         fixed: tuple[str, Repair | None] | None = None
         if _accepted(checked, {own}):
             fixed = line, None
-        elif sentences and not checked.removed_markers and all(
-                supporting_passage(x.text, [claim.chunk], self.ctx.embedder, self.checker) for x in sentences):
+        elif (
+            sentences
+            and not checked.removed_markers
+            and all(
+                supporting_passage(x.text, [claim.chunk], self.ctx.embedder, self.checker) for x in sentences
+            )
+        ):
             # Its own claim's passage supports it: the marker was missing, or pointed at another passage.
             text = " ".join(cite(x.text, [own]) for x in sentences)
-            fixed = text, Repair("cited", line, next((x.reason for x in sentences if x.reason),
-                                                     "cites another passage"), text)
+            fixed = (
+                text,
+                Repair(
+                    "cited",
+                    line,
+                    next((x.reason for x in sentences if x.reason), "cites another passage"),
+                    text,
+                ),
+            )
         if fixed and not (missing := left_out(line, claim.text)):
             return fixed
         # Unsupported, or supported but lossy: a line dropping a name or figure of its claim drops a fact.
@@ -198,7 +243,9 @@ class Writer:
             return "", Repair("dropped", line, reason)
         return extract, Repair("replaced", line, reason, extract)
 
-    def _outlets(self, groups: Sequence[Sequence[Claim]], number: dict[str, int]) -> dict[int, tuple[str, ...]]:
+    def _outlets(
+        self, groups: Sequence[Sequence[Claim]], number: dict[str, int]
+    ) -> dict[int, tuple[str, ...]]:
         """The independent outlets behind each source number's claims, when there are several."""
         out: dict[int, tuple[str, ...]] = {}
         for g in groups:
@@ -215,13 +262,18 @@ def left_out(line: str, claim: str) -> list[str]:
     """The names and figures of `claim` that `line` does not state."""
     held = all_stems(line)
     values = {v for n in numbers(line) for v in n.values}
-    return ([word for stem, word in names(claim).items() if stem not in held]
-            + [n.text for n in numbers(claim) if not n.values & values])
+    return [word for stem, word in names(claim).items() if stem not in held] + [
+        n.text for n in numbers(claim) if not n.values & values
+    ]
 
 
 def _accepted(checked: CheckedText, own: set[int]) -> bool:
     claims = [s for s in checked.sentences if s.reason not in NO_CLAIM]
-    return bool(claims) and all(s.supported and set(s.cited) <= own for s in claims) and not checked.removed_markers
+    return (
+        bool(claims)
+        and all(s.supported and set(s.cited) <= own for s in claims)
+        and not checked.removed_markers
+    )
 
 
 def _why(checked: CheckedText, own: set[int]) -> str:
@@ -245,7 +297,10 @@ def independent_outlets(chunks: Sequence[Chunk], story_of) -> tuple[str, ...]:
 
 
 def _paragraphs(
-    checked: CheckedText, passages: Sequence[Chunk], form: str, replaced: Sequence[str],
+    checked: CheckedText,
+    passages: Sequence[Chunk],
+    form: str,
+    replaced: Sequence[str],
     outlets: dict[int, tuple[str, ...]],
 ) -> list[Paragraph]:
     """Lines of the checked text as bullets or one paragraph of checked sentences; a dated bullet is shown
@@ -253,19 +308,31 @@ def _paragraphs(
     out = []
     for line in re.finditer(r"[^\n]+", checked.text):
         raw = line.group(0)
-        inside = [s for s in checked.sentences if line.start() <= s.start < line.end() and s.reason not in NO_CLAIM]
+        inside = [
+            s for s in checked.sentences if line.start() <= s.start < line.end() and s.reason not in NO_CLAIM
+        ]
         sentences = tuple(
-            Sentence(s.text, tuple(passages[n - 1].id for n in s.cited), s.supported, s.support, s.reason,
-                     outlets=tuple(dict.fromkeys(o for n in s.cited for o in outlets.get(n, ()))) if s.supported
-                     else (), repaired=any(s.text.rstrip('.') in r for r in replaced))
+            Sentence(
+                s.text,
+                tuple(passages[n - 1].id for n in s.cited),
+                s.supported,
+                s.support,
+                s.reason,
+                outlets=tuple(dict.fromkeys(o for n in s.cited for o in outlets.get(n, ())))
+                if s.supported
+                else (),
+                repaired=any(s.text.rstrip(".") in r for r in replaced),
+            )
             for s in inside
         )
         if not sentences:
             continue
         day = None
         if form == "dated":
-            day = min((passages[n - 1].published for s in inside for n in s.cited if passages[n - 1].published),
-                      default=None)
+            day = min(
+                (passages[n - 1].published for s in inside for n in s.cited if passages[n - 1].published),
+                default=None,
+            )
         out.append(Paragraph(sentences, bool(_BULLET.match(raw)), day))
     if form == "dated":
         out.sort(key=lambda p: p.day or date.max)

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.paths import PROJECT_ROOT
-from tests.paths import SHARED
+from tests.paths import PROJECT_ROOT, SHARED
 from tests.store_fixtures import free_port, serving
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -64,7 +64,8 @@ def test_local_model_answers_the_demo_question(seeded: tuple[Settings, Store]) -
     assert re.search(r"engaged|seriously|Prosper", answer.text), answer.text
     assert answer.citations and not answer.unsupported and not answer.not_in_sources
     assert {"Al Jazeera", "South China Morning Post", "Nikkei Asian Review (Financial Times)"} & {
-        c.outlet for c in answer.citations}
+        c.outlet for c in answer.citations
+    }
     assert answer.usage["prompt_tokens"] < 1200 and answer.usage["completion_tokens"] > 0
 
 

@@ -17,19 +17,19 @@ import pytest
 from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
+from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY
 from briefing.app import state as sup
 from briefing.app.render import answer_html, answer_warnings, docx_bytes
 from briefing.app.uploads import UPLOADS_DIR, check_upload, ingest_uploads
-from briefing.answer import Answer, Answerer
 from briefing.archive import BRIEFS_DIR
 from briefing.cite import check_citations
 from briefing.config import Settings
-from tests.paths import PROJECT_ROOT
 from briefing.export import render_markdown
 from briefing.ingest import ingest
 from briefing.store import Store
 from tests.fake_llm import fake_llm
+from tests.paths import PROJECT_ROOT
 from tests.recorded import LLM_URL, MODEL, write_articles
 
 APP = str(ENTRY)
@@ -146,7 +146,9 @@ def test_sessions_share_the_answerer_but_not_the_chat(app: AppTest) -> None:
     other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _ask(app, "How much will the Kessel bridge toll rise to?")
     _ask(other, "What will the ferry tickets cost?")
-    assert [e.question for e in app.session_state[sup.KEY_CHAT]] == ["How much will the Kessel bridge toll rise to?"]
+    assert [e.question for e in app.session_state[sup.KEY_CHAT]] == [
+        "How much will the Kessel bridge toll rise to?"
+    ]
     assert [e.question for e in other.session_state[sup.KEY_CHAT]] == ["What will the ferry tickets cost?"]
     settings = sup.session_settings({})
     assert sup.get_answerer(settings, session_key=False) is sup.get_answerer(settings, session_key=False)
@@ -215,6 +217,7 @@ def test_model_errors_are_messages_not_tracebacks(
 
 
 # ------------------------------------------------------------------------------------- recorded model
+
 
 @pytest.mark.vcr
 def test_chat_round_trip_with_a_recorded_model(monkeypatch: pytest.MonkeyPatch, filled_store: Path) -> None:
@@ -329,12 +332,22 @@ class _TextUpload(_FakeUpload):
 def test_duplicate_uploads_say_which_article_they_repeat(tmp_path: Path) -> None:
     settings = Settings(store_dir=tmp_path / "s")
     _, (_, _, text) = next(iter(ARTICLES.items()))
-    first = ingest_uploads([_TextUpload("a.txt", text), _TextUpload("b.txt", text)], settings, lambda: Store(settings),
-                               source="Ostrava Post", published=date(2031, 4, 2))
+    first = ingest_uploads(
+        [_TextUpload("a.txt", text), _TextUpload("b.txt", text)],
+        settings,
+        lambda: Store(settings),
+        source="Ostrava Post",
+        published=date(2031, 4, 2),
+    )
     assert [(r.name, r.status) for r in first.results] == [("a.txt", "added"), ("b.txt", "duplicate")]
     assert first.results[1].detail == "duplicate of a.txt in this upload"
-    again = ingest_uploads([_TextUpload("c.txt", text)], settings, lambda: Store(settings), source="Ostrava Post",
-                               published=date(2031, 4, 2))
+    again = ingest_uploads(
+        [_TextUpload("c.txt", text)],
+        settings,
+        lambda: Store(settings),
+        source="Ostrava Post",
+        published=date(2031, 4, 2),
+    )
     (result,) = again.results
     assert result.status == "duplicate" and result.detail.endswith("(Ostrava Post), already in the library")
 

@@ -33,7 +33,6 @@ from briefing.export import render_html, render_markdown, save
 from briefing.ingest import ingest
 from briefing.retrieve import Filters
 from briefing.store import Store
-
 from tests.fake_llm import fake_llm
 from tests.store_fixtures import SEEDS
 
@@ -102,7 +101,9 @@ def test_sources_are_numbered_in_reading_order_and_every_marker_resolves(brief: 
     sources_part = text.split("## Sources")[1]
     for s in brief.sources:
         c = s.chunk
-        assert f"[{s.n}] {c.title}. {c.source}, 2019-05-22, passage {c.position + 1}. {c.path}." in sources_part
+        assert (
+            f"[{s.n}] {c.title}. {c.source}, 2019-05-22, passage {c.position + 1}. {c.path}." in sources_part
+        )
 
 
 def test_share_fall_reported_two_ways_is_a_disagreement_citing_both(brief: Brief) -> None:
@@ -113,8 +114,10 @@ def test_share_fall_reported_two_ways_is_a_disagreement_citing_both(brief: Brief
     note = next(line for line in render_markdown(brief).splitlines() if "Sources differ" in line)
     for side in d.sides:
         assert f"[{numbers[side.chunk_id]}]" in note and side.outlet in note
-    assert {side.outlet for side in d.sides} == {"Free Malaysia Today (Reuters)",
-                                                 "The Straits Times (New York Times; Reuters)"}
+    assert {side.outlet for side in d.sides} == {
+        "Free Malaysia Today (Reuters)",
+        "The Straits Times (New York Times; Reuters)",
+    }
 
 
 def test_passage_carried_by_two_outlets_is_marked_corroborated(brief: Brief) -> None:
@@ -122,8 +125,10 @@ def test_passage_carried_by_two_outlets_is_marked_corroborated(brief: Brief) -> 
     assert corroborated
     for x in corroborated:
         assert len(x.outlets) >= 2
-    assert any({"South China Morning Post", "The Straits Times (New York Times; Reuters)"} <= set(x.outlets)
-               for x in corroborated)
+    assert any(
+        {"South China Morning Post", "The Straits Times (New York Times; Reuters)"} <= set(x.outlets)
+        for x in corroborated
+    )
     assert "independent outlets: South China Morning Post, The Straits Times" in render_markdown(brief)
     carried = next(s for s in brief.sources if len(s.chunk.outlets) > 1)
     assert f"Also carried by: {carried.chunk.outlets[1]}" in render_markdown(brief)
@@ -144,12 +149,18 @@ def test_unknown_template_is_a_clear_error(answerer: Answerer) -> None:
 # --- window filtering -------------------------------------------------------------------------------
 
 OUTSIDE = {
-    "early.txt": ("Ledger of Record", date(2019, 5, 10),
-                  "Hikvision shares climbed after earnings\n\nHikvision shares rose 4% on Friday after the surveillance "
-                  "camera maker reported higher quarterly profit. Hikvision said exports to the US were growing."),
-    "late.txt": ("Evening Chronicle", date(2019, 6, 3),
-                 "US adds Hikvision to blacklist review list\n\nThe US Commerce Department said on Monday it was still "
-                 "reviewing whether to place Hikvision on its entity list. Hikvision shares fell 3% in Shenzhen."),
+    "early.txt": (
+        "Ledger of Record",
+        date(2019, 5, 10),
+        "Hikvision shares climbed after earnings\n\nHikvision shares rose 4% on Friday after the surveillance "
+        "camera maker reported higher quarterly profit. Hikvision said exports to the US were growing.",
+    ),
+    "late.txt": (
+        "Evening Chronicle",
+        date(2019, 6, 3),
+        "US adds Hikvision to blacklist review list\n\nThe US Commerce Department said on Monday it was still "
+        "reviewing whether to place Hikvision on its entity list. Hikvision shares fell 3% in Shenzhen.",
+    ),
 }
 
 
@@ -186,7 +197,9 @@ def test_weekly_brief_cites_only_articles_inside_the_window(windowed: Answerer) 
     assert [e.status for e in events].count("done") == len(weekly.sections)
     # The same store without a window does reach the outside articles, so the filter is what kept them out.
     everything = build_brief("Hikvision shares", windowed.settings, answerer=windowed)
-    assert {c["chunk_id"].split(":")[0] for s in everything.sections for c in s.claims} & _outside_ids(windowed)
+    assert {c["chunk_id"].split(":")[0] for s in everything.sections for c in s.claims} & _outside_ids(
+        windowed
+    )
 
 
 def _outside_ids(answerer: Answerer) -> set[str]:
@@ -203,10 +216,17 @@ def test_seeds_are_one_story_of_five_outlets(windowed: Answerer) -> None:
 
 
 def test_topic_brief_window_excludes_outside_articles(windowed: Answerer) -> None:
-    inside = build_brief("Hikvision shares", windowed.settings, since=date(2019, 5, 20), until=date(2019, 5, 26),
-                         answerer=windowed)
+    inside = build_brief(
+        "Hikvision shares",
+        windowed.settings,
+        since=date(2019, 5, 20),
+        until=date(2019, 5, 26),
+        answerer=windowed,
+    )
     assert inside.sources and all(s.chunk.published == SEED_DAY for s in inside.sources)
-    assert not {c["chunk_id"].split(":")[0] for s in inside.sections for c in s.claims} & _outside_ids(windowed)
+    assert not {c["chunk_id"].split(":")[0] for s in inside.sections for c in s.claims} & _outside_ids(
+        windowed
+    )
 
 
 def test_docx_has_real_headings_bullets_citations_and_sources(brief: Brief, tmp_path: Path) -> None:
@@ -269,16 +289,22 @@ def _scripted(prompt: str) -> str | int:
         return "- Hikvision sold 40 million cameras to Peru in 2017 [1].\n- Hikvision opened a plant in Lima [99]."
     if f"Section: {UNCITED_SECTION}." in prompt:
         return "\n".join(f"- {t}" for _, t in excerpts)
-    return "\n".join("- " + " ".join(f"{x.rstrip('.')} [{n}]." for x in re.split(r"(?<=[.!?])\s+", t))
-                     for n, t in excerpts)
+    return "\n".join(
+        "- " + " ".join(f"{x.rstrip('.')} [{n}]." for x in re.split(r"(?<=[.!?])\s+", t)) for n, t in excerpts
+    )
 
 
 @pytest.fixture(scope="module")
 def scripted(seeded: tuple[Settings, Store]) -> Iterator[Answerer]:
     settings, store = seeded
     with fake_llm(_scripted) as url:
-        llm = settings.with_overrides(llm="openai", openai_base_url=url, openai_api_key="sk-test",
-                                      openai_model="scripted", llm_max_retries=0)
+        llm = settings.with_overrides(
+            llm="openai",
+            openai_base_url=url,
+            openai_api_key="sk-test",
+            openai_model="scripted",
+            llm_max_retries=0,
+        )
         yield Answerer(llm, store)
 
 
@@ -307,13 +333,17 @@ def test_a_model_line_that_restates_its_claim_is_kept(scripted_brief) -> None:
     assert bluf.sentences and not bluf.repairs and all(x.supported and not x.repaired for x in bluf.sentences)
 
 
-def test_rejected_lines_are_replaced_by_their_claims_words_and_the_reader_sees_no_defect(scripted_brief) -> None:
+def test_rejected_lines_are_replaced_by_their_claims_words_and_the_reader_sees_no_defect(
+    scripted_brief,
+) -> None:
     brief, _ = scripted_brief
     section = next(s for s in brief.sections if s.title == BAD_SECTION)
     reasons = [r.reason for r in section.repairs]
     assert reasons[0].startswith("number") and "[99] points at no passage" in reasons[1]
     assert reasons[2:] == ["no line written for this claim"] * (len(reasons) - 2)
-    assert all(r.kind == "replaced" for r in section.repairs) and len(section.repairs) == len(section.paragraphs)
+    assert all(r.kind == "replaced" for r in section.repairs) and len(section.repairs) == len(
+        section.paragraphs
+    )
     assert all(x.supported and x.repaired for x in section.sentences)
     text = render_markdown(brief)
     assert "Peru" not in text and "Checker flags" not in text

@@ -28,34 +28,58 @@ from tests.recorded import MODEL, llm_settings, write_articles
 WEEK = (date(2032, 4, 5), date(2032, 4, 11))
 
 ARTICLES = {
-    "lith-1.txt": ("Meridian Post", date(2032, 4, 6), """Orvana suspends Brightvale lithium licence
+    "lith-1.txt": (
+        "Meridian Post",
+        date(2032, 4, 6),
+        """Orvana suspends Brightvale lithium licence
 
 The government of Orvana suspended the mining licence of Brightvale Metals on Tuesday, citing water pollution near the Sarn lithium mine. Mines minister Petra Lund said the suspension would last until an independent water audit is finished.
 
-Brightvale shares fell 14% in early trading on Tuesday after the announcement. The company said it would challenge the decision in court."""),
-    "lith-2.txt": ("Eastland Times", date(2032, 4, 7), """Brightvale to fight Orvana licence suspension in court
+Brightvale shares fell 14% in early trading on Tuesday after the announcement. The company said it would challenge the decision in court.""",
+    ),
+    "lith-2.txt": (
+        "Eastland Times",
+        date(2032, 4, 7),
+        """Brightvale to fight Orvana licence suspension in court
 
 Brightvale Metals said on Wednesday it had filed a court challenge against Orvana's suspension of its licence at the Sarn lithium mine. Chief executive Aron Vell said the company had met every water standard.
 
-Brightvale shares dropped as much as 11.5 per cent on Tuesday before closing lower. Farmers near Sarn said their wells had turned salty since the mine expanded in 2030."""),
-    "lith-3.txt": ("Orvana Daily Wire", date(2032, 4, 9), """Orvana court to hear Brightvale case on April 20
+Brightvale shares dropped as much as 11.5 per cent on Tuesday before closing lower. Farmers near Sarn said their wells had turned salty since the mine expanded in 2030.""",
+    ),
+    "lith-3.txt": (
+        "Orvana Daily Wire",
+        date(2032, 4, 9),
+        """Orvana court to hear Brightvale case on April 20
 
 An Orvana court will hear Brightvale Metals' challenge to the suspension of its Sarn lithium licence on April 20. Mines minister Petra Lund said the government would publish the water audit before the hearing.
 
-The Sarn mine produced 18,000 tonnes of lithium carbonate last year, about a fifth of Orvana's exports."""),
-    "ferry-1.txt": ("Harbour Herald", date(2032, 4, 8), """Teller Bay ferry crews strike over rosters
+The Sarn mine produced 18,000 tonnes of lithium carbonate last year, about a fifth of Orvana's exports.""",
+    ),
+    "ferry-1.txt": (
+        "Harbour Herald",
+        date(2032, 4, 8),
+        """Teller Bay ferry crews strike over rosters
 
 Ferry crews in Teller Bay walked out on Thursday over new rosters, stranding commuters on the islands. The Maritime Crews Union said 600 members joined the strike.
 
-Transport commissioner Ida Rosk said talks with the union would resume on Monday."""),
-    "ferry-2.txt": ("Coastal Ledger", date(2032, 4, 10), """Teller Bay ferry strike enters third day
+Transport commissioner Ida Rosk said talks with the union would resume on Monday.""",
+    ),
+    "ferry-2.txt": (
+        "Coastal Ledger",
+        date(2032, 4, 10),
+        """Teller Bay ferry strike enters third day
 
 The Teller Bay ferry strike entered its third day on Saturday. Union secretary Olle Brandt said crews would return only if the new rosters were withdrawn.
 
-Island shops reported shortages of fresh food as deliveries stopped."""),
-    "lith-0.txt": ("Meridian Post", date(2032, 3, 2), """Farmers near Sarn lithium mine complain of salty wells
+Island shops reported shortages of fresh food as deliveries stopped.""",
+    ),
+    "lith-0.txt": (
+        "Meridian Post",
+        date(2032, 3, 2),
+        """Farmers near Sarn lithium mine complain of salty wells
 
-Farmers near Brightvale Metals' Sarn lithium mine in Orvana said their wells had turned salty. Brightvale said its own tests found no link to the mine."""),
+Farmers near Brightvale Metals' Sarn lithium mine in Orvana said their wells had turned salty. Brightvale said its own tests found no link to the mine.""",
+    ),
 }
 
 
@@ -108,8 +132,12 @@ def _check_citations_resolve(brief: Brief, store: Store) -> None:
 @pytest.mark.vcr
 @pytest.mark.parametrize("key", ["bluf", "background", "developments"])  # bullets, prose, dated
 def test_each_standard_section_is_drafted_and_cited(answerer: Answerer, key: str, tmp_path: Path) -> None:
-    brief = build_brief("Brightvale Metals lithium licence in Orvana", answerer.settings,
-                        template=_one_section_template(key, tmp_path), answerer=answerer)
+    brief = build_brief(
+        "Brightvale Metals lithium licence in Orvana",
+        answerer.settings,
+        template=_one_section_template(key, tmp_path),
+        answerer=answerer,
+    )
     (section,) = brief.sections
     assert brief.backend == "openai" and brief.model == MODEL and brief.prompts == ["brief_section@2"]
     assert section.error is None and not section.extract and not section.not_in_sources

@@ -30,9 +30,20 @@ def _paragraphs(path: Path, *anchors: str) -> str:
 
 
 def _chunk(cid: str, text: str, source: str, carriers: tuple[Carrier, ...] = ()) -> Chunk:
-    return Chunk(id=f"{cid}:000", article_id=cid, title=f"title {cid}", source=source,
-                 published=date(2019, 5, 22), url=f"https://example.com/{cid}", path=None, position=0,
-                 start=0, end=len(text), text=text, carriers=carriers)
+    return Chunk(
+        id=f"{cid}:000",
+        article_id=cid,
+        title=f"title {cid}",
+        source=source,
+        published=date(2019, 5, 22),
+        url=f"https://example.com/{cid}",
+        path=None,
+        position=0,
+        start=0,
+        end=len(text),
+        text=text,
+        carriers=carriers,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +85,11 @@ def test_marker_forms_attach_to_their_sentence(passages: list[Chunk], embedder: 
 
 
 def test_out_of_range_marker_removed_and_reported(passages: list[Chunk], embedder: Embedder) -> None:
-    checked = _check("Hikvision shares opened 10% lower after the report [1, 7]. China denied it all [9].",
-                     passages, embedder)
+    checked = _check(
+        "Hikvision shares opened 10% lower after the report [1, 7]. China denied it all [9].",
+        passages,
+        embedder,
+    )
     assert "[7]" not in checked.text and "[9]" not in checked.text
     assert checked.text.startswith("Hikvision shares opened 10% lower after the report [1].")
     assert [n for n, _ in checked.removed_markers] == [7, 9]
@@ -87,16 +101,24 @@ def test_out_of_range_marker_removed_and_reported(passages: list[Chunk], embedde
 
 
 def test_uncited_sentence_flagged(passages: list[Chunk], embedder: Embedder) -> None:
-    checked = _check("Hikvision shares opened 10% lower after the report [1]. "
-                     "Analysts expect the ban to cut its revenue by half.", passages, embedder)
+    checked = _check(
+        "Hikvision shares opened 10% lower after the report [1]. "
+        "Analysts expect the ban to cut its revenue by half.",
+        passages,
+        embedder,
+    )
     assert [s.reason for s in checked.unsupported] == ["no citation"]
     assert checked.unsupported[0].text.startswith("Analysts expect")
 
 
 def test_supported_claim_passes(passages: list[Chunk], embedder: Embedder) -> None:
-    checked = _check("## Market reaction\n"
-                     "Hikvision shares opened 10% lower, but the company said it had not been informed of "
-                     "the possible blacklisting [1].", passages, embedder)
+    checked = _check(
+        "## Market reaction\n"
+        "Hikvision shares opened 10% lower, but the company said it had not been informed of "
+        "the possible blacklisting [1].",
+        passages,
+        embedder,
+    )
     assert checked.ok, checked.unsupported
     heading, claim = checked.sentences
     assert heading.reason == "markup" and heading.supported
@@ -138,8 +160,12 @@ def test_swapped_name_flagged(passages: list[Chunk], embedder: Embedder) -> None
 
 
 def test_citation_lists_every_outlet_and_exact_quote(passages: list[Chunk], embedder: Embedder) -> None:
-    checked = _check("Hikvision shares opened 10% lower after the report [1]. "
-                     "Shares fell as much as 9.6 per cent in Shenzhen [2].", passages, embedder)
+    checked = _check(
+        "Hikvision shares opened 10% lower after the report [1]. "
+        "Shares fell as much as 9.6 per cent in Shenzhen [2].",
+        passages,
+        embedder,
+    )
     c1, c2 = checked.citations
     assert c1.outlets == ["Free Malaysia Today", "Wire Daily"]
     assert (c1.outlet, c1.chunk_id, c1.url) == ("Free Malaysia Today", "fmt:000", "https://example.com/fmt")

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from briefing.cli import main
 from briefing.config import Settings
 from briefing.store import Store
-
 from tests.store_fixtures import SEEDS
 
 
@@ -34,16 +33,31 @@ def test_ingest_list_search_remove(tmp_path: Path) -> None:
     code, out, _ = run("search", "Pierre-Richard Prosper human rights", "-k", "2", "--json", "--store", store)
     hits = json.loads(out)
     assert code == 0 and [h["rank"] for h in hits] == [1, 2]
-    assert {"rank", "score", "chunk_id", "article_id", "title", "outlet", "published", "url", "path", "text"} <= hits[0].keys()
+    assert {
+        "rank",
+        "score",
+        "chunk_id",
+        "article_id",
+        "title",
+        "outlet",
+        "published",
+        "url",
+        "path",
+        "text",
+    } <= hits[0].keys()
     assert "Prosper" in hits[0]["text"]
 
-    code, out, _ = run("search", "Prosper", "--source", "al jazeera", "--until", "2019-05-22", "--store", store)
+    code, out, _ = run(
+        "search", "Prosper", "--source", "al jazeera", "--until", "2019-05-22", "--store", store
+    )
     assert code == 0 and "Al Jazeera" in out
 
     queries = tmp_path / "q.jsonl"
     queries.write_text(
-        json.dumps({"id": "a", "query": "Nick Marro EIU"}) + "\n"
-        + json.dumps({"id": "b", "query": "Hikvision", "since": "2020-01-01"}) + "\n"
+        json.dumps({"id": "a", "query": "Nick Marro EIU"})
+        + "\n"
+        + json.dumps({"id": "b", "query": "Hikvision", "since": "2020-01-01"})
+        + "\n"
     )
     code, out, _ = run("search", "--batch", str(queries), "-k", "3", "--json", "--store", store)
     lines = [json.loads(line) for line in out.splitlines()]
@@ -61,7 +75,9 @@ def test_ingest_list_search_remove(tmp_path: Path) -> None:
 def test_failures_give_exit_code_1_and_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "ok.md").write_text("# Dam opens\n\nThe new dam opened on Tuesday after years of delay.\n")
     (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
-    code, out, err = run("ingest", str(tmp_path), "--store", str(tmp_path / "store"), "--source", "Local Paper")
+    code, out, err = run(
+        "ingest", str(tmp_path), "--store", str(tmp_path / "store"), "--source", "Local Paper"
+    )
     assert code == 1
     assert "bad.pdf" in err and "1 articles added" in out
     assert Store(Settings(store_dir=tmp_path / "store")).article_records()[0].article.source == "Local Paper"
@@ -80,15 +96,26 @@ def test_bad_date_names_the_option(tmp_path: Path) -> None:
 def test_a_manifest_row_applies_only_to_the_file_it_names(tmp_path: Path) -> None:
     """Two different articles called a.txt: the row names the one beside the manifest; the other is an
     error naming both files, not a second article silently given the same title, outlet and date."""
-    for folder, body in (("x", "The Kessel bridge toll rises to four euros in May, the council said."),
-                         ("y", "Valdoria's harbour dredging contract went to a Dutch firm on Monday.")):
+    for folder, body in (
+        ("x", "The Kessel bridge toll rises to four euros in May, the council said."),
+        ("y", "Valdoria's harbour dredging contract went to a Dutch firm on Monday."),
+    ):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "a.txt").write_text(f"Headline {folder}\n\n{body} " * 3)
     manifest = tmp_path / "x" / "manifest.csv"
     manifest.write_text("file,title,source,published\na.txt,Toll rises,Kessel Courier,2024-03-05\n")
     store = str(tmp_path / "store")
-    code, out, err = run("ingest", str(tmp_path / "x" / "a.txt"), str(tmp_path / "y" / "a.txt"),
-                         "--manifest", str(manifest), "--source", "Other", "--store", store)
+    code, out, err = run(
+        "ingest",
+        str(tmp_path / "x" / "a.txt"),
+        str(tmp_path / "y" / "a.txt"),
+        "--manifest",
+        str(manifest),
+        "--source",
+        "Other",
+        "--store",
+        store,
+    )
     assert code == 1
     assert "1 articles added" in out and "1 failed" in out
     assert str(tmp_path / "y" / "a.txt") in out + err and str(tmp_path / "x" / "a.txt") in out + err
@@ -101,12 +128,17 @@ def test_oversized_inputs_are_refused_by_name_and_the_rest_goes_on(tmp_path: Pat
     folder.mkdir()
     (folder / "huge.txt").write_bytes(b"word " * 250_000)  # 1.2 MB, one line
     (folder / "long.txt").write_text("Headline\n\n" + "The council met again. " * 8_000)  # 32,000 words
-    (folder / "fine.txt").write_text("Toll rises\n\n" + "The Kessel bridge toll rises to four euros in May. " * 3)
+    (folder / "fine.txt").write_text(
+        "Toll rises\n\n" + "The Kessel bridge toll rises to four euros in May. " * 3
+    )
     monkeypatch.setenv("BRIEFING_MAX_FILE_MB", "1")
     code, out, err = run("ingest", str(folder), "--source", "Kessel Courier", "--store", str(tmp_path / "s"))
     assert code == 1 and "1 articles added" in out and "2 failed" in out
     said = out + err
-    assert f"{folder / 'huge.txt'}: 1.2 MB is over the 1 MB limit for an article file (setting max_file_mb)" in said
+    assert (
+        f"{folder / 'huge.txt'}: 1.2 MB is over the 1 MB limit for an article file (setting max_file_mb)"
+        in said
+    )
     assert f"{folder / 'long.txt'}: 32,000 words is over the limit of 30,000 per article" in said
 
 
@@ -126,10 +158,16 @@ def test_a_misspelt_setting_is_named_with_its_likely_meaning(tmp_path: Path, mon
 def test_briefs_are_kept_listed_and_reopened(seeded, tmp_path: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(seeded[0].store_dir, store)  # the shared store stays read-only
-    code, out, err = run("brief", "US blacklisting of Hikvision", "--llm", "extractive", "--store", str(store))
+    code, out, err = run(
+        "brief", "US blacklisting of Hikvision", "--llm", "extractive", "--store", str(store)
+    )
     assert code == 0 and out.startswith("# Policy brief: US blacklisting of Hikvision") and "kept as " in err
     code, listed, _ = run("briefs", "--store", str(store))
-    assert code == 0 and listed.startswith("[1] ") and "topic  Policy brief: US blacklisting of Hikvision" in listed
+    assert (
+        code == 0
+        and listed.startswith("[1] ")
+        and "topic  Policy brief: US blacklisting of Hikvision" in listed
+    )
     assert run("briefs", "--show", "1", "--store", str(store))[1] == out
     (entry,) = json.loads(run("briefs", "--json", "--store", str(store))[1])
     assert entry["kind"] == "topic" and Path(entry["path"]).read_text() == out

@@ -13,8 +13,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -73,8 +73,10 @@ def server() -> Iterator[FeedServer]:
             if route.status != 200:
                 self.send_error(route.status)
                 return
-            if route.etag and (self.headers.get("If-None-Match") == route.etag
-                               or self.headers.get("If-Modified-Since") == route.last_modified):
+            if route.etag and (
+                self.headers.get("If-None-Match") == route.etag
+                or self.headers.get("If-Modified-Since") == route.last_modified
+            ):
                 self.send_response(304)
                 self.end_headers()
                 return
@@ -113,7 +115,7 @@ def stories(realtimeqa_dir: Path) -> list[dict]:
 
 
 def http_date(day: int) -> str:
-    return format_datetime(datetime(2022, 6, day, 10, tzinfo=timezone.utc), usegmt=True)
+    return format_datetime(datetime(2022, 6, day, 10, tzinfo=UTC), usegmt=True)
 
 
 def rss(title: str, items: list[tuple[str, str, str, str]], *, full: bool = True) -> bytes:
@@ -122,13 +124,20 @@ def rss(title: str, items: list[tuple[str, str, str, str]], *, full: bool = True
     parts = []
     for item_title, link, text, day in items:
         paras = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-        body = (f"<content:encoded><![CDATA[{paras}]]></content:encoded>" if full
-                else f"<description>{html.escape(text)}</description>")
-        parts.append(f"<item><title>{html.escape(item_title)}</title><link>{link}</link>"
-                     f"<pubDate>{day}</pubDate>{body}</item>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-            f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>'
-            f"<link>http://example.org/</link>{''.join(parts)}</channel></rss>").encode()
+        body = (
+            f"<content:encoded><![CDATA[{paras}]]></content:encoded>"
+            if full
+            else f"<description>{html.escape(text)}</description>"
+        )
+        parts.append(
+            f"<item><title>{html.escape(item_title)}</title><link>{link}</link>"
+            f"<pubDate>{day}</pubDate>{body}</item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>'
+        f"<link>http://example.org/</link>{''.join(parts)}</channel></rss>"
+    ).encode()
 
 
 def item(server: FeedServer, story: dict, path: str) -> tuple[str, str, str, str]:
@@ -137,8 +146,10 @@ def item(server: FeedServer, story: dict, path: str) -> tuple[str, str, str, str
 
 def page(story: dict) -> bytes:
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in story["body"].split("\n") if p.strip())
-    return (f"<html><head><title>{html.escape(story['title'])}</title></head><body><nav>Home | World</nav>"
-            f"<article><h1>{html.escape(story['title'])}</h1>{paras}</article></body></html>").encode()
+    return (
+        f"<html><head><title>{html.escape(story['title'])}</title></head><body><nav>Home | World</nav>"
+        f"<article><h1>{html.escape(story['title'])}</h1>{paras}</article></body></html>"
+    ).encode()
 
 
 def cli(settings: Settings, *args: str) -> tuple[int, str, str]:
@@ -251,15 +262,22 @@ def test_summary_only_entries_are_read_from_their_pages(
     make_settings: Callable[..., Settings], server: FeedServer, stories: list[dict]
 ) -> None:
     settings = make_settings(max_file_mb=0.02, **FAST)
-    summary = [(s["title"], server.url(f"/p/{i}"), s["body"].split(". ")[0] + ".", http_date(1))
-               for i, s in enumerate(stories[:4])]
-    server.routes["/summaries.xml"] = Route(rss("Summaries", summary, full=False), etag='"s1"',
-                                            last_modified=http_date(1))
+    summary = [
+        (s["title"], server.url(f"/p/{i}"), s["body"].split(". ")[0] + ".", http_date(1))
+        for i, s in enumerate(stories[:4])
+    ]
+    server.routes["/summaries.xml"] = Route(
+        rss("Summaries", summary, full=False), etag='"s1"', last_modified=http_date(1)
+    )
     server.routes["/p/0"] = Route(page(stories[0]), content_type="text/html")
-    server.routes["/p/1"] = Route(b"<html><body><p>" + b"filler text " * 4000 + b"</p></body></html>",
-                                  content_type="text/html")  # 48 KB: over the 0.02 MB cap
-    server.routes["/p/2"] = Route(b"<html><body>" + b"<p>more filler</p>" * 3000 + b"</body></html>",
-                                  content_type="text/html", length=False)  # no Content-Length: cut while read
+    server.routes["/p/1"] = Route(
+        b"<html><body><p>" + b"filler text " * 4000 + b"</p></body></html>", content_type="text/html"
+    )  # 48 KB: over the 0.02 MB cap
+    server.routes["/p/2"] = Route(
+        b"<html><body>" + b"<p>more filler</p>" * 3000 + b"</body></html>",
+        content_type="text/html",
+        length=False,
+    )  # no Content-Length: cut while read
     server.routes["/p/3"] = Route(b"", status=503)  # down for now
     Subscriptions(Store(settings)).add(server.url("/summaries.xml"))
 
@@ -320,22 +338,39 @@ def test_a_refresh_killed_mid_feed_is_finished_by_the_next(
     """SIGKILL while a feed's second page is loading: the feed before it is committed with its status, the
     killed feed has nothing stored and no validators saved, and the next refresh completes it."""
     settings = make_settings()
-    server.routes["/a.xml"] = Route(rss("Alpha", [item(server, stories[0], "/a/0")]), etag='"a"',
-                                    last_modified=http_date(1))
-    summaries = [(s["title"], server.url(f"/p/{i}"), "Short summary.", http_date(1))
-                 for i, s in enumerate(stories[1:3])]
-    server.routes["/b.xml"] = Route(rss("Beta", summaries, full=False), etag='"b"',
-                                    last_modified=http_date(1))
+    server.routes["/a.xml"] = Route(
+        rss("Alpha", [item(server, stories[0], "/a/0")]), etag='"a"', last_modified=http_date(1)
+    )
+    summaries = [
+        (s["title"], server.url(f"/p/{i}"), "Short summary.", http_date(1))
+        for i, s in enumerate(stories[1:3])
+    ]
+    server.routes["/b.xml"] = Route(
+        rss("Beta", summaries, full=False), etag='"b"', last_modified=http_date(1)
+    )
     server.routes["/p/0"] = Route(page(stories[1]), content_type="text/html")
     server.routes["/p/1"] = Route(page(stories[2]), content_type="text/html", delay=30)
     subscriptions = Subscriptions(Store(settings))
     subscriptions.add(server.url("/a.xml"), name="A")
     subscriptions.add(server.url("/b.xml"), name="B")
-    cmd = [sys.executable, "-c", "from briefing.cli import main; main()", "refresh",
-           "--store", str(settings.store_dir), "--collection", settings.collection]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from briefing.cli import main; main()",
+        "refresh",
+        "--store",
+        str(settings.store_dir),
+        "--collection",
+        settings.collection,
+    ]
     env = {**os.environ, "BRIEFING_FEED_TIMEOUT": "60"}
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not server.asked("/p/1") and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -355,7 +390,9 @@ def test_a_refresh_killed_mid_feed_is_finished_by_the_next(
 
 @embedded
 def test_an_article_that_could_not_be_stored_is_asked_for_again(
-    make_settings: Callable[..., Settings], server: FeedServer, stories: list[dict],
+    make_settings: Callable[..., Settings],
+    server: FeedServer,
+    stories: list[dict],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = make_settings(**FAST)
@@ -419,7 +456,8 @@ def test_subscriptions_opml_round_trip(make_settings: Callable[..., Settings], t
     again = make_settings()
     assert cli(again, "feeds", "import", str(exported))[0] == 0
     assert [(f.url, f.name, f.tag) for f in Subscriptions(Store(again)).list()] == [
-        (f.url, f.name, f.tag) for f in feeds]
+        (f.url, f.name, f.tag) for f in feeds
+    ]
 
     code, out, _ = cli(settings, "feeds", "remove", "reuters")  # by name, any case
     assert code == 0 and "removed https://feeds.example.com/reuters" in out
@@ -432,13 +470,18 @@ def test_subscriptions_opml_round_trip(make_settings: Callable[..., Settings], t
 
 
 @embedded
-@pytest.mark.parametrize("content, reason", [
-    ("<opml version='2.0'><body><outline xmlUrl='https://a.example/x'></body></opml>", "malformed XML"),
-    ("<?xml version='1.0'?><!DOCTYPE opml [<!ENTITY a 'aaaaaaaa'>]><opml><body>&a;</body></opml>",
-     "DTD or entity declarations"),
-    ("<rss version='2.0'><channel/></rss>", "not an OPML file (root <rss>"),
-    ("<opml><body><outline text='x' xmlUrl='file:///etc/passwd'/></body></opml>", "outline 'x'"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("<opml version='2.0'><body><outline xmlUrl='https://a.example/x'></body></opml>", "malformed XML"),
+        (
+            "<?xml version='1.0'?><!DOCTYPE opml [<!ENTITY a 'aaaaaaaa'>]><opml><body>&a;</body></opml>",
+            "DTD or entity declarations",
+        ),
+        ("<rss version='2.0'><channel/></rss>", "not an OPML file (root <rss>"),
+        ("<opml><body><outline text='x' xmlUrl='file:///etc/passwd'/></body></opml>", "outline 'x'"),
+    ],
+)
 def test_bad_opml_is_refused_naming_the_file(
     make_settings: Callable[..., Settings], tmp_path: Path, content: str, reason: str
 ) -> None:
@@ -448,4 +491,3 @@ def test_bad_opml_is_refused_naming_the_file(
     code, _, err = cli(settings, "feeds", "import", str(bad))
     assert code == 2 and str(bad) in err and reason in err
     assert Subscriptions(Store(settings)).list() == []
-

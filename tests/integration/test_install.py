@@ -60,7 +60,9 @@ def _run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[st
                           timeout=900)  # fmt: skip
 
 
-def test_the_installed_wheel_ingests_answers_and_briefs_from_another_folder(installed: Path, tmp_path: Path) -> None:
+def test_the_installed_wheel_ingests_answers_and_briefs_from_another_folder(
+    installed: Path, tmp_path: Path
+) -> None:
     where = subprocess.run([str(installed / "python"), "-c", "import briefing.prompts as p; print(p.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert str(installed.parent) in where and str(PROJECT_ROOT) not in where

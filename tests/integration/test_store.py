@@ -14,7 +14,6 @@ from briefing.config import Settings
 from briefing.ingest import ingest, remove
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store
-
 from tests.store_fixtures import SEEDS
 
 MANIFEST = SEEDS / "manifest.csv"
@@ -45,7 +44,11 @@ def test_seeds_are_stored_with_metadata_and_exact_offsets(make_settings: Callabl
         for c in chunks:
             assert article.text[c.start : c.end] == c.text
             assert (c.article_id, c.source, c.title, c.published) == (
-                article.id, article.source, article.title, article.published)
+                article.id,
+                article.source,
+                article.title,
+                article.published,
+            )
 
 
 def test_reingest_changes_nothing(make_settings: Callable[..., Settings]) -> None:
@@ -60,13 +63,17 @@ def test_reingest_changes_nothing(make_settings: Callable[..., Settings]) -> Non
     assert store.chunks.count() == chunks_before
 
 
-def test_shared_passages_are_stored_once_and_know_their_outlets(make_settings: Callable[..., Settings]) -> None:
+def test_shared_passages_are_stored_once_and_know_their_outlets(
+    make_settings: Callable[..., Settings],
+) -> None:
     store = _seeds_into(make_settings())
     scmp = _by_source(store, "South China Morning Post")
     carried = [c for c in store.article_chunks(scmp) if c.carriers]
     assert any("The Straits Times" in c.outlets[1] for c in carried), "002 reprints 001's wire paragraph"
     sentence = "Hikvision is one of the world's largest manufacturers of video surveillance products"
-    holders = [c for r in store.article_records() for c in store.article_chunks(r.article.id) if sentence in c.text]
+    holders = [
+        c for r in store.article_records() for c in store.article_chunks(r.article.id) if sentence in c.text
+    ]
     assert len(holders) == 1, "the reprinted sentence is stored once"
     nikkei = _by_source(store, "Nikkei")
     quoted = [c for c in store.article_chunks(nikkei) if any(k.source == "Al Jazeera" for k in c.carriers)]
@@ -75,7 +82,9 @@ def test_shared_passages_are_stored_once_and_know_their_outlets(make_settings: C
     assert "these concerns very seriously" in quoted[0].text[note.start : note.end]
 
 
-def test_copy_under_another_outlet_is_linked_not_duplicated(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+def test_copy_under_another_outlet_is_linked_not_duplicated(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
     settings = make_settings()
     store = _seeds_into(settings)
     copy = tmp_path / "copy.txt"
@@ -112,7 +121,9 @@ def test_filters_and_diversity(make_settings: Callable[..., Settings], tmp_path:
     (tmp_path / "later.txt").write_text(
         "Hikvision added to entity list\n\nThe Commerce Department added Hikvision to its entity list in October.\n"
     )
-    ingest([tmp_path / "later.txt"], settings, source="Wire Review", published=date(2019, 10, 8), progress=False)
+    ingest(
+        [tmp_path / "later.txt"], settings, source="Wire Review", published=date(2019, 10, 8), progress=False
+    )
     retriever = Retriever(Store(settings), settings)
     query = "Hikvision entity list Commerce Department"
     october = retriever.search(query, 10, Filters(since=date(2019, 10, 1)))
@@ -131,20 +142,29 @@ def test_filters_and_diversity(make_settings: Callable[..., Settings], tmp_path:
 @pytest.mark.parametrize(
     ("question", "outlet"),
     [
-        ("What did the Hikvision executive tell Reuters about the chips the company uses?", "Free Malaysia Today"),
+        (
+            "What did the Hikvision executive tell Reuters about the chips the company uses?",
+            "Free Malaysia Today",
+        ),
         ("Whom did Hikvision hire to advise on human rights compliance?", "Nikkei"),
         ("What did the EIU analyst Nick Marro say about technology issues?", "Al Jazeera"),
-        ("How many Chinese video surveillance companies did Bloomberg say could be cut off?", "South China Morning Post"),
+        (
+            "How many Chinese video surveillance companies did Bloomberg say could be cut off?",
+            "South China Morning Post",
+        ),
     ],
 )
-def test_plain_question_finds_the_right_article(seeded: tuple[Settings, Store], question: str, outlet: str) -> None:
+def test_plain_question_finds_the_right_article(
+    seeded: tuple[Settings, Store], question: str, outlet: str
+) -> None:
     settings, store = seeded
     hits = Retriever(store, settings).search(question, 3)
     assert outlet in hits[0].chunk.source
 
 
 def test_articles_committed_before_a_crash_are_searchable_and_seen_by_dedupe(
-        make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A writer killed after committing articles but before refreshing the indexes (issue 13, item 2)."""
     settings = make_settings()
     first = tmp_path / "first"
@@ -170,4 +190,6 @@ def test_articles_committed_before_a_crash_are_searchable_and_seen_by_dedupe(
     copy = tmp_path / "copy.txt"
     shutil.copy(next(SEEDS.glob("002_*.txt")), copy)
     report = ingest([copy], settings, source="Example Gazette", progress=False)
-    assert len(report.near_duplicates) == 1 and report.near_duplicates[0][1] == _by_source(store, "The Straits Times")
+    assert len(report.near_duplicates) == 1 and report.near_duplicates[0][1] == _by_source(
+        store, "The Straits Times"
+    )

@@ -27,17 +27,24 @@ SEED_DAY = date(2019, 5, 22)
 
 
 def test_a_line_that_drops_a_name_or_figure_of_its_claim_is_lossy() -> None:
-    claim = ("It is not clear what effect a US ban would have on Hikvision's business. The company could "
-             "switch to Chinese suppliers, which make 80% of its chips.")
+    claim = (
+        "It is not clear what effect a US ban would have on Hikvision's business. The company could "
+        "switch to Chinese suppliers, which make 80% of its chips."
+    )
     assert left_out("Hikvision's business is not clear, a US ban aside.", claim) == ["Chinese", "80%"]
-    assert left_out("A US ban could push Hikvision to Chinese suppliers, who make 80% of its chips.", claim) == []
+    assert (
+        left_out("A US ban could push Hikvision to Chinese suppliers, who make 80% of its chips.", claim)
+        == []
+    )
 
 
 def test_silence_is_an_actors_last_position_and_the_fuller_twin_is_stated() -> None:
     assert NO_COMMENT.search("Hikvision did not respond to a request for comment.")
     assert not NO_COMMENT.search("Hikvision said it had not been informed of the blacklisting.")
-    assert richer("Hikvision said it hired Pierre-Richard Prosper, a former US ambassador.",
-                   "Hikvision said it hired a former US ambassador.")
+    assert richer(
+        "Hikvision said it hired Pierre-Richard Prosper, a former US ambassador.",
+        "Hikvision said it hired a former US ambassador.",
+    )
     assert not richer("Hikvision said it hired a former US ambassador.", "Hikvision hired a US ambassador.")
 
 
@@ -52,7 +59,9 @@ def test_syndicated_copies_count_once_as_corroboration() -> None:
     story_of = lambda a: twins.get(a, a)  # noqa: E731
     assert independent_outlets([_chunk("wire:000", "Wire Agency", (copy,))], story_of) == ()
     assert independent_outlets([_chunk("wire:000", "Wire Agency", (copy, other))], story_of) == (
-        "Wire Agency", "Evening Post")
+        "Wire Agency",
+        "Evening Post",
+    )
 
 
 def test_figures_on_one_subject_that_differ_across_stories() -> None:
@@ -60,8 +69,12 @@ def test_figures_on_one_subject_that_differ_across_stories() -> None:
         return Chunk(f"{article}:000", article, "T", outlet, SEED_DAY, None, None, 0, 0, len(text), text)
 
     fell = passage("a", "Meridian Post", "Brightvale shares fell 14% in early trading on Tuesday.")
-    dropped = passage("b", "Eastland Times", "Brightvale shares dropped as much as 11.5 per cent in early trading.")
-    both = passage("c", "Orvana Wire", "Brightvale shares fell 14% on Tuesday, or 11.5 per cent at the close.")
+    dropped = passage(
+        "b", "Eastland Times", "Brightvale shares dropped as much as 11.5 per cent in early trading."
+    )
+    both = passage(
+        "c", "Orvana Wire", "Brightvale shares fell 14% on Tuesday, or 11.5 per cent at the close."
+    )
     prices = passage("d", "Ledger", "Brightvale Metals expects lithium prices to rise 30% next year.")
     separate = lambda a: a  # noqa: E731
     (d,) = find_disagreements([fell, dropped, prices], separate)

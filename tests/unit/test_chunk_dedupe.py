@@ -18,7 +18,12 @@ def _seed(seeds_dir: Path, prefix: str) -> str:
 def test_sentences_do_not_cross_paragraphs() -> None:
     text = "Trade war\n\nHikvision braces for a ban. Shares fell 10%.\n\nDahua did not respond."
     sentences = [text[s.start : s.end] for s in split_sentences(text)]
-    assert sentences == ["Trade war", "Hikvision braces for a ban.", "Shares fell 10%.", "Dahua did not respond."]
+    assert sentences == [
+        "Trade war",
+        "Hikvision braces for a ban.",
+        "Shares fell 10%.",
+        "Dahua did not respond.",
+    ]
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
@@ -43,7 +48,10 @@ def test_excluded_sentences_are_left_out() -> None:
     text = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen."
     sentences = split_sentences(text)
     spans = chunk_spans(text, sentences, target_words=100, overlap_words=0, exclude={1})
-    assert [text[s:e] for s, e in spans] == ["One two three four.", "Nine ten eleven twelve. Thirteen fourteen."]
+    assert [text[s:e] for s, e in spans] == [
+        "One two three four.",
+        "Nine ten eleven twelve. Thirteen fourteen.",
+    ]
 
 
 def test_run_on_text_is_cut_to_size() -> None:
@@ -64,7 +72,10 @@ def _index_with(seeds_dir: Path, *prefixes: str) -> GramIndex:
 def _shared(index: GramIndex, text: str) -> list[tuple[str, float, str]]:
     sentences = split_sentences(text)
     reuse = index.find_reuse(text_grams(text), sentences)
-    return [(s.article_id, s.share, text[sentences[s.sentence].start : sentences[s.sentence].end]) for s in reuse.shared]
+    return [
+        (s.article_id, s.share, text[sentences[s.sentence].start : sentences[s.sentence].end])
+        for s in reuse.shared
+    ]
 
 
 def test_wire_sentences_shared_by_001_and_002(seeds_dir: Path) -> None:
@@ -86,7 +97,10 @@ def test_unrelated_articles_share_nothing_and_boilerplate_is_not_a_quote(seeds_d
     # request for comment.": a stock phrase, not a shared passage.
     shared = _shared(_index_with(seeds_dir, "002"), _seed(seeds_dir, "003"))
     assert not any("did not respond" in s for _, _, s in shared)
-    assert _shared(_index_with(seeds_dir, "000"), "Completely unrelated text about football and weather. " * 5) == []
+    assert (
+        _shared(_index_with(seeds_dir, "000"), "Completely unrelated text about football and weather. " * 5)
+        == []
+    )
 
 
 def test_copy_under_another_outlet_is_a_near_duplicate(seeds_dir: Path) -> None:

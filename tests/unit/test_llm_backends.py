@@ -97,8 +97,6 @@ def test_openai_itself_gets_no_duplicate_max_tokens() -> None:
     assert model.extra_body is None and model.max_tokens == Settings().llm_max_tokens
 
 
-
-
 class FakeLlama:
     """Stands in for llama_cpp.Llama's streaming create_chat_completion (the real one is the slow test)."""
 
@@ -142,7 +140,9 @@ def test_local_wrapper_streams_and_invokes(tmp_path: Path, monkeypatch: pytest.M
     assert out.usage_metadata["input_tokens"] == 7 and out.usage_metadata["output_tokens"] == 2
     call = fake.calls[-1]
     assert (
-        call["temperature"] == 0 and call["max_tokens"] == Settings().llm_max_tokens and call["stream"] is True
+        call["temperature"] == 0
+        and call["max_tokens"] == Settings().llm_max_tokens
+        and call["stream"] is True
     )
     assert [m["role"] for m in call["messages"]] == ["system", "user"]
 
@@ -167,5 +167,3 @@ def test_local_generation_is_bounded_by_the_timeout(tmp_path: Path, monkeypatch:
     with pytest.raises(LLMError, match="timed out after 0.2s") as ei:
         model.invoke(MESSAGES)
     assert ei.value.kind == "timeout" and time.monotonic() - t0 < 2
-
-

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from briefing.clean import clean_text, normalize_chars
+from briefing.ingest import to_article
 from briefing.loaders import (
     ManifestRow,
     apply_metadata,
@@ -19,7 +20,6 @@ from briefing.loaders import (
     parse_date,
     read_manifest,
 )
-from briefing.ingest import to_article
 from briefing.models import Article, LoadFailure, RawArticle
 
 BODY_1 = (
@@ -279,7 +279,9 @@ def test_pypdf_warnings_go_to_the_files_report(tmp_path: Path, capfd: pytest.Cap
     m = re.search(rb"startxref\n(\d+)", data)
     assert m
     f = tmp_path / "repaired.pdf"
-    f.write_bytes(data[: m.start(1)] + str(int(m.group(1)) + 7).encode() + data[m.end(1) :])  # pypdf repairs it
+    f.write_bytes(
+        data[: m.start(1)] + str(int(m.group(1)) + 7).encode() + data[m.end(1) :]
+    )  # pypdf repairs it
     (a,) = articles(load(f))
     assert a.text.startswith("The finance ministers")
     assert any(n.startswith("pypdf: incorrect startxref") for n in a.notes)
@@ -296,7 +298,9 @@ def test_linked_folders_are_followed_once_and_loops_reported(tmp_path: Path) -> 
     (tmp_path / "a" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
     got = load(tmp_path / "a")
     assert [x.path for x in got if isinstance(x, RawArticle)] == [
-        str(tmp_path / "a" / "linked" / "two.txt"), str(tmp_path / "a" / "one.txt")]
+        str(tmp_path / "a" / "linked" / "two.txt"),
+        str(tmp_path / "a" / "one.txt"),
+    ]
     fails = {x.path: x.reason for x in got if isinstance(x, LoadFailure)}
     assert fails[str(tmp_path / "a" / "loop")].startswith("symlink loop")
     assert fails[str(tmp_path / "a" / "gone.txt")].startswith("broken symlink")
@@ -376,11 +380,14 @@ def test_video_page_keeps_its_headline_as_text(tmp_path: Path) -> None:
     )
     f = tmp_path / "video.jsonl"
     f.write_text(
-        "\n".join(json.dumps(r) for r in [
-            {"title": "Ford recall", "body": form, "source": "cnn.com"},
-            {"title": "Diwali 2022", "body": form, "source": "cnn.com"},
-            {"body": form, "source": "cnn.com"},
-        ]),
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"title": "Ford recall", "body": form, "source": "cnn.com"},
+                {"title": "Diwali 2022", "body": form, "source": "cnn.com"},
+                {"body": form, "source": "cnn.com"},
+            ]
+        ),
         encoding="utf-8",
     )
     got = [to_article(r) if isinstance(r, RawArticle) else r for r in load(f)]

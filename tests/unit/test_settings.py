@@ -19,14 +19,22 @@ def test_nested_variable_sets_one_field_of_its_group(monkeypatch: pytest.MonkeyP
     assert s.with_overrides(llm="extractive").checker.support_threshold == 0.5
 
 
-def test_toml_table_sets_a_group_and_the_environment_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_toml_table_sets_a_group_and_the_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     config = tmp_path / "briefing.toml"
-    config.write_text("top_k = 5\n\n[checker]\nsupport_threshold = 0.4\nw_names = 0.2\n\n"
-                      "[briefs]\nstory_threshold = 0.7\n")
+    config.write_text(
+        "top_k = 5\n\n[checker]\nsupport_threshold = 0.4\nw_names = 0.2\n\n[briefs]\nstory_threshold = 0.7\n"
+    )
     monkeypatch.setenv("BRIEFING_CONFIG", str(config))
     monkeypatch.setenv("BRIEFING_CHECKER__W_NAMES", "0.3")
     s = Settings()
-    assert (s.top_k, s.checker.support_threshold, s.checker.w_names, s.briefs.story_threshold) == (5, 0.4, 0.3, 0.7)
+    assert (s.top_k, s.checker.support_threshold, s.checker.w_names, s.briefs.story_threshold) == (
+        5,
+        0.4,
+        0.3,
+        0.7,
+    )
 
 
 def test_invalid_tuned_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,14 +18,16 @@ from tests import hash_embedder
 
 ARTICLES = {
     "toll.txt": "Kessel bridge toll rises\n\nThe Kessel bridge toll will rise to 4 crowns in April, the city "
-                "council said on Monday. Council member Ana Vesely said the money would repair the bridge.",
+    "council said on Monday. Council member Ana Vesely said the money would repair the bridge.",
     "ferry.txt": "Ferry tickets unchanged\n\nFerry tickets across the Ostrava lake will stay at 2 crowns this "
-                 "year, the operator said. It added that a new boat would arrive in June.",
+    "year, the operator said. It added that a new boat would arrive in June.",
 }
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     """A store of two invented articles, and the environment of a run that changed one tuned value."""
     monkeypatch.setenv("BRIEFING_CHECKER__SUPPORT_THRESHOLD", "0.55")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-never-recorded-0000")
@@ -40,9 +42,20 @@ def settings(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch
 
 def test_ask_json_carries_the_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFING_EMBEDDING", hash_embedder.NAME)
-    result = CliRunner().invoke(main, ["ask", "What will the Kessel bridge toll rise to?", "--llm", "extractive",
-                                       "--json", "--store", str(settings.store_dir),
-                                       "--collection", settings.collection])
+    result = CliRunner().invoke(
+        main,
+        [
+            "ask",
+            "What will the Kessel bridge toll rise to?",
+            "--llm",
+            "extractive",
+            "--json",
+            "--store",
+            str(settings.store_dir),
+            "--collection",
+            settings.collection,
+        ],
+    )
     assert result.exit_code == 0, result.output
     recorded = json.loads(result.stdout)["settings"]
     assert recorded["checker"]["support_threshold"] == 0.55
@@ -55,7 +68,10 @@ def test_ask_json_carries_the_settings(settings: Settings, monkeypatch: pytest.M
 def test_brief_audit_record_carries_the_settings(settings: Settings) -> None:
     record = build_brief("Kessel bridge toll", settings, template="one-pager").to_dict()["settings"]
     assert record["checker"]["support_threshold"] == 0.55
-    assert record["briefs"] == settings.briefs.model_dump() and record["extract"] == settings.extract.model_dump()
+    assert (
+        record["briefs"] == settings.briefs.model_dump()
+        and record["extract"] == settings.extract.model_dump()
+    )
     assert record["collection"] == settings.collection and record["brief_passages"] == settings.brief_passages
     assert record["store"]
     assert "sk-never-recorded" not in json.dumps(record)

@@ -28,10 +28,14 @@ def _seeds_into(settings: Settings) -> Store:
     return Store(settings)
 
 
-def test_bad_inputs_are_reported_and_the_rest_stored(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+def test_bad_inputs_are_reported_and_the_rest_stored(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "good.txt").write_text("Ports reopen\n\nThe harbour authority said ships may dock again from Monday.\n")
+    (folder / "good.txt").write_text(
+        "Ports reopen\n\nThe harbour authority said ships may dock again from Monday.\n"
+    )
     (folder / "empty.txt").write_text("")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
     (folder / "broken.json").write_text('{"title": "x", "body": ')
@@ -45,10 +49,15 @@ def test_bad_inputs_are_reported_and_the_rest_stored(make_settings: Callable[...
     assert not report.ok
 
 
-def test_failed_commit_leaves_no_partial_article(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_commit_leaves_no_partial_article(
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A storage error after an article's chunks were written: the chunks are taken back, the run goes on."""
     settings = make_settings()
-    for name, body in [("a.txt", "Alpha\n\nAlpha talks resumed in Geneva on Monday."), ("b.txt", "Beta\n\nBeta ministers met in Oslo.")]:
+    for name, body in [
+        ("a.txt", "Alpha\n\nAlpha talks resumed in Geneva on Monday."),
+        ("b.txt", "Beta\n\nBeta ministers met in Oslo."),
+    ]:
         (tmp_path / name).write_text(body)
     store = Store(settings)
     real_add = store.articles_col.add
@@ -67,7 +76,9 @@ def test_failed_commit_leaves_no_partial_article(make_settings: Callable[..., Se
     assert [h.chunk.title for h in Retriever(fresh, settings).search("talks in Geneva", 5)] == ["Beta"]
 
 
-def test_stats_count_a_crashed_runs_passages_apart(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stats_count_a_crashed_runs_passages_apart(
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The writer dies between an article's chunks and its record: stats do not count those chunks as
     stored, and the next ingest removes them."""
     settings = make_settings()
@@ -90,7 +101,9 @@ def test_stats_count_a_crashed_runs_passages_apart(make_settings: Callable[..., 
     assert (stats["articles"], stats["chunks"], stats["unfinished_chunks"]) == (2, 2, 0)
 
 
-def test_failed_copy_leaves_no_note_on_its_twin(make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_copy_leaves_no_note_on_its_twin(
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A near-duplicate whose record cannot be written: the carrier notes it put on its twin's chunks go too."""
     settings = make_settings()
     store = _seeds_into(settings)
@@ -101,21 +114,30 @@ def test_failed_copy_leaves_no_note_on_its_twin(make_settings: Callable[..., Set
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store.articles_col, "add", failing_add)
-    report = ingest([copy], settings, store=store, source="Example Gazette", published=date(2019, 5, 23), progress=False)
+    report = ingest(
+        [copy], settings, store=store, source="Example Gazette", published=date(2019, 5, 23), progress=False
+    )
     assert [f.reason for f in report.failures] == ["could not store: disk full"]
     fresh = Store(settings)
     assert len(fresh.article_records()) == 5
     stored = fresh.chunks.get(include=["metadatas"])["metadatas"]  # as the search index reads them
-    assert not any("Example Gazette" in m["outlets"] or "Example Gazette" in (m.get("carriers") or "") for m in stored)
+    assert not any(
+        "Example Gazette" in m["outlets"] or "Example Gazette" in (m.get("carriers") or "") for m in stored
+    )
 
 
-def test_a_batch_of_articles_is_written_in_one_call_per_collection(make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_of_articles_is_written_in_one_call_per_collection(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Chroma's cost per call, not per item, dominated ingest's overhead when it wrote article by article."""
     settings = make_settings()
     store = Store(settings)
     calls = {"chunks": 0, "articles": 0}
     for name, col in (("chunks", store.chunks), ("articles", store.articles_col)):
-        def counted(*args: object, _real: Callable[..., None] = col.add, _name: str = name, **kwargs: object) -> None:
+
+        def counted(
+            *args: object, _real: Callable[..., None] = col.add, _name: str = name, **kwargs: object
+        ) -> None:
             calls[_name] += 1
             _real(*args, **kwargs)
 

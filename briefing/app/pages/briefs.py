@@ -96,9 +96,7 @@ if not earlier:
 for i, b in enumerate(earlier):
     with st.expander(b.label):
         st.markdown(
-            escape_markdown(
-                f"{b.kind} brief · window {b.window} · {b.made_by} · {b.flags} checker flag(s)"
-            )
+            escape_markdown(f"{b.kind} brief · window {b.window} · {b.made_by} · {b.flags} checker flag(s)")
         )
         if b.path.is_file():
             st.download_button(

@@ -11,7 +11,7 @@ import pytest
 
 from tests.paths import SHARED
 
-pytest_plugins = ["tests.store_fixtures"]
+pytest_plugins = ["tests.store_fixtures", "tests.feed_server"]
 
 
 @pytest.fixture(scope="session", autouse=True)

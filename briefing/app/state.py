@@ -19,6 +19,7 @@ from briefing.brief import BriefError
 from briefing.config import Settings, load_settings, unknown_variables
 from briefing.embeddings import EmbeddingError, get_embedder
 from briefing.export import ExportError
+from briefing.feeds import FeedError
 from briefing.llm import (
     BackendUnavailable,
     LLMError,
@@ -76,6 +77,7 @@ _EXPECTED = (
     PromptError,
     BriefError,
     ExportError,
+    FeedError,
     OSError,
 )
 

@@ -29,6 +29,7 @@ from briefing.export import render_markdown
 from briefing.ingest import ingest
 from briefing.store import Store
 from tests.fake_llm import fake_llm
+from tests.feed_server import FeedServer, Route, http_date, rss
 from tests.paths import PROJECT_ROOT
 from tests.recorded import LLM_URL, MODEL, write_articles
 
@@ -261,7 +262,7 @@ def library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest
 
 def _upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     at.file_uploader[0].set_value([(n, data, "text/plain") for n, data in files]).run()
-    at.button[0].click().run()
+    at.button(key="add_uploads").click().run()
     assert not at.exception, at.exception
     return at
 
@@ -295,7 +296,7 @@ def test_library_search_and_delete(library: AppTest) -> None:
     rows = library.dataframe[0].value
     assert list(rows["title"]) == ["Ferry service returns while Kessel bridge is repaired"]
     library.selectbox(key="delete_choice").set_value(rows["id"][0]).run()
-    library.button[1].click().run()
+    library.button(key="delete_article").click().run()
     assert not library.exception
     assert "Deleted Ferry service returns" in library.success[0].value.replace("\\", "")
     library.text_input(key="library_search").set_value("").run()
@@ -488,3 +489,41 @@ def test_weekly_brief_and_errors(briefs: AppTest) -> None:
     briefs.radio(key="brief_kind").set_value("Topic brief").run()
     briefs.button[0].click().run()  # no topic
     assert "a topic brief needs a topic" in briefs.error[0].value
+
+
+# ----------------------------------------------------------------------------------------- feeds
+
+
+def test_feeds_are_subscribed_refreshed_with_their_status_and_removed(
+    library: AppTest, server: FeedServer, stories: list[dict]
+) -> None:
+    items = [(s["title"], server.url(f"/a/{i}"), s["body"], http_date(14)) for i, s in enumerate(stories[:2])]
+    server.routes["/wire.xml"] = Route(rss("Harbour Wire", items), etag='"w1"', last_modified=http_date(14))
+    server.routes["/broken.xml"] = Route(b"", status=500)
+    for url, name in ((server.url("/wire.xml"), "Harbour Wire"), (server.url("/broken.xml"), "Broken")):
+        library.text_input(key="feed_url").set_value(url)
+        library.text_input(key="feed_name").set_value(name)
+        library.button(key="feed_subscribe").click().run()
+        assert not library.exception, library.exception
+    assert f"Subscribed to {name}." in library.success[0].value.replace("\\", "")
+    feeds = library.dataframe[0].value
+    assert list(feeds["feed"]) == ["Broken", "Harbour Wire"] and set(feeds["last refresh"]) == {
+        "never refreshed"
+    }
+
+    library.button(key="feed_refresh").click().run()
+    assert not library.exception, library.exception
+    assert any("Harbour Wire: added 2" in i.value.replace("\\", "") for i in library.info)
+    assert any("Broken: error: HTTP 500" in e.value.replace("\\", "") for e in library.error)
+    feeds = library.dataframe[0].value.set_index("feed")
+    assert feeds.loc["Harbour Wire", "articles added"] == 2 and feeds.loc["Broken", "last error"].startswith(
+        "HTTP 500"
+    )
+    assert len(library.dataframe[1].value) == 2  # the articles, in the library table below
+
+    library.selectbox(key="feed_remove").set_value(server.url("/broken.xml")).run()
+    assert library.button(key="feed_unsubscribe").disabled  # not before the confirmation
+    library.checkbox(key="feed_remove_sure").check().run()
+    library.button(key="feed_unsubscribe").click().run()
+    assert "Stopped following Broken." in library.success[0].value.replace("\\", "")
+    assert list(library.dataframe[0].value["feed"]) == ["Harbour Wire"]

@@ -11,11 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,118 +22,10 @@ from briefing.config import Settings
 from briefing.feeds import Subscriptions
 from briefing.refresh import Fetcher, refresh
 from briefing.store import Store
+from tests.feed_server import FeedServer, Route, http_date, rss
 
 embedded = pytest.mark.parametrize("make_settings", ["embedded"], indirect=True)
 FAST = {"feed_host_pause": 0.0, "feed_timeout": 0.4, "feed_retries": 2}
-
-
-@dataclass
-class Route:
-    body: bytes
-    content_type: str = "application/rss+xml"
-    status: int = 200
-    etag: str = ""  # when set, the server honours If-None-Match / If-Modified-Since with a 304
-    last_modified: str = ""
-    delay: float = 0.0  # seconds before answering
-    length: bool = True  # False: no Content-Length, the body ends when the connection closes
-
-
-@dataclass
-class FeedServer:
-    """Feeds and pages on 127.0.0.1; a test changes `routes` between refreshes and reads `requests`."""
-
-    port: int = 0
-    routes: dict[str, Route] = field(default_factory=dict)
-    requests: list[tuple[float, str, dict[str, str]]] = field(default_factory=list)  # (time, path, headers)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def asked(self, path: str) -> list[dict[str, str]]:
-        return [headers for _, p, headers in self.requests if p == path]
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    state = FeedServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append((time.monotonic(), self.path, headers))
-            route = state.routes.get(self.path)
-            if route is None:
-                self.send_error(404)
-                return
-            time.sleep(route.delay)
-            if route.status != 200:
-                self.send_error(route.status)
-                return
-            if route.etag and (
-                self.headers.get("If-None-Match") == route.etag
-                or self.headers.get("If-Modified-Since") == route.last_modified
-            ):
-                self.send_response(304)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", route.content_type)
-            if route.length:
-                self.send_header("Content-Length", str(len(route.body)))
-            if route.etag:
-                self.send_header("ETag", route.etag)
-                self.send_header("Last-Modified", route.last_modified)
-            self.end_headers()
-            try:
-                self.wfile.write(route.body)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up on an oversized body
-                pass
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def stories(realtimeqa_dir: Path) -> list[dict]:
-    """Eight short RealTime QA articles (170-260 words: over the summary threshold, few chunks)."""
-    rows = [json.loads(line) for line in (realtimeqa_dir / "corpus.jsonl").open(encoding="utf-8")]
-    chosen = sorted((r for r in rows if 170 <= len(r["body"].split()) <= 260), key=lambda r: r["id"])
-    return chosen[:8]
-
-
-def http_date(day: int) -> str:
-    return format_datetime(datetime(2022, 6, day, 10, tzinfo=UTC), usegmt=True)
-
-
-def rss(title: str, items: list[tuple[str, str, str, str]], *, full: bool = True) -> bytes:
-    """An RSS 2.0 feed of (title, link, text, date) items: the text as content:encoded (full) or as the
-    description alone (a summary-only feed)."""
-    parts = []
-    for item_title, link, text, day in items:
-        paras = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-        body = (
-            f"<content:encoded><![CDATA[{paras}]]></content:encoded>"
-            if full
-            else f"<description>{html.escape(text)}</description>"
-        )
-        parts.append(
-            f"<item><title>{html.escape(item_title)}</title><link>{link}</link>"
-            f"<pubDate>{day}</pubDate>{body}</item>"
-        )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-        f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>'
-        f"<link>http://example.org/</link>{''.join(parts)}</channel></rss>"
-    ).encode()
 
 
 def item(server: FeedServer, story: dict, path: str) -> tuple[str, str, str, str]:

@@ -1,12 +1,14 @@
-"""Library: add articles by upload, see what is stored, search and delete."""
+"""Library: add articles by upload or from feeds, see what is stored, search and delete."""
 
 import math
 
 import streamlit as st
 
 from briefing.app import state as sup
+from briefing.app.feeds import feed_rows, refresh_now
 from briefing.app.render import escape_markdown
 from briefing.app.uploads import UPLOAD_TYPES, article_rows, ingest_uploads
+from briefing.feeds import Subscriptions
 from briefing.ingest import remove
 
 settings = sup.page_setup("Library")
@@ -24,7 +26,7 @@ uploads = st.file_uploader(
 left, right = st.columns(2)
 outlet = left.text_input("Outlet, for files that do not name one", key="upload_outlet")
 published = right.date_input("Publication date, for files without one", value=None, key="upload_date")
-if st.button("Add to library", type="primary", disabled=not uploads):
+if st.button("Add to library", type="primary", disabled=not uploads, key="add_uploads"):
     bar = st.progress(0.0, text="Reading files…")
     try:
         outcome = ingest_uploads(
@@ -43,6 +45,63 @@ if st.button("Add to library", type="primary", disabled=not uploads):
         st.rerun()
 for r in st.session_state.get("upload_results", []):
     STATUS[r.status](escape_markdown(f"{r.name} — {r.detail}"))
+
+st.subheader("Feeds")
+subscriptions = Subscriptions(sup.or_stop(lambda: sup.current_store(settings)))
+with st.form("feed_add", clear_on_submit=True, border=False):
+    url_col, name_col, tag_col = st.columns([3, 2, 1])
+    feed_url = url_col.text_input(
+        "Feed URL (RSS or Atom)", placeholder="https://example.com/rss.xml", key="feed_url"
+    )
+    feed_name = name_col.text_input("Name (optional)", key="feed_name")
+    feed_tag = tag_col.text_input("Tag (optional)", key="feed_tag")
+    if st.form_submit_button("Subscribe", key="feed_subscribe"):
+        try:
+            feed, new = subscriptions.add(feed_url, feed_name or None, feed_tag or None)
+        except Exception as exc:
+            st.error(sup.error_message(exc))
+        else:
+            st.session_state["feed_flash"] = f"{'Subscribed to' if new else 'Updated'} {feed.label}."
+            st.rerun()
+if flash := st.session_state.pop("feed_flash", None):
+    st.success(escape_markdown(flash))
+feeds = subscriptions.list()
+if feeds:
+    st.dataframe(feed_rows(feeds), hide_index=True, use_container_width=True)
+    if st.button("Refresh feeds now", icon=":material/refresh:", key="feed_refresh"):
+        bar = st.progress(0.0, text="Fetching feeds…")
+        try:
+            report = refresh_now(settings, sup.writable_store(settings), on_progress=bar.progress)
+        except Exception as exc:
+            bar.empty()
+            st.error(sup.error_message(exc))
+        else:
+            st.session_state["refresh_results"] = [(r.ok, r.line()) for r in report.results]
+            st.session_state["refresh_summary"] = report.summary()
+            st.rerun()
+    for ok, line in st.session_state.get("refresh_results", []):
+        (st.info if ok else st.error)(escape_markdown(line))
+    if summary := st.session_state.get("refresh_summary"):
+        st.caption(escape_markdown(summary))
+    labels = {f.url: f"{f.label} ({f.url})" for f in feeds}
+    gone = st.selectbox(
+        "Stop following", list(labels), format_func=labels.__getitem__, index=None, key="feed_remove"
+    )
+    sure = st.checkbox(
+        "Yes, stop following it (its articles stay in the library)",
+        key="feed_remove_sure",
+        disabled=gone is None,
+    )
+    if st.button("Unsubscribe", disabled=not (gone and sure), key="feed_unsubscribe"):
+        removed = subscriptions.remove(gone)
+        st.session_state["feed_flash"] = f"Stopped following {removed.label}."
+        for key in ("feed_remove", "feed_remove_sure", "refresh_results", "refresh_summary"):
+            st.session_state.pop(key, None)
+        st.rerun()
+else:
+    st.caption(
+        "No feeds yet: subscribe above, or `briefing feeds add URL` / `briefing feeds import FILE.opml`."
+    )
 
 if flash := st.session_state.pop("library_flash", None):
     st.success(escape_markdown(flash))
@@ -76,7 +135,7 @@ choices = {r["id"]: f"{r['title']} — {r['outlet']} ({r['id']})" for r in rows}
 doomed = st.selectbox(
     "Article", list(choices), format_func=choices.__getitem__, index=None, key="delete_choice"
 )
-if st.button("Delete", disabled=doomed is None):
+if st.button("Delete", disabled=doomed is None, key="delete_article"):
     try:
         restored = remove(doomed, settings, store=sup.writable_store(settings))
     except Exception as exc:

@@ -52,13 +52,15 @@ MAX_RANGE = 50  # [1-3] expands; a wider "range" is a malformed marker, not 50 c
 @dataclass(frozen=True)
 class Citation:
     """A marker [n] that resolved to a passage, with the sentence(s) of it that best support the claims
-    citing it. `quote == chunk.text[quote_start:quote_end]`."""
+    citing it. `quote == chunk.text[quote_start:quote_end]`; `spans` are the stretches of the passage that
+    support each supported sentence citing it (the quote among them), so a reader sees every one."""
 
     n: int
     chunk: Chunk
     quote: str
     quote_start: int
     quote_end: int
+    spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def chunk_id(self) -> str:
@@ -102,6 +104,7 @@ class Citation:
             "quote": self.quote,
             "quote_start": self.quote_start,
             "quote_end": self.quote_end,
+            "spans": [list(s) for s in self.spans],
         }
 
 
@@ -682,6 +685,17 @@ def _reason(sig: SupportSignals, score: float, checker: CheckerTuning) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def _merged(spans: set[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Overlapping or touching spans joined, in passage order."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
 def _quote_span(claim: str, vec: np.ndarray, p: _Prepared) -> tuple[int, int]:
     """The passage sentence that best matches the claim, joined with a neighbour only when the neighbour
     holds several claim words the sentence lacks: a quote should be as short as the evidence allows."""
@@ -732,6 +746,7 @@ def check_citations(
 
     checks: list[SentenceCheck] = []
     best_quote: dict[int, tuple[tuple[bool, float], int, int]] = {}  # n -> (rank, start, end)
+    supporting: dict[int, set[tuple[int, int]]] = {}  # n -> the spans of it that supported sentences rest on
     for sp, claim, cited in zip(spans, claims, cited_per_span):
         raw = cleaned[sp.start : sp.end]
         exempt = _needs_citation(claim, raw, sp.whole_line)
@@ -757,14 +772,18 @@ def check_citations(
             # A claim citing only this passage is the one that must rest on it; among those, the best
             # supported picks the quote.
             rank = (len(cited) == 1, score)
+            span = _quote_span(claim, vec, prepared[n])
             if n not in best_quote or rank > best_quote[n][0]:
-                best_quote[n] = (rank, *_quote_span(claim, vec, prepared[n]))
+                best_quote[n] = (rank, *span)
+            if not reason:
+                supporting.setdefault(n, set()).add(span)
 
     citations = []
     for n in used:
         chunk = passages[n - 1]
         _, s, e = best_quote.get(n, ((False, 0.0), 0, len(chunk.text)))
-        citations.append(Citation(n, chunk, chunk.text[s:e], s, e))
+        spans = _merged(supporting.get(n, set()) | {(s, e)})
+        citations.append(Citation(n, chunk, chunk.text[s:e], s, e, spans))
     return CheckedText(
         text=cleaned,
         citations=citations,

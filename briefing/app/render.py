@@ -19,7 +19,14 @@ from briefing.brief import Brief
 from briefing.cite import MARKER, Citation, SentenceCheck, parse_marker
 from briefing.export import render_html, write_docx
 
-CARD_CONTEXT_CHARS = 240  # passage text shown either side of the supporting sentence in a source card
+CARD_STYLE = (
+    "<style>.source-card{border-left:3px solid #ccc;padding:.15em .7em;margin:.35em 0}"
+    ".source-card .card-head{text-decoration:none;color:inherit}"
+    ".source-card .passage,.source-card .where{display:none}"
+    ".source-card:target{border-left-color:#e8a317;background:rgba(232,163,23,.08)}"
+    ".source-card:target .passage{display:block;margin:.4em 0}"
+    ".source-card:target .where{display:block;font-size:.85em}</style>"
+)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
 
@@ -69,17 +76,13 @@ def answer_html(answer: Answer, anchor: str) -> str:
     return f'<div class="answer">{"".join(out)}</div>'
 
 
-def _passage_window(c: Citation) -> tuple[str, str, str]:
-    """Passage text before the supporting sentence (at most CARD_CONTEXT_CHARS, cut at a word), the
-    sentence, and the text after it."""
-    text = c.chunk.text
-    before = text[max(0, c.quote_start - CARD_CONTEXT_CHARS) : c.quote_start]
-    after = text[c.quote_end : c.quote_end + CARD_CONTEXT_CHARS]
-    if c.quote_start > CARD_CONTEXT_CHARS:
-        before = "…" + before.split(" ", 1)[-1]
-    if len(text) - c.quote_end > CARD_CONTEXT_CHARS:
-        after = after.rsplit(" ", 1)[0] + "…"
-    return before, c.quote, after
+def _marked(c: Citation) -> str:
+    """The whole passage, escaped, with every stretch that supports a sentence citing it marked."""
+    text, out, at = c.chunk.text, [], 0
+    for start, end in c.spans or ((c.quote_start, c.quote_end),):
+        out += [html.escape(text[at:start]), f"<mark>{html.escape(text[start:end])}</mark>"]
+        at = end
+    return "".join(out) + html.escape(text[at:])
 
 
 def _link_or_path(c: Citation) -> str:
@@ -91,21 +94,23 @@ def _link_or_path(c: Citation) -> str:
 
 
 def source_cards_html(answer: Answer, anchor: str) -> str:
-    """One collapsible card per cited passage (`id="{anchor}-{n}"`): title, outlets, date, the passage
-    around the supporting sentence with that sentence highlighted, and the article's link or file."""
+    """One card per cited passage (`id="{anchor}-{n}"`): title, outlets and date always shown; the passage
+    with every supporting stretch marked, and the article's link or file, shown when the card is the
+    page's target. A marker links to its card, so clicking [n] opens that card and scrolls to it with no
+    script (`:target`); clicking a card's title opens it too."""
     cards = []
     for c in answer.citations:
-        before, quote, after = _passage_window(c)
         day = c.published.isoformat() if c.published else "undated"
+        card = f"{anchor}-{c.n}"
         cards.append(
-            f'<details class="source-card" id="{anchor}-{c.n}">'
-            f"<summary>[{c.n}] {html.escape(c.title)} — {html.escape(', '.join(c.outlets))}, {day}</summary>"
-            f'<div class="passage" style="margin:0.4em 0 0.4em 1em">'
-            f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}</div>"
-            f'<div class="where" style="margin-left:1em;font-size:0.85em">{_link_or_path(c)}</div>'
-            "</details>"
+            f'<div class="source-card" id="{card}">'
+            f'<a class="card-head" href="#{card}">[{c.n}] {html.escape(c.title)} — '
+            f"{html.escape(', '.join(c.outlets))}, {day}</a>"
+            f'<div class="passage">{_marked(c)}</div>'
+            f'<div class="where">{_link_or_path(c)}</div>'
+            "</div>"
         )
-    return "".join(cards)
+    return CARD_STYLE + "".join(cards)
 
 
 def answer_warnings(answer: Answer) -> list[str]:

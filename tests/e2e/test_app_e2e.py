@@ -127,12 +127,13 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
     box.wait_for(timeout=WAIT_MS)
     box.fill("Why is the US considering blacklisting Hikvision?")
     box.press("Enter")
-    card = page.locator("details.source-card").first
-    card.wait_for(timeout=WAIT_MS)
-    assert page.locator("a.cite").count() >= 1
-    card.locator("summary").click()
-    mark = card.locator("mark")
-    mark.wait_for(state="visible", timeout=WAIT_MS)
+    marker = page.locator(".answer a.cite").first
+    marker.wait_for(timeout=WAIT_MS)
+    card = page.locator(f"div.source-card{marker.get_attribute('href')}")
+    expect(card.locator(".passage")).to_be_hidden()
+    marker.click()  # the marker opens its card, with no script in the page
+    expect(card.locator(".passage")).to_be_visible(timeout=WAIT_MS)
+    expect(card.locator("mark").first).to_be_visible()
     assert "Hikvision" in card.inner_text()
     _shot(page, "chat-seed.png")
 
@@ -145,14 +146,14 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
 
     # For the README: an invented article, so no published passage is reproduced.
     page.get_by_role("button", name="New conversation").click()
-    expect(page.locator("details.source-card")).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator("div.source-card")).to_have_count(0, timeout=WAIT_MS)
     box.fill("How long will the Kessel bridge repairs take and what will they cost?")
     box.press("Enter")
-    card = page.locator("details.source-card").first
+    card = page.locator("div.source-card").first
     card.wait_for(timeout=WAIT_MS)
-    card.locator("summary").click()
-    expect(card.locator("mark")).to_be_visible(timeout=WAIT_MS)
-    expect(card.locator("mark")).to_contain_text("eighteen months")
+    card.locator("a.card-head").click()  # a card's title opens it too
+    expect(card.locator("mark").first).to_be_visible(timeout=WAIT_MS)
+    expect(card.locator(".passage")).to_contain_text("eighteen months")
     _shot(page, "chat.png")
 
     page.goto(f"{app_url}/briefs")

@@ -111,7 +111,7 @@ def test_chat_answer_cites_sources_with_cards(app: AppTest) -> None:
     assert exchange.answer is not None and exchange.answer.citations
     body = _html(app)
     assert '<a href="#src-0-1" class="cite">1</a>' in body
-    assert '<details class="source-card" id="src-0-1">' in body
+    assert '<div class="source-card" id="src-0-1"><a class="card-head" href="#src-0-1">' in body
     assert "Kessel bridge toll to rise in April — Ostrava Post, 2031-04-02" in body
     assert "<mark>The Ostrava city council said on Tuesday" in body
     assert "kessel-toll.txt" in body  # the article's file
@@ -245,7 +245,7 @@ def test_chat_round_trip_with_a_recorded_model(monkeypatch: pytest.MonkeyPatch, 
     assert answer.backend == "openai" and answer.model == MODEL
     assert "600" in answer.text
     assert "Ferry service returns while Kessel bridge is repaired" in {c.title for c in answer.citations}
-    assert '<details class="source-card"' in _html(at)
+    assert '<div class="source-card"' in _html(at)
 
 
 # ------------------------------------------------------------------------------------------ library

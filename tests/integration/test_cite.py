@@ -208,3 +208,15 @@ def test_short_claims_and_bullets(passages: list[Chunk], embedder: Embedder) -> 
 def test_an_uncited_reply_is_never_supported(passages: list[Chunk], embedder: Embedder, reply: str) -> None:
     checked = _check(reply, passages, embedder)
     assert [s.supported for s in checked.sentences] == [False] and not checked.ok
+
+
+def test_every_sentence_a_passage_supports_is_marked_on_its_card(
+    passages: list[Chunk], embedder: Embedder
+) -> None:
+    text = "Hikvision shares opened 10% lower [1]. The company uses chips from US suppliers [1]."
+    (citation,) = _check(text, passages, embedder).citations
+    marked = [citation.chunk.text[s:e] for s, e in citation.spans]
+    assert len(marked) == 2 and "opened 10% lower" in marked[0] and "chips" in marked[1]
+    assert (citation.quote_start, citation.quote_end) in citation.spans or any(
+        s <= citation.quote_start and citation.quote_end <= e for s, e in citation.spans
+    )

@@ -12,12 +12,13 @@ import html
 import re
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from briefing.answer import Answer
 from briefing.brief import Brief
 from briefing.cite import MARKER, Citation, SentenceCheck, parse_marker
 from briefing.export import render_html, write_docx
+from briefing.models import Article, Chunk
 
 CARD_STYLE = (
     "<style>.source-card{border-left:3px solid #ccc;padding:.15em .7em;margin:.35em 0}"
@@ -85,12 +86,42 @@ def _marked(c: Citation) -> str:
     return "".join(out) + html.escape(text[at:])
 
 
-def _link_or_path(c: Citation) -> str:
+def reader_link(article_id: str, chunk_id: str) -> str:
+    """The Reader page for an article, opened at one of its passages (relative: works under any base path)."""
+    return f"reader?{urlencode({'article': article_id, 'passage': chunk_id})}"
+
+
+def _links(c: Citation) -> str:
+    """The published article where its URL is known, and always the whole stored text, opened at this
+    passage: a file path on the server means nothing to a reader."""
+    links = []
     if c.url and urlsplit(c.url).scheme in ("http", "https"):
-        url = html.escape(c.url)
-        return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a>'
-    where = c.url or c.path
-    return f"<code>{html.escape(where)}</code>" if where else "no link or file recorded"
+        links.append(
+            f'<a href="{html.escape(c.url)}" target="_blank" rel="noopener noreferrer">the article</a>'
+        )
+    reader = html.escape(reader_link(c.article_id, c.chunk_id))
+    links.append(f'<a href="{reader}" target="_blank" rel="noopener">the stored text at this passage</a>')
+    return "Read " + " or ".join(links)
+
+
+def reader_html(article: Article, chunk: Chunk | None) -> str:
+    """A whole cleaned article with one passage marked and placed first: what comes before it is folded
+    away above, so the page opens at the passage with no script to scroll there."""
+    text = article.text
+    if chunk is None or chunk.article_id != article.id or text[chunk.start : chunk.end] != chunk.text:
+        return f'<div class="reader">{_paragraphs(text)}</div>'
+    before, passage, after = text[: chunk.start], text[chunk.start : chunk.end], text[chunk.end :]
+    folded = (
+        f"<details><summary>Earlier in the article ({len(before.split())} words)</summary>"
+        f"{_paragraphs(before)}</details>"
+        if before.strip()
+        else ""
+    )
+    return f'<div class="reader">{folded}<p><mark>{html.escape(passage)}</mark></p>{_paragraphs(after)}</div>'
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
 def source_cards_html(answer: Answer, anchor: str) -> str:
@@ -107,7 +138,7 @@ def source_cards_html(answer: Answer, anchor: str) -> str:
             f'<a class="card-head" href="#{card}">[{c.n}] {html.escape(c.title)} — '
             f"{html.escape(', '.join(c.outlets))}, {day}</a>"
             f'<div class="passage">{_marked(c)}</div>'
-            f'<div class="where">{_link_or_path(c)}</div>'
+            f'<div class="where">{_links(c)}</div>'
             "</div>"
         )
     return CARD_STYLE + "".join(cards)

@@ -49,6 +49,7 @@ PAGES = (
     ("briefs.py", "Briefs", ":material/description:", "briefs"),
     ("settings.py", "Settings", ":material/settings:", "settings"),
 )
+READER = ("reader.py", "Article", ":material/article:", "reader")  # opened from a source card, not listed
 
 
 def navigate() -> None:
@@ -57,6 +58,8 @@ def navigate() -> None:
         st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
         for i, (file, title, icon, url) in enumerate(PAGES)
     ]
+    file, title, icon, url = READER
+    pages.append(st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, visibility="hidden"))
     st.navigation(pages).run()
 
 

@@ -35,7 +35,7 @@ UPLOAD_TYPES = sorted(
     | PDF_SUFFIXES
     | DOCX_SUFFIXES
 )
-UPLOADS_DIR = "uploads"  # under the store folder: uploaded originals, so a source card's file path exists
+UPLOADS_DIR = "uploads"  # under the store folder: the uploaded originals, kept as the articles' files
 
 
 class Upload(Protocol):

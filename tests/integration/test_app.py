@@ -114,7 +114,7 @@ def test_chat_answer_cites_sources_with_cards(app: AppTest) -> None:
     assert '<div class="source-card" id="src-0-1"><a class="card-head" href="#src-0-1">' in body
     assert "Kessel bridge toll to rise in April — Ostrava Post, 2031-04-02" in body
     assert "<mark>The Ostrava city council said on Tuesday" in body
-    assert "kessel-toll.txt" in body  # the article's file
+    assert "the stored text at this passage" in body and "kessel-toll.txt" not in body  # no server path
     assert [m.name for m in app.chat_message] == ["user", "assistant"]
 
 
@@ -527,3 +527,20 @@ def test_feeds_are_subscribed_refreshed_with_their_status_and_removed(
     library.button(key="feed_unsubscribe").click().run()
     assert "Stopped following Broken." in library.success[0].value.replace("\\", "")
     assert list(library.dataframe[0].value["feed"]) == ["Harbour Wire"]
+
+
+def test_a_source_card_opens_the_whole_article_at_its_passage(app: AppTest) -> None:
+    _ask(app, "How long will the Kessel bridge repairs take?")
+    citation = app.session_state[sup.KEY_CHAT][0].answer.citations[0]
+    reader = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    reader.query_params.update({"article": citation.article_id, "passage": citation.chunk_id})
+    reader.run()
+    reader.switch_page("pages/reader.py").run()
+    assert not reader.exception, reader.exception
+    assert reader.subheader[0].value.replace("\\", "") == citation.title
+    assert f"<mark>{citation.chunk.text.split()[0]}" in _html(reader)
+    gone = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    gone.query_params.update({"article": "no-such-article"})
+    gone.run()
+    gone.switch_page("pages/reader.py").run()
+    assert "not in the library" in gone.warning[0].value

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from briefing.answer import Answer
-from briefing.app.render import source_cards_html
+from briefing.app.render import reader_html, source_cards_html
 from briefing.cite import CheckedText, Citation
-from briefing.models import Chunk
+from briefing.models import Article, Chunk
 
 TEXT = "The toll rises to 4 crowns. <b>Council</b> met on Tuesday. Repairs take eighteen months."
 
@@ -35,3 +35,26 @@ def test_a_card_marks_every_supporting_stretch_and_escapes_the_rest() -> None:
     )
     assert "&lt;b&gt;Council&lt;/b&gt;" in body and "<b>" not in body
     assert ".source-card:target .passage{display:block" in body  # opened by its marker, no script
+
+
+def test_a_card_links_the_article_and_its_stored_text_never_a_server_path() -> None:
+    body = source_cards_html(_answer(((0, 10),)), "src-0")
+    assert 'href="reader?article=a&amp;passage=a%3A000"' in body and "kessel.txt" not in body
+    assert "the article</a>" not in body  # no URL recorded: only the stored text
+
+
+def test_the_reader_opens_at_the_passage_with_what_comes_before_folded() -> None:
+    text = "Earlier paragraph one.\n\nThe cited passage <i>here</i>.\n\nA later paragraph."
+    article = Article("a", "Kessel toll", "Ostrava Post", None, None, None, text)
+    start, end = text.index("The cited"), text.index("\n\nA later")
+    chunk = Chunk(
+        "a:001", "a", "Kessel toll", "Ostrava Post", None, None, None, 1, start, end, text[start:end]
+    )
+    page = reader_html(article, chunk)
+    assert page.index("<details><summary>Earlier in the article (3 words)</summary>") < page.index("<mark>")
+    assert (
+        "<mark>The cited passage &lt;i&gt;here&lt;/i&gt;.</mark>" in page
+        and "<p>A later paragraph.</p>" in page
+    )
+    stale = Chunk("a:001", "a", "Kessel toll", "Ostrava Post", None, None, None, 1, 0, 5, "other")
+    assert "<mark>" not in reader_html(article, stale)  # a passage that no longer matches marks nothing

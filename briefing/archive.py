@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from briefing.brief import Brief
+from briefing.brief.results import window_text
 from briefing.config import Settings
 from briefing.export import save
+from briefing.export_docx import write_docx
 
 BRIEFS_DIR = "briefs"
 
@@ -29,6 +31,12 @@ class EarlierBrief:
     path: Path
 
     @property
+    def word(self) -> Path | None:
+        """The Word file kept beside the Markdown, if there is one (briefs kept before Word was)."""
+        path = self.path.with_suffix(".docx")
+        return path if path.is_file() else None
+
+    @property
     def label(self) -> str:
         return f"{self.saved_at} — {self.title}"
 
@@ -44,14 +52,25 @@ class EarlierBrief:
         }
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "brief"
+def slug(text: str, limit: int = 60) -> str:
+    """A file name for a title: lower-case words joined by hyphens, cut after a whole word, so a name never
+    ends in half of one ("...-surveillance-fi")."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    out = ""
+    for w in words:
+        if out and len(out) + 1 + len(w) > limit:
+            break
+        out = f"{out}-{w}" if out else w[:limit]
+    return out or "brief"
 
 
 def keep(brief: Brief, settings: Settings) -> Path:
-    """Save the brief as Markdown with its audit record in the store's briefs folder; its path."""
+    """Save the brief as Markdown with its audit record in the store's briefs folder, and as Word beside
+    it (so an earlier brief can be forwarded as it was, not rebuilt); the Markdown's path."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return save(brief, settings.store_dir / BRIEFS_DIR / f"{stamp}-{_slug(brief.title)}.md", "md").path
+    path = save(brief, settings.store_dir / BRIEFS_DIR / f"{stamp}-{slug(brief.title)}.md", "md").path
+    write_docx(brief, path.with_suffix(".docx"))
+    return path
 
 
 def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
@@ -66,7 +85,7 @@ def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
                 EarlierBrief(
                     title=rec["title"],
                     kind=rec["kind"],
-                    window=f"{window['since'] or 'earliest'} to {window['until'] or 'latest'}",
+                    window=window_text(window["since"], window["until"]),
                     made_by=f"{rec['backend']} · {rec['model']}",
                     saved_at=rec["output"]["saved_at"],
                     flags=rec["checker"]["unsupported"] + rec["checker"]["dropped"],

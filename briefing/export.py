@@ -15,124 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-from docx.shared import RGBColor
-
-from briefing.brief import Brief, Section, Sentence
-from briefing.cite import NOT_IN_SOURCES
+from briefing.brief import Brief
+from briefing.export_docx import write_docx
+from briefing.layout import Run, layout
 
 FORMATS = ("md", "docx", "html")
 _BY_SUFFIX = {".md": "md", ".markdown": "md", ".docx": "docx", ".html": "html", ".htm": "html"}
-EXTRACT_LABEL = "Extracts: source sentences quoted as published, no language model."
 
 
 class ExportError(ValueError):
     """The output cannot be written as asked (unknown format)."""
-
-
-@dataclass(frozen=True)
-class Run:
-    """Inline text: plain, a citation, a checker flag, a note, or emphasis."""
-
-    text: str
-    style: str = ""  # "" | cite | flag | note | em
-    ref: int | None = None  # the source number a citation points at
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str  # title | heading | meta | label | bullet | para | note | flag | source
-    runs: tuple[Run, ...]
-
-
-def _plain(block: Block) -> str:
-    return "".join(r.text for r in block.runs)
-
-
-def layout(brief: Brief) -> list[Block]:
-    """The brief as a flat list of blocks, numbering flags in reading order."""
-    numbers = brief.numbers
-    blocks = [Block("title", (Run(brief.title),))]
-    drafted = (
-        EXTRACT_LABEL
-        if brief.extractive
-        else f"Drafted by {brief.model} ({brief.backend} backend); "
-        "every sentence checked against its cited passages."
-    )
-    meta = [
-        f"Window: {brief.window()}.",
-        f"Template: {brief.template}.",
-        drafted,
-        f"Built {brief.finished_at}.",
-    ]
-    if brief.source:
-        meta.insert(1, f"Outlets matching: {brief.source}.")
-    blocks += [Block("meta", (Run(m),)) for m in meta]
-    if brief.note:
-        blocks.append(Block("meta", (Run(f"Note: {brief.note}"),)))
-    flags: list[tuple[int, Section, Sentence]] = []
-    for section in brief.sections:
-        blocks.append(Block("heading", (Run(section.title),)))
-        if section.error:
-            blocks.append(
-                Block("note", (Run(f"This section could not be drafted: {section.error}", "note"),))
-            )
-            continue
-        if section.label:
-            blocks.append(Block("label", (Run(section.label, "em"),)))
-        if section.extract:
-            blocks.append(Block("label", (Run("Extracts from the sources.", "em"),)))
-        if not section.paragraphs:
-            text = (
-                NOT_IN_SOURCES
-                if section.not_in_sources or not section.dropped
-                else ("Every sentence drafted for this section was dropped as unsupported (strict mode).")
-            )
-            blocks.append(Block("para", (Run(text, "em"),)))
-        for p in section.paragraphs:
-            runs: list[Run] = [Run(f"{p.day.isoformat()}: ", "em")] if p.day else []
-            for i, s in enumerate(p.sentences):
-                runs.append(Run(("" if i == 0 else " ") + s.text))
-                for j, c in enumerate(s.chunk_ids):
-                    runs.append(Run(f"{'' if j else ' '}[{numbers[c]}]", "cite", numbers[c]))
-                if s.outlets:
-                    outlets = ", ".join(s.outlets)
-                    runs.append(Run(f" (carried by {len(s.outlets)} independent outlets: {outlets})", "note"))
-                if not s.supported:
-                    flags.append((len(flags) + 1, section, s))
-                    runs.append(Run(f" ⚠{len(flags)}", "flag"))
-            blocks.append(Block("bullet" if p.bullet else "para", tuple(runs)))
-        for d in section.disagreements:
-            runs = [Run("Sources differ: ", "em")]
-            for i, side in enumerate(d.sides):
-                runs += [
-                    Run(("; " if i else "") + f"{side.outlet} reports “{side.quote}” "),
-                    Run(f"[{numbers[side.chunk_id]}]", "cite", numbers[side.chunk_id]),
-                ]
-            blocks.append(Block("note", (*runs, Run("."))))
-    # Only what the reader must know: sentences still flagged, and those strict mode dropped. What repair
-    # replaced and which markers it removed is bookkeeping for the audit record.
-    dropped = [(s, x) for s in brief.sections for x in s.dropped]
-    if flags or dropped:
-        blocks.append(Block("heading", (Run("Checker flags"),)))
-        for k, section, s in flags:
-            why = f" {section.title}: {s.reason} (support {s.support:.2f}): “{s.text}”"
-            blocks.append(Block("flag", (Run(f"⚠{k}", "flag"), Run(why))))
-        for section, s in dropped:
-            blocks.append(Block("flag", (Run(f"{section.title}: dropped ({s.reason}): “{s.text}”"),)))
-    blocks.append(Block("heading", (Run("Sources"),)))
-    for src in brief.sources:
-        c = src.chunk
-        where = c.url or c.path or "no URL or file recorded"
-        also = [o for o in c.outlets if o != c.source]
-        text = (
-            f" {c.title}. {c.source}, {c.published.isoformat() if c.published else 'undated'}, "
-            f"passage {c.position + 1}. {where}."
-        )
-        if also:
-            text += f" Also carried by: {', '.join(also)}."
-        blocks.append(Block("source", (Run(f"[{src.n}]", "cite", src.n), Run(text))))
-    return blocks
 
 
 # --------------------------------------------------------------------------------------------------
@@ -195,6 +87,8 @@ def _html_runs(runs: tuple[Run, ...]) -> str:
             out.append(f'<span class="corroboration">{t}</span>')
         elif r.style == "em":
             out.append(f"<em>{t}</em>")
+        elif r.style == "url":
+            out.append(f'<a href="{html.escape(r.text)}" rel="noopener noreferrer">{t}</a>')
         else:
             out.append(t)
     return "".join(out)
@@ -243,30 +137,6 @@ def render_html(brief: Brief) -> str:
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
-
-
-def write_docx(brief: Brief, path: Path) -> None:
-    """A Word document with real headings and bullet lists; citations stay bracketed numbers that match
-    the numbered Sources list."""
-    doc = Document()
-    doc.core_properties.title = brief.title
-    for b in layout(brief):
-        if b.kind == "title":
-            doc.add_heading(_plain(b), level=0)
-            continue
-        if b.kind == "heading":
-            doc.add_heading(_plain(b), level=1)
-            continue
-        para = doc.add_paragraph(style="List Bullet" if b.kind == "bullet" else None)
-        if b.kind == "note":
-            para.paragraph_format.left_indent = doc.sections[0].page_width // 20
-        for r in b.runs:
-            run = para.add_run(r.text)
-            run.italic = r.style in ("em", "note") or b.kind in ("meta", "label")
-            run.bold = r.style == "flag" or (b.kind == "source" and r.style == "cite")
-            if r.style == "flag":
-                run.font.color.rgb = RGBColor(0xB0, 0, 0)
-    doc.save(str(path))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -167,6 +167,14 @@ def brief_html(brief: Brief) -> str:
     link to the numbered sources, flags stand out."""
     page = render_html(brief)
     body = page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
+    for src in brief.sources:  # each numbered source also opens its passage in the stored article
+        head = f'<p class="source" id="source-{src.n}">'
+        at = body.index("</p>", body.index(head))
+        reader = html.escape(reader_link(src.chunk.article_id, src.chunk.id))
+        link = (
+            f' <a href="{reader}" target="_blank" rel="noopener">Read the passage in the stored article</a>'
+        )
+        body = body[:at] + link + body[at:]
     return f'{_BRIEF_STYLE}<div class="brief">{body}</div>'
 
 

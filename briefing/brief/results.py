@@ -137,7 +137,7 @@ class Source:
         }
 
 
-def window_text(since: date | None, until: date | None) -> str:
+def window_text(since: date | str | None, until: date | str | None) -> str:
     if not (since or until):
         return "all dates"
     return f"{since or 'earliest'} to {until or 'latest'}"

@@ -468,13 +468,22 @@ def test_topic_brief_is_rendered_downloadable_and_listed(briefs: AppTest, tmp_pa
     saved = list((tmp_path / "store" / BRIEFS_DIR).glob("*.md"))
     assert len(saved) == 1 and saved[0].with_name(saved[0].name + ".audit.json").is_file()
     assert briefs.expander[0].label.endswith("Kessel bridge toll rise")
-    assert len(briefs.get("download_button")) == 3  # the earlier brief offers its saved file
+    earlier = [b.proto.label for b in briefs.get("download_button")][2:]
+    assert earlier == ["Download Markdown", "Download Word"]  # the earlier brief offers both saved files
+    assert saved[0].with_suffix(".docx").read_bytes()[:2] == b"PK"
+    assert body.count("Read the passage in the stored article") == len(
+        briefs.session_state["brief"][1].sources
+    )
+    briefs.radio(key="brief_kind").set_value("Weekly brief").run()
+    assert not re.search(
+        r"<h1>[^<]*: Kessel bridge toll rise</h1>", _html(briefs)
+    )  # not left under another form
 
 
 def test_downloads_hold_the_brief(briefs: AppTest) -> None:
     briefs.text_input(key="brief_topic").set_value("Kessel bridge toll rise")
     briefs.button[0].click().run()
-    brief, _ = briefs.session_state["brief"]
+    _, brief, _ = briefs.session_state["brief"]
     assert render_markdown(brief).startswith(f"# {brief.title}")
     assert docx_bytes(brief)[:2] == b"PK"  # a .docx is a zip
 
@@ -484,7 +493,7 @@ def test_weekly_brief_and_errors(briefs: AppTest) -> None:
     assert briefs.date_input(key="brief_window_True").value == (date(2031, 5, 14), date(2031, 5, 20))
     briefs.button[0].click().run()
     assert not briefs.exception and not briefs.error
-    brief, _ = briefs.session_state["brief"]
+    _, brief, _ = briefs.session_state["brief"]
     assert brief.kind == "weekly" and all(s.chunk.published >= date(2031, 5, 14) for s in brief.sources)
     briefs.radio(key="brief_kind").set_value("Topic brief").run()
     briefs.button[0].click().run()  # no topic

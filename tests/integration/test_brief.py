@@ -245,6 +245,27 @@ def test_docx_has_real_headings_bullets_citations_and_sources(brief: Brief, tmp_
     assert any(p.text.startswith("Extracts from the sources") for p in doc.paragraphs)
 
 
+def test_docx_is_an_a4_document_to_forward_with_links_page_numbers_and_true_properties(
+    brief: Brief, tmp_path: Path
+) -> None:
+    doc = Document(str(save(brief, tmp_path / "brief.docx").path))
+    page = doc.sections[0]
+    assert (round(page.page_width.cm, 1), round(page.page_height.cm, 1), round(page.left_margin.cm, 1)) == (
+        21.0, 29.7, 2.5)  # fmt: skip
+    assert page.header.paragraphs[0].text == brief.title
+    footer = page.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    props = doc.core_properties
+    assert props.author.startswith("briefing") and props.title == brief.title
+    assert props.created.date().isoformat() == brief.finished_at[:10]  # not python-docx's 2013 template
+    body = doc.element.body
+    anchors = set(body.xpath(".//w:hyperlink/@w:anchor"))
+    marks = set(body.xpath(".//w:bookmarkStart/@w:name"))
+    assert anchors == {f"source_{s.n}" for s in brief.sources} and anchors <= marks  # every [n] leads there
+    urls = {r.target_ref for r in doc.part.rels.values() if r.is_external}
+    assert urls == {s.chunk.url for s in brief.sources if s.chunk.url}
+
+
 def test_audit_record_beside_the_brief(brief: Brief, answerer: Answerer, tmp_path: Path) -> None:
     saved = save(brief, tmp_path / "out" / "hikvision.md")
     assert saved.audit_path == tmp_path / "out" / "hikvision.md.audit.json"

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from briefing.archive import slug
 from briefing.brief import (
     BriefError,
     cluster,
@@ -109,3 +110,9 @@ def test_format_choice() -> None:
 
 
 # --- a failing section, rejected lines and strict mode over a real HTTP server ----------------------
+
+
+def test_a_brief_file_name_ends_on_a_whole_word() -> None:
+    title = "Policy brief: US export restrictions on Hikvision and Chinese surveillance firms"
+    assert slug(title) == "policy-brief-us-export-restrictions-on-hikvision-and-chinese"
+    assert slug("?!") == "brief" and len(slug("x" * 90)) == 60

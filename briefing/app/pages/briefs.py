@@ -51,24 +51,28 @@ if st.button("Draft brief", type="primary"):
     bar = st.progress(0.0, text="Retrieving passages…")
     try:
         answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)
-        st.session_state["brief"] = make_brief(
-            settings,
-            answerer,
-            weekly=weekly,
-            topic=topic,
-            window=window,
-            source=None if outlet in (None, "All outlets") else outlet,
-            template=template,
-            strict=strict,
-            progress=lambda event: bar.progress(*progress_step(event)),
+        st.session_state["brief"] = (
+            kind,
+            *make_brief(
+                settings,
+                answerer,
+                weekly=weekly,
+                topic=topic,
+                window=window,
+                source=None if outlet in (None, "All outlets") else outlet,
+                template=template,
+                strict=strict,
+                progress=lambda event: bar.progress(*progress_step(event)),
+            ),
         )
         bar.progress(1.0, text="Done")
     except Exception as exc:
         bar.empty()
         st.error(sup.error_message(exc))
 
-if made := st.session_state.get("brief"):
-    brief, path = made
+made = st.session_state.get("brief")
+if made and made[0] == kind:  # a topic brief is not left on screen under the weekly form, nor the reverse
+    _, brief, path = made
     st.divider()
     dl1, dl2, where = st.columns([1, 1, 3])
     name = path.stem
@@ -99,12 +103,21 @@ for i, b in enumerate(earlier):
             escape_markdown(f"{b.kind} brief · window {b.window} · {b.made_by} · {b.flags} checker flag(s)")
         )
         if b.path.is_file():
-            st.download_button(
+            md, word = st.columns([1, 4])
+            md.download_button(
                 "Download Markdown",
                 b.path.read_bytes(),
                 file_name=b.path.name,
                 mime="text/markdown",
                 key=f"earlier_{i}",
             )
+            if b.word:
+                word.download_button(
+                    "Download Word",
+                    b.word.read_bytes(),
+                    file_name=b.word.name,
+                    mime=DOCX_MIME,
+                    key=f"earlier_w{i}",
+                )
         else:
             st.caption(escape_markdown(f"The file {b.path} is no longer there."))

@@ -1,0 +1,117 @@
+"""The one layout every export renders: a brief as a flat list of blocks (title, headings, labels,
+bullets, paragraphs, notes, flags, sources) made of runs (plain, a citation, a flag, a note, emphasis, a
+URL), so a citation number, a checker flag or a "Sources differ" note reads the same in Markdown, Word,
+HTML and the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from briefing.brief import Brief, Section, Sentence
+from briefing.cite import NOT_IN_SOURCES
+
+EXTRACT_LABEL = "Extracts: source sentences quoted as published, no language model."
+
+
+@dataclass(frozen=True)
+class Run:
+    """Inline text: plain, a citation, a checker flag, a note, or emphasis."""
+
+    text: str
+    style: str = ""  # "" | cite | flag | note | em | url (the text is an http(s) URL)
+    ref: int | None = None  # the source number a citation points at
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # title | heading | meta | label | bullet | para | note | flag | source
+    runs: tuple[Run, ...]
+
+
+def _plain(block: Block) -> str:
+    return "".join(r.text for r in block.runs)
+
+
+def layout(brief: Brief) -> list[Block]:
+    """The brief as a flat list of blocks, numbering flags in reading order."""
+    numbers = brief.numbers
+    blocks = [Block("title", (Run(brief.title),))]
+    drafted = (
+        EXTRACT_LABEL
+        if brief.extractive
+        else f"Drafted by {brief.model} ({brief.backend} backend); "
+        "every sentence checked against its cited passages."
+    )
+    meta = [
+        f"Window: {brief.window()}.",
+        f"Template: {brief.template}.",
+        drafted,
+        f"Built {brief.finished_at}.",
+    ]
+    if brief.source:
+        meta.insert(1, f"Outlets matching: {brief.source}.")
+    blocks += [Block("meta", (Run(m),)) for m in meta]
+    if brief.note:
+        blocks.append(Block("meta", (Run(f"Note: {brief.note}"),)))
+    flags: list[tuple[int, Section, Sentence]] = []
+    for section in brief.sections:
+        blocks.append(Block("heading", (Run(section.title),)))
+        if section.error:
+            blocks.append(
+                Block("note", (Run(f"This section could not be drafted: {section.error}", "note"),))
+            )
+            continue
+        if section.label:
+            blocks.append(Block("label", (Run(section.label, "em"),)))
+        if section.extract:
+            blocks.append(Block("label", (Run("Extracts from the sources.", "em"),)))
+        if not section.paragraphs:
+            text = (
+                NOT_IN_SOURCES
+                if section.not_in_sources or not section.dropped
+                else ("Every sentence drafted for this section was dropped as unsupported (strict mode).")
+            )
+            blocks.append(Block("para", (Run(text, "em"),)))
+        for p in section.paragraphs:
+            runs: list[Run] = [Run(f"{p.day.isoformat()}: ", "em")] if p.day else []
+            for i, s in enumerate(p.sentences):
+                runs.append(Run(("" if i == 0 else " ") + s.text))
+                for j, c in enumerate(s.chunk_ids):
+                    runs.append(Run(f"{'' if j else ' '}[{numbers[c]}]", "cite", numbers[c]))
+                if s.outlets:
+                    outlets = ", ".join(s.outlets)
+                    runs.append(Run(f" (carried by {len(s.outlets)} independent outlets: {outlets})", "note"))
+                if not s.supported:
+                    flags.append((len(flags) + 1, section, s))
+                    runs.append(Run(f" ⚠{len(flags)}", "flag"))
+            blocks.append(Block("bullet" if p.bullet else "para", tuple(runs)))
+        for d in section.disagreements:
+            runs = [Run("Sources differ: ", "em")]
+            for i, side in enumerate(d.sides):
+                runs += [
+                    Run(("; " if i else "") + f"{side.outlet} reports “{side.quote}” "),
+                    Run(f"[{numbers[side.chunk_id]}]", "cite", numbers[side.chunk_id]),
+                ]
+            blocks.append(Block("note", (*runs, Run("."))))
+    # Only what the reader must know: sentences still flagged, and those strict mode dropped. What repair
+    # replaced and which markers it removed is bookkeeping for the audit record.
+    dropped = [(s, x) for s in brief.sections for x in s.dropped]
+    if flags or dropped:
+        blocks.append(Block("heading", (Run("Checker flags"),)))
+        for k, section, s in flags:
+            why = f" {section.title}: {s.reason} (support {s.support:.2f}): “{s.text}”"
+            blocks.append(Block("flag", (Run(f"⚠{k}", "flag"), Run(why))))
+        for section, s in dropped:
+            blocks.append(Block("flag", (Run(f"{section.title}: dropped ({s.reason}): “{s.text}”"),)))
+    blocks.append(Block("heading", (Run("Sources"),)))
+    for src in brief.sources:
+        c = src.chunk
+        linked = bool(c.url and c.url.startswith(("http://", "https://")))
+        where = Run(c.url, "url") if linked else Run(c.url or c.path or "no URL or file recorded")
+        also = [o for o in c.outlets if o != c.source]
+        day = c.published.isoformat() if c.published else "undated"
+        text = f" {c.title}. {c.source}, {day}, passage {c.position + 1}. "
+        tail = "." + (f" Also carried by: {', '.join(also)}." if also else "")
+        blocks.append(Block("source", (Run(f"[{src.n}]", "cite", src.n), Run(text), where, Run(tail))))
+    return blocks

@@ -33,6 +33,9 @@ EMBED_BATCH_CHUNKS = (
 )
 
 
+UNKNOWN_OUTLET = "unknown outlet"  # an article whose file, manifest and URL name no outlet
+
+
 @dataclass(frozen=True)
 class Skip:
     """An input that added nothing because its article is stored already, or came earlier in this run."""
@@ -87,7 +90,7 @@ def to_article(raw: RawArticle, max_words: int | None = None) -> Article | LoadF
     text = clean_text(raw.text) or clean_text(raw.title or "")
     if not text.strip():
         return LoadFailure(raw.path, "no article text left after cleaning")
-    source = raw.source or (urlparse(raw.url).hostname if raw.url else None) or "unknown outlet"
+    source = raw.source or (urlparse(raw.url).hostname if raw.url else None) or UNKNOWN_OUTLET
     title = raw.title or text.split("\n", 1)[0][:200]
     return Article(article_id(source, text), title, source, raw.published, raw.url, raw.path, text)
 
@@ -155,6 +158,14 @@ class Writer:
             twin_record = self.store.get_article(twin) or next(
                 (p.article for p in self.pending if p.article.id == twin), None
             )
+            if twin_record and article.source == UNKNOWN_OUTLET and twin_record.text == article.text:
+                # The same text again without its outlet (a re-upload with no manifest): the stored
+                # article, not a copy from "unknown outlet" that would then show up in citations.
+                self.seen.pop(article.id, None)
+                path = article.path or article.id
+                self.report.skipped.append(skip := Skip(path, stored_as=twin_record.id))
+                self.tell(path, f"skipped: {skip.reason}")
+                return
             twin = (twin_record.duplicate_of or twin_record.id) if twin_record else None
             article = replace(article, duplicate_of=twin)
         reprinted = {s.sentence for s in reuse.shared if s.share >= SHARED_SENTENCE_SHARE}

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from briefing.config import Settings
-from briefing.ingest import IngestReport, ingest
+from briefing.index import tokens
+from briefing.ingest import UNKNOWN_OUTLET, IngestReport, ingest
 from briefing.loaders import (
     DOCX_SUFFIXES,
     FEED_SUFFIXES,
@@ -54,6 +55,7 @@ class FileResult:
     name: str
     status: str  # added | duplicate | failed
     detail: str
+    warning: str = ""  # added, but without an outlet or a date: it cannot be filtered or cited by them
 
 
 @dataclass
@@ -129,7 +131,16 @@ def ingest_uploads(
     for a in report.added:
         twin = twins.get(a.id)
         detail = f"added: “{a.title}”" + (f", near-duplicate of {_title(store, twin)}" if twin else "")
-        outcome.results.append(FileResult(uploaded_name(a.path or ""), "added", detail))
+        missing = [
+            what for what, gone in (("outlet", a.source == UNKNOWN_OUTLET), ("date", not a.published)) if gone
+        ]
+        warning = (
+            f"stored without {' or '.join(missing)}: it will be cited as {a.source}, "
+            f"{a.published or 'undated'}; delete it and upload it again with them, or list it in a manifest"
+            if missing
+            else ""
+        )
+        outcome.results.append(FileResult(uploaded_name(a.path or ""), "added", detail, warning))
     for skip in report.skipped:
         if skip.stored_as:
             detail = f"duplicate of {_title(store, skip.stored_as)}, already in the library"
@@ -152,16 +163,29 @@ def _title(store: Store, article_id: str) -> str:
     return f"“{article.title}” ({article.source})" if article else article_id
 
 
+def _mentioning(store: Store, query: str, n: int) -> set[str]:
+    """Articles whose text has every word of the query (stemmed, as search matches them), found in the
+    keyword index rather than by reading every article's text."""
+    found: set[str] | None = None
+    for word in query.split():
+        if not tokens([word])[0]:
+            continue  # a stop word ("the", "which") is in no index and in every article
+        hits = {aid for aid, _ in store.article_index.keyword(word, n)}
+        found = hits if found is None else found & hits
+    return found or set()
+
+
 def article_rows(store: Store, query: str = "") -> list[dict[str, Any]]:
-    """The library table: one row per article, filtered by a case-insensitive search over title, outlet
-    and id."""
+    """The library table: one row per article, filtered by a case-insensitive search over title, outlet,
+    id and the article's text."""
     records = store.article_records()
     titles = {r.article.id: r.article.title for r in records}
     q = query.strip().casefold()
+    in_text = _mentioning(store, q, len(records)) if q else set()
     rows = []
     for r in records:
         a = r.article
-        if q and q not in f"{a.title}\n{a.source}\n{a.id}".casefold():
+        if q and q not in f"{a.title}\n{a.source}\n{a.id}".casefold() and a.id not in in_text:
             continue
         rows.append(
             {

@@ -270,6 +270,7 @@ def _upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
 def test_upload_good_and_bad_file(library: AppTest, tmp_path: Path) -> None:
     good = ARTICLES["kessel-ferry.txt"][2].encode()
     library.text_input(key="upload_outlet").set_value("Silesian Wire")
+    library.date_input(key="upload_date").set_value(date(2031, 5, 20))
     _upload(library, ("ferry.txt", good), ("broken.txt", b"\x00\x01\x02binary"))
     assert "ferry.txt — added: “Ferry service returns while Kessel bridge is repaired”" in library.success[
         0
@@ -295,7 +296,16 @@ def test_library_search_and_delete(library: AppTest) -> None:
     library.text_input(key="library_search").set_value("ferry").run()
     rows = library.dataframe[0].value
     assert list(rows["title"]) == ["Ferry service returns while Kessel bridge is repaired"]
+    library.text_input(key="library_search").set_value(
+        "the 600 passengers"
+    ).run()  # words of the article's text
+    assert list(library.dataframe[0].value["title"]) == list(rows["title"])
+    library.text_input(key="library_search").set_value("Dahua").run()
+    assert not library.dataframe and "No article mentions “Dahua”." in library.info[0].value.replace("\\", "")
+    library.text_input(key="library_search").set_value("ferry").run()
     library.selectbox(key="delete_choice").set_value(rows["id"][0]).run()
+    assert library.button(key="delete_article").disabled  # not before the confirmation
+    library.checkbox(key="delete_sure").check().run()
     library.button(key="delete_article").click().run()
     assert not library.exception
     assert "Deleted Ferry service returns" in library.success[0].value.replace("\\", "")
@@ -553,3 +563,16 @@ def test_a_source_card_opens_the_whole_article_at_its_passage(app: AppTest) -> N
     gone.run()
     gone.switch_page("pages/reader.py").run()
     assert "not in the library" in gone.warning[0].value
+
+
+def test_an_upload_without_outlet_or_date_is_warned_about_and_a_wrong_type_is_named(library: AppTest) -> None:
+    library.file_uploader[0].set_value(
+        [("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode(), "text/plain")]
+    ).run()
+    assert "ferry.txt: plain text, PDF and Word files seldom name their outlet and date" in (
+        library.warning[0].value.replace("\\", "")
+    )
+    _upload(library, ("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode()), ("tool.exe", b"MZ\x90\x00"))
+    shown = library.warning[0].value.replace("\\", "")
+    assert shown.startswith("ferry.txt — added") and "stored without outlet or date" in shown
+    assert "tool.exe — .exe files are not supported" in library.error[0].value.replace("\\", "")

@@ -172,3 +172,16 @@ def test_index_cached_in_an_older_format_is_rebuilt(make_settings: Callable[...,
     assert Retriever(reopened, settings).search("Hikvision human rights adviser", 3)
     assert json.loads(meta.read_text()) == built
     assert not (store.cache.folder / "keyword").exists()
+
+
+def test_the_same_text_again_without_its_outlet_is_the_stored_article(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A seed re-uploaded with no manifest has no outlet: it is the stored article, not a copy from
+    "unknown outlet" that citations would then list."""
+    settings = make_settings()
+    _seeds_into(settings)
+    again = ingest([next(SEEDS.glob("001_*.txt"))], settings, progress=False)
+    (skip,) = again.skipped
+    assert not again.added and Store(settings).get_article(skip.stored_as).source != "unknown outlet"
+    assert all(r.article.source != "unknown outlet" for r in Store(settings).article_records())

@@ -14,11 +14,19 @@ from briefing.ingest import remove
 settings = sup.page_setup("Library")
 
 STATUS = {"added": st.success, "duplicate": st.info, "failed": st.error}
+BARE_SUFFIXES = (
+    ".txt",
+    ".text",
+    ".md",
+    ".markdown",
+    ".pdf",
+    ".docx",
+)  # formats that seldom carry outlet and date
 
 st.subheader("Add articles")
-uploads = st.file_uploader(
+uploads = st.file_uploader(  # no type filter: a file of another type gets a message saying why, not an icon
     f"Drop article files here (up to {settings.max_file_mb:g} MB each)",
-    type=UPLOAD_TYPES,
+    help="Types read: " + ", ".join(UPLOAD_TYPES),
     accept_multiple_files=True,
     max_upload_size=math.ceil(settings.max_file_mb),
     key=f"uploads_{st.session_state.setdefault('uploader_round', 0)}",  # a new key empties the drop zone
@@ -26,6 +34,15 @@ uploads = st.file_uploader(
 left, right = st.columns(2)
 outlet = left.text_input("Outlet, for files that do not name one", key="upload_outlet")
 published = right.date_input("Publication date, for files without one", value=None, key="upload_date")
+bare = [u.name for u in uploads or [] if u.name.lower().endswith(BARE_SUFFIXES)]
+if bare and not (outlet.strip() and published):
+    st.warning(
+        escape_markdown(
+            f"{', '.join(bare)}: plain text, PDF and Word files seldom name their outlet and date. Without them "
+            "an article is cited as “unknown outlet”, undated, and date filters leave it out. Fill them in "
+            "above, or upload a manifest's files with `briefing ingest --manifest`."
+        )
+    )
 if st.button("Add to library", type="primary", disabled=not uploads, key="add_uploads"):
     bar = st.progress(0.0, text="Reading files…")
     try:
@@ -44,7 +61,10 @@ if st.button("Add to library", type="primary", disabled=not uploads, key="add_up
         st.session_state["uploader_round"] += 1
         st.rerun()
 for r in st.session_state.get("upload_results", []):
-    STATUS[r.status](escape_markdown(f"{r.name} — {r.detail}"))
+    if r.warning:
+        st.warning(escape_markdown(f"{r.name} — {r.detail}; {r.warning}"))
+    else:
+        STATUS[r.status](escape_markdown(f"{r.name} — {r.detail}"))
 
 st.subheader("Feeds")
 subscriptions = Subscriptions(sup.or_stop(lambda: sup.current_store(settings)))
@@ -126,16 +146,24 @@ if not stats["articles"]:
     st.info("No articles yet: drop files above, or run `briefing ingest PATH` in a terminal.")
     st.stop()
 
-query = st.text_input("Search titles, outlets and ids", key="library_search")
+query = st.text_input("Search titles, outlets, ids and article text", key="library_search")
 rows = article_rows(store, query)
-st.dataframe(rows, hide_index=True, use_container_width=True)
+if rows:
+    st.dataframe(rows, hide_index=True, use_container_width=True)
+else:
+    st.info(escape_markdown(f"No article mentions “{query.strip()}”."))
 
 st.subheader("Delete an article")
 choices = {r["id"]: f"{r['title']} — {r['outlet']} ({r['id']})" for r in rows}
 doomed = st.selectbox(
     "Article", list(choices), format_func=choices.__getitem__, index=None, key="delete_choice"
 )
-if st.button("Delete", disabled=doomed is None, key="delete_article"):
+sure = st.checkbox(
+    "Yes, delete it from the library (its passages leave every answer and brief made from now on)",
+    key="delete_sure",
+    disabled=doomed is None,
+)
+if st.button("Delete", disabled=not (doomed and sure), key="delete_article"):
     try:
         restored = remove(doomed, settings, store=sup.writable_store(settings))
     except Exception as exc:
@@ -144,5 +172,6 @@ if st.button("Delete", disabled=doomed is None, key="delete_article"):
         also = f"; re-chunked {len(restored)} article(s) that shared its passages" if restored else ""
         st.session_state["library_flash"] = f"Deleted {choices[doomed]}{also}."
         st.session_state.pop("delete_choice", None)
+        st.session_state.pop("delete_sure", None)
         st.session_state.pop("upload_results", None)
         st.rerun()

@@ -7,22 +7,26 @@ from dataclasses import dataclass
 from datetime import date
 
 from briefing.answer import Answer, Answerer, Turn
+from briefing.app.conversations import Exchange
 from briefing.retrieve import Filters
 from briefing.store import Store
 
 
-@dataclass
-class Exchange:
-    """One question of a conversation and what came back: a checked answer or an error message."""
-
-    question: str
-    answer: Answer | None = None
-    error: str | None = None
-
-
 def history_turns(exchanges: Sequence[Exchange]) -> list[Turn]:
-    """Earlier answered questions, for condensing a follow-up into a standalone question."""
-    return [Turn(e.question, e.answer.text) for e in exchanges if e.answer is not None]
+    """Earlier answered questions, for condensing a follow-up into a standalone question (reopened
+    conversations included)."""
+    return [Turn(e.question, e.text) for e in exchanges if not e.error]
+
+
+def filters_text(filters: Filters) -> str:
+    """What an answer was asked under, said with it: a reader must know a date window or an outlet
+    filter left articles out."""
+    parts = []
+    if filters.since or filters.until:
+        parts.append(f"articles published {filters.since or 'any time'} to {filters.until or 'now'}")
+    if filters.source:
+        parts.append(f"outlets matching “{filters.source}”")
+    return " and ".join(parts) or "all articles"
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ KEY_BACKEND = "llm_backend"
 KEY_MODEL = "llm_model"
 KEY_BASE_URL = "llm_base_url"
 KEY_API_KEY = "llm_api_key"  # a SecretStr, this session only
-KEY_CHAT = "chat"
+KEY_CHAT = "chat"  # the open conversation's exchanges
+KEY_CONVERSATION = "conversation"
 FORM_API_KEY = "form_api_key"  # the Settings page's password box, emptied as soon as it is read
 AUTOMATIC = "automatic"
 

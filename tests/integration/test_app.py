@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY
 from briefing.app import state as sup
+from briefing.app.conversations import Conversations, to_markdown
 from briefing.app.render import answer_html, answer_warnings, docx_bytes
 from briefing.app.uploads import UPLOADS_DIR, check_upload, ingest_uploads
 from briefing.archive import BRIEFS_DIR
@@ -576,3 +577,26 @@ def test_an_upload_without_outlet_or_date_is_warned_about_and_a_wrong_type_is_na
     shown = library.warning[0].value.replace("\\", "")
     assert shown.startswith("ferry.txt — added") and "stored without outlet or date" in shown
     assert "tool.exe — .exe files are not supported" in library.error[0].value.replace("\\", "")
+
+
+def test_a_conversation_survives_a_new_session_and_is_renamed_exported_and_deleted(
+    app: AppTest, filled_store: Path
+) -> None:
+    _ask(app, "How much will the Kessel bridge toll rise to?")
+    conv_id = app.query_params["c"]
+    assert "asked with all articles" in " ".join(c.value for c in app.caption).replace("\\", "")
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.query_params["c"] = conv_id  # a reload, a restart, or the link in another tab
+    again.run()
+    assert [m.name for m in again.chat_message] == ["user", "assistant"]
+    assert '<a href="#src-0-1" class="cite">1</a>' in _html(again)  # the answer as it was shown
+    again.text_input(key=f"conv_title_{conv_id}").set_value("Kessel toll").run()
+    saved = Conversations(Settings(store_dir=filled_store)).load(conv_id)
+    assert saved.title == "Kessel toll" and saved.exchanges[0].question.startswith("How much")
+    assert to_markdown(saved).startswith("# Kessel toll") and "[1] Kessel bridge toll to rise in April" in (
+        to_markdown(saved)
+    )
+    again.checkbox(key=f"conv_sure_{conv_id}").check().run()
+    again.button(key="conv_delete").click().run()
+    assert Conversations(Settings(store_dir=filled_store)).load(conv_id) is None
+    assert not again.chat_message and "c" not in again.query_params

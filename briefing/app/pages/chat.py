@@ -1,15 +1,27 @@
 """Chat, where the app opens: questions answered from the stored articles, every [n] opening its source
-card. The page only draws; the work is in briefing.app.chat and briefing.app.render."""
+card; conversations are kept (they survive a reload and a restart: the open one is named in the URL) and
+can be renamed, reopened, deleted and exported. The page only draws; the work is in briefing.app.chat,
+briefing.app.conversations and briefing.app.render."""
 
 import streamlit as st
 
 from briefing.answer import Answer
 from briefing.app import chat
 from briefing.app import state as sup
-from briefing.app.render import answer_html, answer_warnings, escape_markdown, source_cards_html
+from briefing.app.conversations import Conversation, Conversations, Exchange, to_docx, to_markdown
+from briefing.app.render import DOCX_MIME, escape_markdown
 
 settings = sup.page_setup("Chat")
-history: list[chat.Exchange] = st.session_state.setdefault(sup.KEY_CHAT, [])
+kept = Conversations(settings)
+wanted = st.query_params.get("c", "")
+conv: Conversation | None = st.session_state.get(sup.KEY_CONVERSATION)
+if conv is None or (wanted and wanted != conv.id):
+    loaded = kept.load(wanted) if wanted else None
+    if wanted and loaded is None:
+        st.query_params.clear()  # a deleted conversation's link: start a new one
+    conv = loaded or Conversation.new()
+    st.session_state[sup.KEY_CONVERSATION] = conv
+history = st.session_state[sup.KEY_CHAT] = conv.exchanges
 bounds = sup.or_stop(lambda: chat.filter_bounds(sup.current_store(settings)))
 
 if not bounds.outlets:
@@ -21,8 +33,39 @@ if not bounds.outlets:
     st.stop()
 
 with st.sidebar:
-    if st.button("New conversation", icon=":material/delete_sweep:", use_container_width=True):
-        history.clear()
+    if st.button("New conversation", icon=":material/add_comment:", use_container_width=True):
+        st.session_state[sup.KEY_CONVERSATION] = conv = Conversation.new()
+        history = st.session_state[sup.KEY_CHAT] = conv.exchanges
+        st.query_params.clear()
+    saved = kept.list()
+    if saved:
+        with st.expander("Conversations", expanded=False):
+            labels = {c.id: c.label for c in saved}
+            pick = st.selectbox(
+                "Open", list(labels), format_func=labels.__getitem__, index=None, key="conv_open"
+            )
+            if pick and pick != conv.id:
+                st.query_params["c"] = pick
+                st.session_state.pop("conv_open", None)
+                st.rerun()
+            if conv.exchanges:
+                title = st.text_input(
+                    "Name of this conversation", value=conv.title, key=f"conv_title_{conv.id}"
+                )
+                if title.strip() and title.strip() != conv.title:
+                    conv.title = title.strip()
+                    kept.save(conv)
+                md, word = st.columns(2)
+                md.download_button("Markdown", to_markdown(conv), file_name=f"conversation-{conv.id[:8]}.md",
+                                   mime="text/markdown", icon=":material/download:")  # fmt: skip
+                word.download_button("Word", to_docx(conv), file_name=f"conversation-{conv.id[:8]}.docx",
+                                     mime=DOCX_MIME, icon=":material/download:")  # fmt: skip
+                sure = st.checkbox("Yes, delete this conversation", key=f"conv_sure_{conv.id}")
+                if st.button("Delete conversation", disabled=not sure, key="conv_delete"):
+                    kept.delete(conv.id)
+                    st.session_state.pop(sup.KEY_CONVERSATION, None)
+                    st.query_params.clear()
+                    st.rerun()
     st.subheader("Filters")
     window = ()
     if bounds.earliest and bounds.latest:
@@ -37,34 +80,34 @@ with st.sidebar:
     filters = chat.make_filters(bounds, window, None if outlet == "All outlets" else outlet)
 
 
-def show_answer(answer: Answer, anchor: str) -> None:
-    st.html(answer_html(answer, anchor))
-    for line in answer_warnings(answer):
-        st.warning(line, icon="⚠️")
-    if answer.citations:
-        st.html(source_cards_html(answer, anchor))
-    st.caption(escape_markdown(f"{answer.backend} · {answer.model}"))
-    if answer.note:
-        st.caption(escape_markdown(answer.note))
-
-
-def show_exchange(i: int, ex: chat.Exchange) -> None:
+def show_exchange(ex: Exchange) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(ex.question))
     with st.chat_message("assistant"):
-        if ex.answer is not None:
-            show_answer(ex.answer, f"src-{i}")
-        else:
-            st.error(ex.error)
+        show_reply(ex)
 
 
-for i, ex in enumerate(history):
-    show_exchange(i, ex)
+def show_reply(ex: Exchange) -> None:
+    if ex.error:
+        st.error(ex.error)
+        return
+    st.html(ex.html)
+    for line in ex.warnings:
+        st.warning(line, icon="⚠️")
+    if ex.cards:
+        st.html(ex.cards)
+    st.caption(escape_markdown(f"{ex.made_by} · asked with {ex.filters}"))
+    if ex.note:
+        st.caption(escape_markdown(ex.note))
+
+
+for ex in history:
+    show_exchange(ex)
 
 if question := st.chat_input("Ask about the articles"):
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
-    exchange = chat.Exchange(question)
+    exchange = Exchange(question)
     with st.chat_message("assistant"):
         draft = st.empty()
         written = ""
@@ -72,15 +115,17 @@ if question := st.chat_input("Ask about the articles"):
             answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)
             for piece in chat.ask(answerer, question, history, filters):
                 if isinstance(piece, Answer):
-                    exchange.answer = piece
+                    exchange = Exchange.answered(
+                        question, piece, f"src-{len(history)}", chat.filters_text(filters)
+                    )
                 else:
                     written += piece
                     draft.markdown(escape_markdown(written) + " ▌")
         except Exception as exc:
             exchange.error = sup.error_message(exc)
         draft.empty()
-        if exchange.answer is not None:
-            show_answer(exchange.answer, f"src-{len(history)}")
-        else:
-            st.error(exchange.error)
+        show_reply(exchange)
     history.append(exchange)
+    kept.save(conv)
+    if st.query_params.get("c") != conv.id:
+        st.query_params["c"] = conv.id  # a reload, or the link, reopens this conversation

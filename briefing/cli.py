@@ -574,3 +574,4 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
 
 
 import briefing.cli_feeds  # noqa: E402, F401  (adds `feeds` and `refresh` to main, with the helpers above)
+import briefing.cli_topics  # noqa: E402, F401  (adds `topics` and `digest`)

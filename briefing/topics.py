@@ -69,7 +69,7 @@ class TopicMatch:
 
     def line(self) -> str:
         return (
-            f"{self.score:.2f}  {self.published or 'undated':10}  {self.outlet[:24]:24}  "
+            f"{self.score:.2f}  {str(self.published or 'undated'):10}  {self.outlet[:24]:24}  "
             f"{self.title[:70]}  ({self.article_id})"
         )
 

@@ -80,6 +80,9 @@ def test_matching_is_among_the_articles_asked_and_above_the_threshold(store: Sto
 
     [new] = matcher.matches(topic, within=[ids["harbour.txt"], ids["budget.txt"]])
     assert new.article_id == ids["harbour.txt"] and new.outlet and new.published == date(2026, 11, 25)
+    assert new.line().startswith(f"{new.score:.2f}  2026-11-25  ") and new.line().endswith(
+        f"({new.article_id})"
+    )
     assert matcher.matches(topic, within=[ids["budget.txt"]]) == []
     assert matcher.matches(topic, within=[]) == []
     assert [m.article_id for m in matcher.matches(topic, since=date(2026, 11, 1))] == [ids["harbour.txt"]]

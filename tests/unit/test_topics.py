@@ -12,6 +12,7 @@ import pytest
 
 from briefing.brief import iso_week, weekly_filename
 from briefing.config import Settings
+from briefing.digest import DigestReport, topic_news
 from briefing.index import IndexedText, SearchIndex
 from briefing.ingest import ingest
 from briefing.store import Store
@@ -104,3 +105,31 @@ def test_relative_weeks_and_file_names() -> None:
     assert (
         weekly_filename(date(2026, 11, 24), date(2026, 11, 29), "md") == "weekly-2026-11-24-to-2026-11-29.md"
     )
+
+
+def test_digest_topic_news_lists_each_new_article_once(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Articles stored in the same second as the previous digest's latest are still listed once: the mark is
+    that second plus the articles seen in it, not a clock time."""
+    settings = make_settings(topics={"match_threshold": 0.3})
+    SavedTopics(Store(settings)).add("container ships at the harbour after the storm")
+
+    def store_file(name: str) -> str:
+        (tmp_path / name).write_text(ARTICLES[name])
+        [article] = ingest([tmp_path / name], settings, progress=False).added
+        return article.id
+
+    def news() -> list[str]:
+        report = DigestReport()
+        topic_news(settings, report)
+        [(_, matches)] = report.topics
+        return [m.article_id for m in matches]
+
+    first = store_file("harbour.txt")
+    assert news() == [first]  # a first digest looks back a week
+    assert news() == []
+    second = store_file("old-harbour.txt")  # most likely within the same second as the first
+    assert news() == [second]
+    store_file("budget.txt")  # new, but off the topic
+    assert news() == []

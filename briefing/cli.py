@@ -22,7 +22,15 @@ import click
 from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY
 from briefing.archive import earlier_briefs, keep
-from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly, iso_week
+from briefing.brief import (
+    Brief,
+    BriefError,
+    ProgressEvent,
+    build_brief,
+    build_weekly,
+    iso_week,
+    weekly_filename,
+)
 from briefing.config import BACKENDS, Settings, config_file, load_settings, unknown_variables
 from briefing.export import FORMATS, format_for, render_html, render_markdown, save
 from briefing.ingest import ingest, remove
@@ -345,6 +353,12 @@ def _emit_brief(brief: Brief, settings: Settings, output: Path | None, fmt: str 
     """Keep the brief in the store's briefs folder, print it (Markdown or HTML) or save it where asked with
     its audit record; then what the checker found. Exit code 1 when a section could not be drafted (the
     rest of the brief was produced)."""
+    if not _emitted(brief, settings, output, fmt):
+        sys.exit(1)
+
+
+def _emitted(brief: Brief, settings: Settings, output: Path | None, fmt: str | None) -> bool:
+    """What `_emit_brief` does, short of exiting: whether every section was drafted."""
     fmt = format_for(output, fmt)
     kept = keep(brief, settings)
     if output is None:
@@ -364,7 +378,7 @@ def _emit_brief(brief: Brief, settings: Settings, output: Path | None, fmt: str 
     )
     if checker["failed_sections"]:
         click.echo(f"failed sections: {', '.join(checker['failed_sections'])}", err=True)
-        sys.exit(1)
+    return not checker["failed_sections"]
 
 
 def _brief_answerer(settings: Settings) -> Answerer:
@@ -374,13 +388,13 @@ def _brief_answerer(settings: Settings) -> Answerer:
     return answerer
 
 
+_file_output = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save here (with FILE.audit.json beside it); the extension picks the format.",
+)
 _output_options = [
-    click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Save here (with FILE.audit.json beside it); the extension picks the format.",
-    ),
     click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default), docx or html."),
     click.option(
         "--strict",
@@ -399,6 +413,7 @@ def _with_output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command("brief")
 @click.argument("topic")
+@_file_output
 @click.option("--since", callback=_date, help="Only articles published on or after (YYYY-MM-DD).")
 @click.option("--until", callback=_date, help="Only articles published on or before (YYYY-MM-DD).")
 @click.option("--source", help="Only outlets whose name contains this.")
@@ -442,8 +457,28 @@ def brief_cmd(
     _emit_brief(brief, settings, output, fmt)
 
 
+def _weekly_output(output: str | None, since: date, until: date, fmt: str | None) -> Path | None:
+    """-o FILE as given; -o DIR (an existing folder, or a path ending in /) gets a file named by ISO week
+    (`weekly-2026-W48.md`, `.docx` with --format docx), so a schedule keeps one file per week."""
+    if output is None:
+        return None
+    path = Path(output)
+    if output.endswith(("/", os.sep)) or path.is_dir():
+        return path / weekly_filename(since, until, fmt or "md")
+    return path
+
+
 @main.command("weekly")
-@click.option("--week", help="ISO week, e.g. 2019-W21 (Monday to Sunday).")
+@click.option(
+    "--week",
+    help="ISO week, e.g. 2019-W21 (Monday to Sunday); 'last': the last complete week; 'this': this week.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=str),
+    help="Save here (FILE.audit.json beside it); a folder (or a path ending in /) names the file by ISO week.",
+)
 @click.option("--since", callback=_date, help="First day of the window (YYYY-MM-DD).")
 @click.option("--until", callback=_date, help="Last day of the window (YYYY-MM-DD).")
 @click.option(
@@ -457,7 +492,7 @@ def weekly_cmd(
     since: date | None,
     until: date | None,
     max_stories: int,
-    output: Path | None,
+    output: str | None,
     fmt: str | None,
     strict: bool,
     llm: str | None,
@@ -471,7 +506,7 @@ def weekly_cmd(
         except BriefError as exc:
             raise click.BadParameter(str(exc), param_hint="--week") from None
     elif not (since and until):
-        raise click.UsageError("give --week 2019-W21, or both --since and --until")
+        raise click.UsageError("give --week 2019-W21 (or last, this), or both --since and --until")
     settings = settings.with_overrides(llm=llm)
     answerer = _brief_answerer(settings)
     try:
@@ -486,7 +521,7 @@ def weekly_cmd(
         )
     except BriefError as exc:
         raise Unusable(str(exc)) from None
-    _emit_brief(brief, settings, output, fmt)
+    _emit_brief(brief, settings, _weekly_output(output, since, until, fmt), fmt)
 
 
 @main.command("briefs")
@@ -539,3 +574,4 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
 
 
 import briefing.cli_feeds  # noqa: E402, F401  (adds `feeds` and `refresh` to main, with the helpers above)
+import briefing.cli_topics  # noqa: E402, F401  (adds `topics` and `digest`)

@@ -18,6 +18,7 @@ from briefing.config import Settings
 from briefing.feeds import FeedError, Subscriptions, export_opml
 from briefing.refresh import FeedResult, refresh
 from briefing.store import Store
+from briefing.topics import Matcher, SavedTopics, Topic, TopicMatch
 
 
 def _subscriptions(settings: Settings) -> Subscriptions:
@@ -111,17 +112,30 @@ def _said(result: FeedResult) -> None:
     click.echo(result.line(), err=not result.ok)
 
 
+def print_topic_news(news: list[tuple[Topic, list[TopicMatch]]], what: str) -> None:
+    """Per saved topic, its matching articles (`what`: 'new in this refresh', ...), best first."""
+    for topic, matches in news:
+        click.echo(f"topic {topic.name!r}: {len(matches)} {what}")
+        for m in matches:
+            click.echo(f"    {m.line()}")
+
+
 @click.command("refresh")
 @click.option("--tag", help="Only feeds with this tag.")
 @_store_options
 def refresh_cmd(settings: Settings, tag: str | None) -> None:
-    """Fetch the subscribed feeds and ingest their new articles; one line per feed."""
-    report = refresh(settings, tag=tag, on_feed=_said)
+    """Fetch the subscribed feeds and ingest their new articles; one line per feed, then the new articles
+    matching each saved topic."""
+    store = Store(settings)
+    report = refresh(settings, tag=tag, store=store, on_feed=_said)
     if not report.results:
         tagged = f" tagged {tag!r}" if tag else ""
         click.echo(f"no feeds{tagged}; add one with `briefing feeds add URL`", err=True)
     else:
         click.echo(report.summary())
+    topics = SavedTopics(store).list()
+    if topics and report.added_ids:  # nothing new: no embedder loaded, a no-change refresh stays instant
+        print_topic_news(Matcher(store, settings).news(topics, report.added_ids), "new in this refresh")
     sys.exit(0 if report.ok else 1)
 
 

@@ -4,7 +4,7 @@ Precedence, highest first: explicit arguments (CLI flags), environment variables
 (and `OPENAI_API_KEY` / `OPENAI_BASE_URL`), the TOML file named by `BRIEFING_CONFIG` or `./briefing.toml`,
 then the defaults below.
 
-The values chosen by measurement live here too, in groups (`retrieval`, `checker`, `extract`, `briefs`), so
+The values chosen by measurement live here too, in groups (`retrieval`, `checker`, `extract`, `briefs`, `topics`), so
 that an audit record can say which of them produced an answer or a brief, and a run can try others without
 editing code: `BRIEFING_CHECKER__SUPPORT_THRESHOLD=0.5`, or a `[checker]` table in briefing.toml.
 """
@@ -203,6 +203,22 @@ class BriefTuning(BaseModel):
     )
 
 
+class TopicTuning(BaseModel):
+    """When a stored article matches a saved topic (`topics.py`), chosen on the RealTime QA dev questions
+    by bench/topics.py: each question a topic, its gold article what should match among its week's. 0.55
+    had the best F1 (.41: precision .29, a lower bound since other outlets' reports of the same event count
+    as misses, recall .74); in refresh-sized sets it matched 2% of the other articles, where the fused rank
+    score at its best week threshold matched 15%."""
+
+    match_threshold: float = Field(
+        0.55,
+        ge=-1,
+        le=1,
+        description="Best cosine of an article (or one of its passages) with the topic at which it matches. "
+        "Tuned by bench/topics.py.",
+    )
+
+
 def config_file() -> Path:
     """The TOML file settings are read from (it need not exist)."""
     return Path(os.environ.get("BRIEFING_CONFIG", "briefing.toml"))
@@ -292,6 +308,7 @@ class Settings(BaseSettings):
     checker: CheckerTuning = Field(default_factory=CheckerTuning, description="Citation support scoring.")
     extract: ExtractTuning = Field(default_factory=ExtractTuning, description="Evidence sentence scoring.")
     briefs: BriefTuning = Field(default_factory=BriefTuning, description="Claims and sections of a brief.")
+    topics: TopicTuning = Field(default_factory=TopicTuning, description="Saved topics' matching.")
 
     @classmethod
     def settings_customise_sources(

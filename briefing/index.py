@@ -15,7 +15,7 @@ import bisect
 import json
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,11 +99,21 @@ class SearchIndex:
             {o: np.array(m, dtype=np.int32) for o, m in members.items()},
         )
 
-    def mask(self, since: int | None, until: int | None, outlets: Sequence[str] | None) -> np.ndarray | None:
-        """Boolean mask of chunks passing the filters, or None when there are no filters."""
-        if since is None and until is None and outlets is None:
+    def mask(
+        self,
+        since: int | None,
+        until: int | None,
+        outlets: Sequence[str] | None,
+        articles: Collection[str] | None = None,
+    ) -> np.ndarray | None:
+        """Boolean mask of rows passing the filters, or None when there are no filters. `articles` keeps
+        only the rows of those articles (an article's own row, or its chunks "<id>:<n>"): a saved topic is
+        matched against what one refresh added, not the whole store."""
+        if since is None and until is None and outlets is None and articles is None:
             return None
         keep = np.ones(len(self.ids), dtype=bool)
+        if articles is not None:
+            keep &= self._rows_of(articles)
         if since is not None:
             keep &= self._days >= since
         if until is not None:
@@ -114,6 +124,16 @@ class SearchIndex:
                 allowed[self._outlets.get(o, np.empty(0, dtype=np.int32))] = True
             keep &= allowed
         return keep
+
+    def _rows_of(self, articles: Collection[str]) -> np.ndarray:
+        """Rows belonging to these articles, found by bisection (rows are sorted by id)."""
+        rows = np.zeros(len(self.ids), dtype=bool)
+        for aid in articles:
+            i = bisect.bisect_left(self.ids, aid)
+            while i < len(self.ids) and (self.ids[i] == aid or self.ids[i].startswith(f"{aid}:")):
+                rows[i] = True
+                i += 1
+        return rows
 
     def keyword(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Top `k` (id, BM25 score) among the rows `mask` lets through; zero scores are dropped."""

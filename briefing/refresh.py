@@ -133,6 +133,7 @@ class FeedResult:
     linked: int = 0  # of the added, near-duplicates linked to a twin (a syndicated copy)
     known: int = 0  # entries already stored
     errors: tuple[str, ...] = ()  # the feed's, or its entries'
+    added_ids: tuple[str, ...] = ()  # the articles this refresh stored, for matching saved topics
 
     @property
     def ok(self) -> bool:
@@ -167,6 +168,11 @@ class RefreshReport:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
+
+    @property
+    def added_ids(self) -> list[str]:
+        """Every article this refresh stored: what saved topics are matched against."""
+        return [aid for r in self.results for aid in r.added_ids]
 
     def summary(self) -> str:
         failed = sum(1 for r in self.results if not r.ok)
@@ -283,7 +289,10 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     errors += [
         f"{f.path}: {f.reason}" for f in intake.report.failures[len(intake.report.failures) - failed :]
     ]
-    result = FeedResult(feed, "error" if errors else "added", added, linked, known + skipped, tuple(errors))
+    ids = tuple(a.id for a in intake.report.added[before[0] :])
+    result = FeedResult(
+        feed, "error" if errors else "added", added, linked, known + skipped, tuple(errors), ids
+    )
     status = replace(
         feed,
         title=title,

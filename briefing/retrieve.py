@@ -12,7 +12,7 @@ other story's best one, so five copies of one wire story do not fill the list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -77,8 +77,11 @@ class Retriever:
         rankings = self.rank(query, filters)
         return self.fuse(rankings, k or self.settings.top_k) if rankings else []
 
-    def rank(self, query: str, filters: Filters = Filters()) -> Rankings | None:
-        """Run the mode's rankers under the filters; None when the outlet filter matches no outlet.
+    def rank(
+        self, query: str, filters: Filters = Filters(), within: Collection[str] | None = None
+    ) -> Rankings | None:
+        """Run the mode's rankers under the filters (and, with `within`, over those articles only); None
+        when the outlet filter matches no outlet.
 
         Separate from `fuse` so that fusion settings can be tuned without re-running the rankers."""
         outlets = self._outlets(filters.source)
@@ -88,7 +91,8 @@ class Retriever:
         until = day_of(filters.until) if filters.until else None
         chunks, articles = self.store.chunk_index, self.store.article_index
         n_chunks, n_articles = self.tuning.candidates, self.tuning.article_candidates
-        chunk_mask, article_mask = chunks.mask(since, until, outlets), articles.mask(since, until, outlets)
+        chunk_mask = chunks.mask(since, until, outlets, within)
+        article_mask = articles.mask(since, until, outlets, within)
         chunk_kw: Ranking = []
         article_kw: Ranking = []
         if self.mode != "vector":

@@ -217,6 +217,10 @@ class Store:
             self._article_table.values(), key=lambda r: r.article.published or date.min, reverse=True
         )
 
+    def article_record(self, article_id: str) -> ArticleRecord | None:
+        """A committed article's listing (no text), or None."""
+        return self._article_table.get(article_id)
+
     def has_article(self, article_id: str) -> bool:
         return article_id in self._article_table
 

@@ -26,7 +26,7 @@ from briefing.brief.results import (
     Source,
 )
 from briefing.brief.templates import TEMPLATES_DIR, load_template, template_names
-from briefing.brief.weekly import Story, build_weekly, cluster, find_stories, iso_week
+from briefing.brief.weekly import Story, build_weekly, cluster, find_stories, iso_week, weekly_filename
 from briefing.brief.writing import independent_outlets
 
 __all__ = [
@@ -51,4 +51,5 @@ __all__ = [
     "iso_week",
     "load_template",
     "template_names",
+    "weekly_filename",
 ]

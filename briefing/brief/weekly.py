@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -127,16 +127,31 @@ def story_claims(ctx: Context, story: Story) -> list[Claim]:
     return claims_from(ctx, story.title, chunks)
 
 
-def iso_week(spec: str) -> tuple[date, date]:
-    """Monday and Sunday of an ISO week written like 2019-W21."""
+def iso_week(spec: str, today: date | None = None) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week written like 2019-W21, or of `last` (the last complete week before
+    `today`, what a Monday-morning schedule wants) or `this` (today's week, so far)."""
+    relative = spec.strip().casefold()
+    if relative in ("last", "this"):
+        today = today or date.today()
+        monday = today - timedelta(days=today.weekday() + (7 if relative == "last" else 0))
+        return monday, monday + timedelta(days=6)
     m = re.fullmatch(r"(\d{4})-?W(\d{1,2})", spec.strip(), re.I)
     if not m:
-        raise BriefError(f"{spec!r} is not an ISO week like 2019-W21")
+        raise BriefError(f"{spec!r} is not an ISO week like 2019-W21, 'last' or 'this'")
     year, week = int(m.group(1)), int(m.group(2))
     try:
         return date.fromisocalendar(year, week, 1), date.fromisocalendar(year, week, 7)
     except ValueError as exc:
         raise BriefError(f"{spec!r}: {exc}") from None
+
+
+def weekly_filename(since: date, until: date, fmt: str) -> str:
+    """The file name a weekly brief gets in an output folder: its ISO week (`weekly-2026-W48.md`) when the
+    window is one, so a schedule's briefs sort and never overwrite another week's; else its dates."""
+    year, week, weekday = since.isocalendar()
+    if weekday == 1 and until == since + timedelta(days=6):
+        return f"weekly-{year}-W{week:02d}.{fmt}"
+    return f"weekly-{since}-to-{until}.{fmt}"
 
 
 def build_weekly(

@@ -16,6 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from briefing.cli import main
+from briefing.config import Settings
+
+embedded = pytest.mark.parametrize("make_settings", ["embedded"], indirect=True)
+FAST = {"feed_host_pause": 0.0, "feed_timeout": 0.4, "feed_retries": 2}  # no pause, short timeouts
 
 
 @dataclass
@@ -125,3 +132,19 @@ def rss(title: str, items: list[tuple[str, str, str, str]], *, full: bool = True
         f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>'
         f"<link>http://example.org/</link>{''.join(parts)}</channel></rss>"
     ).encode()
+
+
+def cli(settings: Settings, *args: str) -> tuple[int, str, str]:
+    """The CLI on the settings' store, embedded or server."""
+    where = ["--store", str(settings.store_dir)]
+    if settings.chroma_url:
+        where = ["--chroma-url", settings.chroma_url]
+    result = CliRunner().invoke(main, [*args, *where, "--collection", settings.collection])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def fast_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads settings from the environment: no pause between requests, short timeouts."""
+    for key, value in FAST.items():
+        monkeypatch.setenv(f"BRIEFING_{key.upper()}", str(value))

@@ -15,17 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from briefing.cli import main
 from briefing.config import Settings
 from briefing.feeds import Subscriptions
 from briefing.refresh import Fetcher, refresh
 from briefing.store import Store
-from tests.feed_server import FeedServer, Route, http_date, rss
-
-embedded = pytest.mark.parametrize("make_settings", ["embedded"], indirect=True)
-FAST = {"feed_host_pause": 0.0, "feed_timeout": 0.4, "feed_retries": 2}
+from tests.feed_server import FAST, FeedServer, Route, cli, embedded, http_date, rss
 
 
 def item(server: FeedServer, story: dict, path: str) -> tuple[str, str, str, str]:
@@ -40,26 +35,10 @@ def page(story: dict) -> bytes:
     ).encode()
 
 
-def cli(settings: Settings, *args: str) -> tuple[int, str, str]:
-    """The CLI on the settings' store, embedded or server."""
-    where = ["--store", str(settings.store_dir)]
-    if settings.chroma_url:
-        where = ["--chroma-url", settings.chroma_url]
-    result = CliRunner().invoke(main, [*args, *where, "--collection", settings.collection])
-    return result.exit_code, result.stdout, result.stderr
-
-
 def feed_status(settings: Settings) -> dict[str, dict]:
     code, out, _ = cli(settings, "feeds", "list", "--json")
     assert code == 0
     return {f["url"]: f for f in json.loads(out)}
-
-
-@pytest.fixture
-def fast_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI reads settings from the environment: no pause between requests, short timeouts."""
-    for key, value in FAST.items():
-        monkeypatch.setenv(f"BRIEFING_{key.upper()}", str(value))
 
 
 @embedded

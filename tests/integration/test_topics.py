@@ -1,5 +1,5 @@
 """Saved topics after a refresh, `weekly --week last -o DIR/` and `briefing digest`, end to end: the packaged
-embedder, an embedded Chroma store, the local feed server of test_feeds.py and the extractive writer."""
+embedder, an embedded Chroma store, the local feed server (tests/feed_server.py) and the extractive writer."""
 
 from __future__ import annotations
 
@@ -14,10 +14,7 @@ import pytest
 from briefing.brief import iso_week
 from briefing.config import Settings
 from briefing.store import Store
-from tests.integration import test_feeds as feeds
-from tests.integration.test_feeds import FeedServer, Route, cli, embedded, rss
-
-server, stories, fast_env = feeds.server, feeds.stories, feeds.fast_env  # its fixtures, used here by name
+from tests.feed_server import FeedServer, Route, cli, embedded, rss
 
 LAST_MONDAY, LAST_SUNDAY = iso_week("last")
 YEAR, WEEK, _ = LAST_MONDAY.isocalendar()

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from briefing.brief import Brief
 from briefing.brief.results import window_text
 from briefing.config import Settings
-from briefing.export import save
+from briefing.export import render_html, save
 from briefing.export_docx import write_docx
 
 BRIEFS_DIR = "briefs"
@@ -30,10 +30,17 @@ class EarlierBrief:
     flags: int
     path: Path
 
+    until: date | None = None  # the window's last day, when it had one
+
     @property
     def word(self) -> Path | None:
         """The Word file kept beside the Markdown, if there is one (briefs kept before Word was)."""
         path = self.path.with_suffix(".docx")
+        return path if path.is_file() else None
+
+    @property
+    def html(self) -> Path | None:
+        path = self.path.with_suffix(".html")
         return path if path.is_file() else None
 
     @property
@@ -65,11 +72,12 @@ def slug(text: str, limit: int = 60) -> str:
 
 
 def keep(brief: Brief, settings: Settings) -> Path:
-    """Save the brief as Markdown with its audit record in the store's briefs folder, and as Word beside
-    it (so an earlier brief can be forwarded as it was, not rebuilt); the Markdown's path."""
+    """Save the brief as Markdown with its audit record in the store's briefs folder, and as Word and HTML
+    beside it (so an earlier brief is forwarded or shown as it was, not rebuilt); the Markdown's path."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = save(brief, settings.store_dir / BRIEFS_DIR / f"{stamp}-{slug(brief.title)}.md", "md").path
     write_docx(brief, path.with_suffix(".docx"))
+    path.with_suffix(".html").write_text(render_html(brief), encoding="utf-8")
     return path
 
 
@@ -90,6 +98,7 @@ def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
                     saved_at=rec["output"]["saved_at"],
                     flags=rec["checker"]["unsupported"] + rec["checker"]["dropped"],
                     path=Path(rec["output"]["path"]),
+                    until=date.fromisoformat(window["until"]) if window["until"] else None,
                 )
             )
         except (OSError, ValueError, KeyError, TypeError):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from briefing.answer import Answerer
-from briefing.archive import keep
+from briefing.archive import EarlierBrief, earlier_briefs, keep
 from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly
 from briefing.config import Settings
+from briefing.store import Store
+from briefing.topics import Matcher, SavedTopics, Topic, TopicMatch
 
 DEFAULT_TEMPLATE = "standard"  # build_brief's own default
 
@@ -55,3 +57,19 @@ def make_brief(
             progress=progress,
         )
     return brief, keep(brief, settings)
+
+
+def latest_weekly(settings: Settings) -> EarlierBrief | None:
+    """The newest weekly brief in the archive that can be shown (kept with its HTML)."""
+    return next((b for b in earlier_briefs(settings) if b.kind == "weekly" and b.html), None)
+
+
+def arrivals(settings: Settings, store: Store, since: date | None) -> list[tuple[Topic, list[TopicMatch]]]:
+    """Per saved topic, the stored articles published after `since` (a brief's last day) that match it:
+    what the next brief will have to say."""
+    topics = SavedTopics(store).list()
+    if not topics:
+        return []
+    matcher = Matcher(store, settings)
+    after = since + timedelta(days=1) if since else None
+    return [(t, matcher.matches(t, since=after)) for t in topics]

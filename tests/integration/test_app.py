@@ -29,6 +29,7 @@ from briefing.config import Settings
 from briefing.export import render_markdown
 from briefing.ingest import ingest
 from briefing.store import Store
+from briefing.topics import SavedTopics
 from tests.fake_llm import fake_llm
 from tests.feed_server import FeedServer, Route, http_date, rss
 from tests.paths import PROJECT_ROOT
@@ -600,3 +601,25 @@ def test_a_conversation_survives_a_new_session_and_is_renamed_exported_and_delet
     again.button(key="conv_delete").click().run()
     assert Conversations(Settings(store_dir=filled_store)).load(conv_id) is None
     assert not again.chat_message and "c" not in again.query_params
+
+
+def test_the_briefs_page_opens_on_the_latest_weekly_brief_and_what_arrived_since(
+    briefs: AppTest, tmp_path: Path
+) -> None:
+    briefs.radio(key="brief_kind").set_value("Weekly brief").run()
+    briefs.date_input(key="brief_window_True").set_value((date(2031, 3, 27), date(2031, 4, 2))).run()
+    briefs.button[0].click().run()
+    assert not briefs.exception and not briefs.error
+    store = Store(Settings(store_dir=tmp_path / "store"))
+    SavedTopics(store).add("Ferry service returns while Kessel bridge is repaired")
+    SavedTopics(store).add("Eurovision song contest results")
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    again.switch_page("pages/briefs.py").run()
+    assert not again.exception, again.exception
+    assert again.expander[0].label.replace("\\", "").startswith("Latest weekly brief: ")
+    assert "2031-03-27 to 2031-04-02" in again.expander[0].label.replace("\\", "")
+    assert "Kessel bridge toll to rise in April" in _html(again)  # the brief itself, shown
+    lines = [m.value.replace("\\", "") for m in again.markdown]
+    assert "**Ferry service returns while Kessel bridge is repaired**: 1" in lines
+    assert "- Ferry service returns while Kessel bridge is repaired — Silesian Wire, 2031-05-20" in lines
+    assert "**Eurovision song contest results**: nothing new" in lines

@@ -1,11 +1,12 @@
-"""Briefs: a topic or weekly brief drafted from the library, checked, rendered and downloadable."""
+"""Briefs: opens on the latest weekly brief and what has arrived since it per saved topic; a topic or weekly
+brief drafted from the library, checked, rendered and downloadable; the briefs made before."""
 
 from datetime import timedelta
 
 import streamlit as st
 
 from briefing.app import state as sup
-from briefing.app.briefs import DEFAULT_TEMPLATE, make_brief, progress_step
+from briefing.app.briefs import DEFAULT_TEMPLATE, arrivals, latest_weekly, make_brief, progress_step
 from briefing.app.chat import filter_bounds
 from briefing.app.render import DOCX_MIME, brief_html, docx_bytes, escape_markdown
 from briefing.archive import earlier_briefs
@@ -18,6 +19,24 @@ if not bounds.outlets:
     st.info("The library is empty. Add articles on the Library page first.")
     st.page_link(sup.page_path("library.py"), label="Go to the Library", icon=":material/library_books:")
     st.stop()
+
+if latest := latest_weekly(settings):
+    with st.expander(
+        escape_markdown(f"Latest weekly brief: {latest.title} ({latest.window})"), expanded=True
+    ):
+        page = latest.html.read_text(encoding="utf-8")  # our own export: every text in it escaped
+        st.html(page[page.index("<body>") + len("<body>") : page.rindex("</body>")])
+    news = sup.or_stop(lambda: arrivals(settings, sup.current_store(settings), latest.until))
+    if news:
+        st.subheader(escape_markdown(f"Since then (published after {latest.until or 'its window'})"))
+        for topic, found in news:
+            st.markdown(f"**{escape_markdown(topic.name)}**: {len(found) or 'nothing new'}")
+            for m in found[:10]:
+                day = m.published.isoformat() if m.published else "undated"
+                st.markdown("- " + escape_markdown(f"{m.title} — {m.outlet}, {day}"))
+    else:
+        st.caption("Save topics (`briefing topics add NAME`) to see here what has arrived on each since.")
+    st.divider()
 
 TOPIC, WEEKLY = "Topic brief", "Weekly brief"
 kind = st.radio("Kind", [TOPIC, WEEKLY], horizontal=True, key="brief_kind")

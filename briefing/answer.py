@@ -218,9 +218,9 @@ class Answerer:
             note="; ".join(n for n in (self.note, absent and "no passage mentions " + ", ".join(absent)) if n)
             or None,
             filters={
-                k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                k: (v.isoformat() if hasattr(v, "isoformat") else list(v) if isinstance(v, tuple) else v)
                 for k, v in vars(filters).items()
-                if v is not None
+                if v not in (None, ())
             },
             evidence=evidence,
             draft=draft if draft is not None and draft != check.text else None,

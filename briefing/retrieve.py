@@ -42,12 +42,14 @@ class Rankings:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to a publication window (inclusive) and/or outlets whose name contains `source`
-    (case-insensitive, so 'reuters' finds 'Free Malaysia Today (Reuters)')."""
+    """Restrict retrieval to a publication window (inclusive) and/or outlets: those whose name contains
+    `source` (case-insensitive, so 'reuters' finds 'Free Malaysia Today (Reuters)'), and/or exactly the
+    `outlets` named (the app's outlet picker)."""
 
     since: date | None = None
     until: date | None = None
     source: str | None = None
+    outlets: tuple[str, ...] = ()
 
 
 class Retriever:
@@ -67,11 +69,12 @@ class Retriever:
         self.tuning = tuning or settings.retrieval  # another one only for bench/retrieval.py's grid
         self.embedder = embedder or get_embedder(settings)
 
-    def _outlets(self, source: str | None) -> list[str] | None:
-        if source is None:
+    def _outlets(self, filters: Filters) -> list[str] | None:
+        if filters.source is None and not filters.outlets:
             return None
-        wanted = source.casefold()
-        return [o for o in self.store.outlets() if wanted in o.casefold()]
+        wanted = (filters.source or "").casefold()
+        named = set(filters.outlets)
+        return [o for o in self.store.outlets() if wanted in o.casefold() and (not named or o in named)]
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Hit]:
         rankings = self.rank(query, filters)
@@ -84,7 +87,7 @@ class Retriever:
         when the outlet filter matches no outlet.
 
         Separate from `fuse` so that fusion settings can be tuned without re-running the rankers."""
-        outlets = self._outlets(filters.source)
+        outlets = self._outlets(filters)
         if outlets == []:
             return None
         since = day_of(filters.since) if filters.since else None

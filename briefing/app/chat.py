@@ -26,6 +26,8 @@ def filters_text(filters: Filters) -> str:
         parts.append(f"articles published {filters.since or 'any time'} to {filters.until or 'now'}")
     if filters.source:
         parts.append(f"outlets matching “{filters.source}”")
+    if filters.outlets:
+        parts.append("only " + ", ".join(filters.outlets))
     return " and ".join(parts) or "all articles"
 
 
@@ -44,7 +46,7 @@ def filter_bounds(store: Store) -> FilterBounds:
     return FilterBounds(earliest, latest, store.outlets())
 
 
-def make_filters(bounds: FilterBounds, window: Sequence[date], outlet: str | None) -> Filters:
+def make_filters(bounds: FilterBounds, window: Sequence[date], outlets: Sequence[str] = ()) -> Filters:
     """Filters from the sidebar: a window equal to the store's whole span filters nothing (undated
     articles stay in); a one-sided selection (the date picker mid-edit) limits that side only."""
     since = window[0] if window else None
@@ -52,7 +54,7 @@ def make_filters(bounds: FilterBounds, window: Sequence[date], outlet: str | Non
     return Filters(
         since=since if since and since != bounds.earliest else None,
         until=until if until and until != bounds.latest else None,
-        source=outlet or None,
+        outlets=tuple(outlets),
     )
 
 

@@ -159,14 +159,23 @@ def test_sessions_share_the_answerer_but_not_the_chat(app: AppTest) -> None:
 
 
 def test_filters_come_from_the_store_and_restrict_answers(app: AppTest) -> None:
-    outlet = app.sidebar.selectbox(key="filter_outlet")
-    assert outlet.options == ["All outlets", "Ostrava Post", "Silesian Wire"]
+    outlets = app.sidebar.multiselect(key="filter_outlets")
+    assert outlets.options == ["Ostrava Post", "Silesian Wire"]
     assert app.sidebar.date_input(key="filter_window").value == (date(2031, 4, 2), date(2031, 5, 20))
-    outlet.set_value("Silesian Wire").run()
+    outlets.set_value(["Silesian Wire"]).run()
     _ask(app, "What will the ferry tickets cost?")
     answer = app.session_state[sup.KEY_CHAT][-1].answer
-    assert {c.outlet for c in answer.citations} == {"Silesian Wire"}
-    app.sidebar.selectbox(key="filter_outlet").set_value("All outlets")
+    assert {c.outlet for c in answer.citations} == {"Silesian Wire"} and answer.filters == {
+        "outlets": ["Silesian Wire"]
+    }
+    assert "asked with only Silesian Wire" in " ".join(c.value for c in app.caption).replace("\\", "")
+    app.sidebar.multiselect(key="filter_outlets").set_value(["Ostrava Post", "Silesian Wire"]).run()
+    _ask(app, "What will the ferry tickets cost?")
+    assert {c.outlet for c in app.session_state[sup.KEY_CHAT][-1].answer.citations} <= {
+        "Ostrava Post",
+        "Silesian Wire",
+    }
+    app.sidebar.multiselect(key="filter_outlets").set_value([])
     app.sidebar.date_input(key="filter_window").set_value((date(2031, 4, 2), date(2031, 4, 30))).run()
     _ask(app, "What will the ferry tickets cost?")
     answer = app.session_state[sup.KEY_CHAT][-1].answer

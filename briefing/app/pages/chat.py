@@ -76,8 +76,13 @@ with st.sidebar:
             max_value=bounds.latest,
             key="filter_window",
         )
-    outlet = st.selectbox("Outlet", ["All outlets", *bounds.outlets], key="filter_outlet")
-    filters = chat.make_filters(bounds, window, None if outlet == "All outlets" else outlet)
+    outlets = st.multiselect(
+        "Outlets (none chosen: all)",
+        bounds.outlets,
+        key="filter_outlets",
+        help="Answer from these outlets only.",
+    )
+    filters = chat.make_filters(bounds, window, outlets)
 
 
 def show_exchange(ex: Exchange) -> None:

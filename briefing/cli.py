@@ -23,6 +23,7 @@ from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY
 from briefing.brief import ProgressEvent
 from briefing.config import BACKENDS, Settings, config_file, load_settings, unknown_variables
+from briefing.guide import source_guide
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
 from briefing.models import Hit
@@ -165,6 +166,26 @@ def _print_hits(hits: list[Hit]) -> None:
         also = f" (also: {', '.join(c.outlets[1:])})" if len(c.outlets) > 1 else ""
         click.echo(f"[{h.rank}] {c.title} — {c.source}{also}, {c.published or 'undated'}  ({c.id})")
         click.echo(textwrap.indent(textwrap.fill(c.text, 100, max_lines=4, placeholder=" …"), "    "))
+
+
+@main.command("guide")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_store_options
+def guide_cmd(settings: Settings, as_json: bool) -> None:
+    """What the store holds: outlets and dates, a line per recent article, questions worth asking."""
+    guide = source_guide(_existing_store(settings))
+    if as_json:
+        click.echo(json.dumps(guide.to_dict(), indent=2, ensure_ascii=False))
+        return
+    span = f"{guide.earliest} to {guide.latest}" if guide.earliest else "undated"
+    click.echo(
+        f"{guide.articles} articles, published {span}, from "
+        + ", ".join(f"{o} ({n})" for o, n in guide.outlets)
+    )
+    for lead in guide.leads:
+        click.echo(f"- {lead.title} — {lead.outlet}, {lead.published or 'undated'}: {lead.lead}")
+    for q in guide.questions:
+        click.echo(f"ask: {q}")
 
 
 @main.command("search")

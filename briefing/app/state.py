@@ -20,6 +20,7 @@ from briefing.config import Settings, load_settings, unknown_variables
 from briefing.embeddings import EmbeddingError, get_embedder
 from briefing.export import ExportError
 from briefing.feeds import FeedError
+from briefing.guide import SourceGuide, source_guide
 from briefing.llm import (
     BackendUnavailable,
     LLMError,
@@ -210,6 +211,17 @@ def writable_store(settings: Settings) -> Store:
     """A private Store on the shared client for one ingest or removal, so a writer never mutates the view
     other sessions are reading; the generation bump then hands them a fresh one."""
     return Store(settings, client=_base_store(_store_key(settings), settings).client)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _guide_at(key: tuple[str, str | None, str, str], generation: int, _settings: Settings) -> SourceGuide:
+    return source_guide(current_store(_settings))
+
+
+def cached_guide(settings: Settings) -> SourceGuide:
+    """The store's source guide, made again only when the store changed."""
+    key = _store_key(settings)
+    return _guide_at(key, _base_store(key, settings).generation, settings)
 
 
 def _llm_key(settings: Settings) -> str:

@@ -632,3 +632,21 @@ def test_the_briefs_page_opens_on_the_latest_weekly_brief_and_what_arrived_since
     assert "**Ferry service returns while Kessel bridge is repaired**: 1" in lines
     assert "- Ferry service returns while Kessel bridge is repaired — Silesian Wire, 2031-05-20" in lines
     assert "**Eurovision song contest results**: nothing new" in lines
+
+
+def test_a_new_conversation_opens_on_the_source_guide_and_its_questions_ask_themselves(app: AppTest) -> None:
+    guide = app.expander[0]
+    assert guide.label == "Source guide"
+    text = " ".join(m.value for m in guide.markdown).replace("\\", "")
+    assert "2 articles, published 2031-04-02 to 2031-05-20, from Ostrava Post (1), Silesian Wire (1)" in text
+    assert (
+        "Kessel bridge toll to rise in April — Ostrava Post, 2031-04-02: The Ostrava city council said"
+        in text
+    )
+    labels = [b.label for b in guide.button]
+    assert "What did Ludek Sarna say?" in labels or "What did Hana Vlk say?" in labels, labels
+    guide.button[0].click().run()
+    assert not app.exception
+    assert (
+        app.session_state[sup.KEY_CHAT][0].question == labels[0] and app.session_state[sup.KEY_CHAT][0].text
+    )

@@ -173,3 +173,10 @@ def test_briefs_are_kept_listed_and_reopened(seeded, tmp_path: Path) -> None:
     assert entry["kind"] == "topic" and Path(entry["path"]).read_text() == out
     code, _, err = run("briefs", "--show", "2", "--store", str(store))
     assert code == 2 and "there are 1 briefs" in err
+
+
+def test_the_guide_says_what_the_store_holds_and_what_to_ask(seeded, tmp_path: Path) -> None:
+    code, out, _ = run("guide", "--store", str(seeded[0].store_dir), "--json")
+    guide = json.loads(out)
+    assert code == 0 and guide["articles"] == 5 and len(guide["leads"]) == 5
+    assert guide["questions"][0] == "What did Hikvision say?" and len(guide["questions"]) >= 3  # quoted most

@@ -109,7 +109,23 @@ def show_reply(ex: Exchange) -> None:
 for ex in history:
     show_exchange(ex)
 
-if question := st.chat_input("Ask about the articles"):
+if not history:
+    guide = sup.or_stop(lambda: sup.cached_guide(settings))
+    with st.expander("Source guide", expanded=True, icon=":material/menu_book:"):
+        span = f"{guide.earliest} to {guide.latest}" if guide.earliest else "undated"
+        outlets = ", ".join(f"{o} ({n})" for o, n in guide.outlets[:8]) + (
+            " …" if len(guide.outlets) > 8 else ""
+        )
+        st.markdown(escape_markdown(f"{guide.articles} articles, published {span}, from {outlets}"))
+        for lead in guide.leads[:8]:
+            day = lead.published.isoformat() if lead.published else "undated"
+            st.markdown("- " + escape_markdown(f"{lead.title} — {lead.outlet}, {day}: {lead.lead}"))
+        for i, suggestion in enumerate(guide.questions):
+            if st.button(suggestion, key=f"suggest_{i}", icon=":material/help:"):
+                st.session_state["asked"] = suggestion
+                st.rerun()
+
+if question := st.chat_input("Ask about the articles") or st.session_state.pop("asked", None):
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     exchange = Exchange(question)

@@ -75,7 +75,7 @@ def keep(brief: Brief, settings: Settings) -> Path:
     """Save the brief as Markdown with its audit record in the store's briefs folder, and as Word and HTML
     beside it (so an earlier brief is forwarded or shown as it was, not rebuilt); the Markdown's path."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    path = save(brief, settings.store_dir / BRIEFS_DIR / f"{stamp}-{slug(brief.title)}.md", "md").path
+    path = save(brief, settings.notebook_dir / BRIEFS_DIR / f"{stamp}-{slug(brief.title)}.md", "md").path
     write_docx(brief, path.with_suffix(".docx"))
     path.with_suffix(".html").write_text(render_html(brief), encoding="utf-8")
     return path
@@ -85,7 +85,7 @@ def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
     """Briefs kept under the store, newest first, read from their audit records (unreadable ones are
     skipped: a half-written record must not break a listing)."""
     found = []
-    for audit in (settings.store_dir / BRIEFS_DIR).glob("*.audit.json"):
+    for audit in (settings.notebook_dir / BRIEFS_DIR).glob("*.audit.json"):
         try:
             rec = json.loads(audit.read_text(encoding="utf-8"))
             window = rec["window"]

@@ -321,6 +321,16 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
 
+    @property
+    def notebook_dir(self) -> Path:
+        """Where this notebook (collection) keeps its files beside the store: briefs, conversations and
+        uploads. The default notebook keeps them in the store folder itself, as before notebooks."""
+        return (
+            self.store_dir
+            if self.collection == "articles"
+            else self.store_dir / "notebooks" / self.collection
+        )
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None overrides applied (CLI flags that were given)."""
         given = {k: v for k, v in overrides.items() if v is not None}

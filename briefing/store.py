@@ -61,6 +61,14 @@ def open_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.store_dir))
 
 
+def notebooks(client: ClientAPI) -> list[str]:
+    """The notebooks (collections) a store holds: every name with both its passages and its articles."""
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    return sorted(
+        n[: -len("_articles")] for n in names if n.endswith("_articles") and f"{n[:-9]}_chunks" in names
+    )
+
+
 def day_of(d: date | None) -> int:
     return d.toordinal() if d else UNKNOWN_DAY
 

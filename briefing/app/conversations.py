@@ -96,7 +96,7 @@ class Conversations:
     """The conversations kept for one store (on this machine, like the briefs archive)."""
 
     def __init__(self, settings: Settings):
-        self.folder = settings.store_dir / FOLDER
+        self.folder = settings.notebook_dir / FOLDER
 
     def _path(self, conversation_id: str) -> Path:
         if not _ID.match(conversation_id):

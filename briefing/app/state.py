@@ -5,6 +5,7 @@ configured ones, the store and answerer shared by every session, error boxes, an
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -29,7 +30,7 @@ from briefing.llm import (
     resolve_backend,
 )
 from briefing.prompts import PromptError
-from briefing.store import Store, StoreError
+from briefing.store import Store, StoreError, notebooks
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ KEY_BASE_URL = "llm_base_url"
 KEY_API_KEY = "llm_api_key"  # a SecretStr, this session only
 KEY_CHAT = "chat"  # the open conversation's exchanges
 KEY_CONVERSATION = "conversation"
+KEY_NOTEBOOK = "notebook"  # the collection this session works in; unset: the configured one
 FORM_API_KEY = "form_api_key"  # the Settings page's password box, emptied as soon as it is read
 AUTOMATIC = "automatic"
 
@@ -127,6 +129,7 @@ def session_settings(state: Any) -> Settings:
         overrides["local_model_path"] = model
     session_key = state.get(KEY_API_KEY)
     overrides["openai_api_key"] = session_key
+    overrides["collection"] = state.get(KEY_NOTEBOOK)
     settings = load_settings(**overrides)
     if (
         backend == "openai"
@@ -166,10 +169,36 @@ def page_setup(title: str) -> Settings:
     _warn_unknown_variables()
     st.title(title)
     settings = or_stop(lambda: session_settings(st.session_state))
+    _notebook_picker(settings)
     label = or_stop(lambda: backend_label(settings, KEY_API_KEY in st.session_state))
     st.sidebar.caption("Answering with")
     st.sidebar.markdown(escape_markdown(label))
     return settings
+
+
+def _notebook_picker(settings: Settings) -> None:
+    """Switch notebooks (collections of one store, each with its own articles, feeds, topics, chats and
+    briefs; the CLI's --collection), or start one. Switching closes the open conversation."""
+    names = or_stop(lambda: notebooks(_base_store(_store_key(settings), settings).client))
+    names = sorted({*names, settings.collection})
+    with st.sidebar:
+        picked = st.selectbox("Notebook", names, index=names.index(settings.collection), key="notebook_pick")
+        with st.popover("New notebook", icon=":material/add:", use_container_width=True):
+            typed = st.text_input("Name", key="notebook_new", placeholder="e.g. hikvision-export-controls")
+            if st.button("Create", key="notebook_create", disabled=not typed.strip()):
+                picked = notebook_name(typed)
+    if picked != settings.collection:
+        st.session_state[KEY_NOTEBOOK] = picked
+        for key in (KEY_CONVERSATION, KEY_CHAT, "notebook_pick", "notebook_new"):
+            st.session_state.pop(key, None)
+        st.query_params.clear()
+        st.rerun()
+
+
+def notebook_name(typed: str) -> str:
+    """A collection name Chroma accepts (3-63 of a-z, 0-9, - and _, starting and ending alphanumeric)."""
+    name = re.sub(r"[^a-z0-9]+", "-", typed.lower()).strip("-")[:63].strip("-")
+    return name if len(name) >= 3 else f"{name}-notebook".strip("-")
 
 
 def backend_label(settings: Settings, has_session_key: bool) -> str:

@@ -93,7 +93,7 @@ def ingest_uploads(
     near-duplicate), duplicate of an article already stored, or failed with the reason. Files that added
     nothing are deleted again."""
     outcome = UploadOutcome()
-    folder = settings.store_dir / UPLOADS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    folder = settings.notebook_dir / UPLOADS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     names: dict[str, str] = {}  # saved path -> name as uploaded
     for up in uploads:
         if why := check_upload(up, settings.max_file_mb):

@@ -141,7 +141,7 @@ def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(app: App
     assert chat[1].answer.standalone_question.startswith("Who said the repairs would take eighteen months?")
     assert "90 million crowns" in chat[1].answer.text
     assert len(app.chat_message) == 4
-    app.sidebar.button[0].click().run()
+    app.sidebar.button(key="conv_new").click().run()
     assert app.session_state[sup.KEY_CHAT] == [] and not app.chat_message
 
 
@@ -650,3 +650,27 @@ def test_a_new_conversation_opens_on_the_source_guide_and_its_questions_ask_them
     assert (
         app.session_state[sup.KEY_CHAT][0].question == labels[0] and app.session_state[sup.KEY_CHAT][0].text
     )
+
+
+def test_notebooks_are_collections_switched_in_the_sidebar(app: AppTest, filled_store: Path) -> None:
+    assert app.sidebar.selectbox(key="notebook_pick").options == ["articles"]
+    app.text_input(key="notebook_new").set_value("Ferry Watch!").run()
+    app.button(key="notebook_create").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state[sup.KEY_NOTEBOOK] == "ferry-watch"
+    assert "The library is empty" in app.info[0].value  # a notebook of its own, with no articles yet
+    folder = write_articles(
+        filled_store.parent / "ferry-articles", {"kessel-ferry.txt": ARTICLES["kessel-ferry.txt"]}
+    )
+    ingest(
+        [folder], Settings(store_dir=filled_store, collection="ferry-watch"), manifest=folder / "manifest.csv"
+    )
+    app.run()
+    assert app.sidebar.selectbox(key="notebook_pick").options == ["articles", "ferry-watch"]
+    _ask(app, "What will the ferry tickets cost?")
+    assert {c.outlet for c in app.session_state[sup.KEY_CHAT][0].answer.citations} == {"Silesian Wire"}
+    assert list(
+        (filled_store / "notebooks" / "ferry-watch" / "conversations").glob("*.json")
+    )  # its own chats
+    app.sidebar.selectbox(key="notebook_pick").set_value("articles").run()
+    assert app.session_state[sup.KEY_NOTEBOOK] == "articles" and not app.session_state[sup.KEY_CHAT]

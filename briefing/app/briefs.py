@@ -33,9 +33,11 @@ def make_brief(
     template: str,
     strict: bool,
     progress: Callable[[ProgressEvent], None],
+    pinned: Sequence[str] = (),
 ) -> tuple[Brief, Path]:
-    """Build a topic or weekly brief and keep it (Markdown plus its audit record) in the store's briefs
-    folder, where the Briefs page and `briefing briefs` list it later."""
+    """Build a topic or weekly brief (a topic brief with the passages of the notes chosen, `pinned`) and
+    keep it (Markdown plus its audit record) in the store's briefs folder, where the Briefs page and
+    `briefing briefs` list it later."""
     since = window[0] if window else None
     until = window[1] if len(window) > 1 else None
     if weekly:
@@ -55,6 +57,7 @@ def make_brief(
             strict=strict,
             answerer=answerer,
             progress=progress,
+            pinned=pinned,
         )
     return brief, keep(brief, settings)
 

@@ -59,6 +59,7 @@ class Exchange:
             sources=[
                 {
                     "n": c.n,
+                    "chunk_id": c.chunk_id,
                     "title": c.title,
                     "outlets": c.outlets,
                     "quote": c.quote,

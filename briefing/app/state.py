@@ -50,6 +50,7 @@ AUTOMATIC = "automatic"
 PAGES = (
     ("chat.py", "Chat", ":material/chat:", "chat"),
     ("library.py", "Library", ":material/library_books:", "library"),
+    ("notes.py", "Notes", ":material/bookmarks:", "notes"),
     ("briefs.py", "Briefs", ":material/description:", "briefs"),
     ("settings.py", "Settings", ":material/settings:", "settings"),
 )

@@ -67,15 +67,19 @@ def build_brief(
     strict: bool = False,
     answerer: Answerer | None = None,
     progress: Progress | None = None,
+    pinned: Sequence[str] = (),
 ) -> Brief:
-    """A brief on `topic` from the passages published in the window (and by outlets matching `source`).
-    A section whose model call fails is reported in it; the rest are still written. `strict` drops
-    sentences the checker does not find supported instead of flagging them."""
+    """A brief on `topic` from the passages published in the window (and by outlets matching `source`),
+    and the `pinned` passages (an analyst's notes) that lie in the window, which join the retrieved ones
+    and are cited like them. A section whose model call fails is reported in it; the rest are still
+    written. `strict` drops sentences the checker does not find supported instead of flagging them."""
     started = now()
     spec = load_template(template)
     ctx = Context.of(answerer or Answerer(settings), Filters(since, until, source))
     queries = [topic, *dict.fromkeys(q.format(topic=topic) for s in spec.sections for q in s.queries)]
     pool = retrieve(ctx, queries)
+    have = {c.id for c in pool}
+    pool += [c for c in ctx.store.get_chunks([p for p in pinned if p not in have]) if ctx.inside(c)]
     found = find_disagreements(pool, ctx.store.story_of)
     claims = without_sides(claims_from(ctx, topic, pool), found)
     chosen = assign(claims, spec.sections, ctx.embedder, ctx.settings.briefs, corroboration(ctx, claims))

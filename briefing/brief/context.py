@@ -48,15 +48,20 @@ class Context:
     def window(self) -> str:
         return window_text(self.filters.since, self.filters.until)
 
+    def inside(self, c: Chunk) -> bool:
+        f = self.filters
+        return not (
+            (f.since and (c.published is None or c.published < f.since))
+            or (f.until and (c.published is None or c.published > f.until))
+        )
+
     def in_window(self, chunks: Iterable[Chunk]) -> list[Chunk]:
         """The chunks, after checking each lies in the brief's window: retrieval filters by date, and this
         is the guarantee that nothing outside the window is ever cited."""
         out = list(chunks)
         f = self.filters
         for c in out:
-            if (f.since and (c.published is None or c.published < f.since)) or (
-                f.until and (c.published is None or c.published > f.until)
-            ):
+            if not self.inside(c):
                 raise BriefError(
                     f"passage {c.id} ({c.published}) lies outside the window {f.since}..{f.until}"
                 )

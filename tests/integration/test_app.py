@@ -28,6 +28,7 @@ from briefing.cite import check_citations
 from briefing.config import Settings
 from briefing.export import render_markdown
 from briefing.ingest import ingest
+from briefing.notes import Notes
 from briefing.store import Store
 from briefing.topics import SavedTopics
 from tests.fake_llm import fake_llm
@@ -674,3 +675,26 @@ def test_notebooks_are_collections_switched_in_the_sidebar(app: AppTest, filled_
     )  # its own chats
     app.sidebar.selectbox(key="notebook_pick").set_value("articles").run()
     assert app.session_state[sup.KEY_NOTEBOOK] == "articles" and not app.session_state[sup.KEY_CHAT]
+
+
+def test_a_passage_saved_as_a_note_gathers_in_the_notebook_and_is_cited_in_a_brief(
+    app: AppTest, filled_store: Path
+) -> None:
+    _ask(app, "How long will the Kessel bridge repairs take?")
+    cited = app.session_state[sup.KEY_CHAT][0].answer.citations[0]
+    app.button(key="note_0_1").click().run()
+    assert not app.exception, app.exception
+    store = Store(Settings(store_dir=filled_store))
+    (note,) = [n for n in Notes(store).list() if n.passages == [cited.chunk_id]]
+    assert note.kind == "passage" and note.text == cited.quote and note.question.startswith("How long")
+    app.switch_page("pages/notes.py").run()
+    assert any(cited.quote[:40] in m.value.replace("\\", "") for m in app.markdown)
+    app.switch_page("pages/briefs.py").run()
+    app.text_input(key="brief_topic").set_value("Kessel bridge repairs").run()
+    app.selectbox(key="brief_outlet").set_value("Silesian Wire").run()  # retrieval alone would not find it
+    app.multiselect(key="brief_notes").set_value([note]).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    _, brief, _ = app.session_state["brief"]
+    assert cited.outlet == "Ostrava Post" and cited.chunk_id in {s.chunk.id for s in brief.sources}
+    Notes(store).remove(note.id)

@@ -12,6 +12,7 @@ from briefing.app.render import DOCX_MIME, brief_html, docx_bytes, escape_markdo
 from briefing.archive import earlier_briefs
 from briefing.brief import template_names
 from briefing.export import render_markdown
+from briefing.notes import Notes
 
 settings = sup.page_setup("Briefs")
 bounds = sup.or_stop(lambda: filter_bounds(sup.current_store(settings)))
@@ -61,6 +62,17 @@ if bounds.earliest and bounds.latest:
     start = max(bounds.earliest, bounds.latest - timedelta(days=6)) if weekly else bounds.earliest
     window = left.date_input("Published between", value=(start, bounds.latest), key=f"brief_window_{weekly}")
 outlet = None if weekly else right.selectbox("Outlet", ["All outlets", *bounds.outlets], key="brief_outlet")
+notes = [] if weekly else sup.or_stop(lambda: Notes(sup.current_store(settings)).list())
+chosen_notes = (
+    st.multiselect(
+        "Add notes (their passages join those retrieved and are cited like them)",
+        notes,
+        format_func=lambda n: f"{n.kind}: {n.text[:90]}",
+        key="brief_notes",
+    )
+    if notes
+    else []
+)
 strict = st.checkbox(
     "Strict: drop a sentence the checker rejects instead of putting the source's own words in its place",
     key="brief_strict",
@@ -82,6 +94,7 @@ if st.button("Draft brief", type="primary"):
                 template=template,
                 strict=strict,
                 progress=lambda event: bar.progress(*progress_step(event)),
+                pinned=[c for n in chosen_notes for c in n.passages],
             ),
         )
         bar.progress(1.0, text="Done")

@@ -10,9 +10,11 @@ from briefing.app import chat
 from briefing.app import state as sup
 from briefing.app.conversations import Conversation, Conversations, Exchange, to_docx, to_markdown
 from briefing.app.render import DOCX_MIME, escape_markdown
+from briefing.notes import Notes
 
 settings = sup.page_setup("Chat")
 kept = Conversations(settings)
+notes = Notes(sup.or_stop(lambda: sup.current_store(settings)))
 wanted = st.query_params.get("c", "")
 conv: Conversation | None = st.session_state.get(sup.KEY_CONVERSATION)
 if conv is None or (wanted and wanted != conv.id):
@@ -85,14 +87,14 @@ with st.sidebar:
     filters = chat.make_filters(bounds, window, outlets)
 
 
-def show_exchange(ex: Exchange) -> None:
+def show_exchange(ex: Exchange, i: int) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(ex.question))
     with st.chat_message("assistant"):
-        show_reply(ex)
+        show_reply(ex, i)
 
 
-def show_reply(ex: Exchange) -> None:
+def show_reply(ex: Exchange, i: int) -> None:
     if ex.error:
         st.error(ex.error)
         return
@@ -104,10 +106,24 @@ def show_reply(ex: Exchange) -> None:
     st.caption(escape_markdown(f"{ex.made_by} · asked with {ex.filters}"))
     if ex.note:
         st.caption(escape_markdown(ex.note))
+    if any(s.get("chunk_id") for s in ex.sources):
+        with st.popover("Save as note", icon=":material/bookmark_add:"):
+            if st.button("The answer, with its passages", key=f"note_answer_{i}"):
+                notes.add(
+                    "answer", ex.text, [s["chunk_id"] for s in ex.sources if s.get("chunk_id")], ex.question
+                )
+                st.toast("Saved the answer to this notebook's notes.")
+            for s in ex.sources:
+                if s.get("chunk_id") and st.button(
+                    f"Passage [{s['n']}]: {s['quote'][:70]}", key=f"note_{i}_{s['n']}"
+                ):
+                    where = f"{', '.join(s['outlets'])}, {s['published'] or 'undated'}"
+                    notes.add("passage", s["quote"], [s["chunk_id"]], ex.question, where)
+                    st.toast(f"Saved passage [{s['n']}] to this notebook's notes.")
 
 
-for ex in history:
-    show_exchange(ex)
+for i, ex in enumerate(history):
+    show_exchange(ex, i)
 
 if not history:
     guide = sup.or_stop(lambda: sup.cached_guide(settings))
@@ -145,7 +161,7 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
         except Exception as exc:
             exchange.error = sup.error_message(exc)
         draft.empty()
-        show_reply(exchange)
+        show_reply(exchange, len(history))
     history.append(exchange)
     kept.save(conv)
     if st.query_params.get("c") != conv.id:

@@ -278,6 +278,9 @@ class Settings(BaseSettings):
     evidence_min_score: float = Field(
         0.3, ge=0, le=1, description="Below this best evidence score the answer is 'not in the sources'."
     )
+    docx_paper: Literal["A4", "Letter"] = Field(
+        "A4", description="Page size of Word briefs: A4, or Letter for North American offices."
+    )
     brief_passages: int = Field(
         12, ge=1, description="Passages retrieved per query when gathering a brief's claims."
     )

@@ -1,5 +1,5 @@
-"""Briefs as Word documents a policy office can forward: A4 pages with margins, the brief's title in the
-header and "Page N of M" in the footer, document properties that say what made it and when, real headings
+"""Briefs as Word documents a policy office can forward: A4 (or Letter, `docx_paper`) pages with margins,
+the brief's title and date in the header and "Page N of M" in the footer, document properties that say what made it and when, real headings
 and bullets, each [n] a link to its numbered source and each source's URL a link to the article.
 
 python-docx has no API for fields, bookmarks or hyperlinks, so those few elements are written as
@@ -17,14 +17,14 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Inches, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from briefing import __version__
 from briefing.brief import Brief
 from briefing.layout import Block, Run, layout
 
-A4 = (Cm(21.0), Cm(29.7))
+PAPER = {"A4": (Cm(21.0), Cm(29.7)), "Letter": (Inches(8.5), Inches(11))}
 MARGIN = Cm(2.5)
 LINK_BLUE = RGBColor(0x1F, 0x4E, 0x9A)
 FLAG_RED = RGBColor(0xB0, 0, 0)
@@ -50,10 +50,10 @@ def write_docx(brief: Brief, path: Path) -> None:
 
 def _page(doc: DocumentType, brief: Brief) -> None:
     section = doc.sections[0]
-    section.page_width, section.page_height = A4
+    section.page_width, section.page_height = PAPER.get(brief.settings.get("docx_paper", "A4"), PAPER["A4"])
     section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
     header = section.header.paragraphs[0]
-    header.text = brief.title
+    header.text = f"{brief.title} · {brief.finished_at[:10]}"
     header.runs[0].font.size = Pt(8)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -21,6 +21,7 @@ from briefing.retrieve import Filters
 
 BRIEF_SETTINGS = (
     *ANSWER_SETTINGS,
+    "docx_paper",
     "briefs",
     "brief_passages",
     "embedding",

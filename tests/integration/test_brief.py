@@ -9,6 +9,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -252,7 +253,7 @@ def test_docx_is_an_a4_document_to_forward_with_links_page_numbers_and_true_prop
     page = doc.sections[0]
     assert (round(page.page_width.cm, 1), round(page.page_height.cm, 1), round(page.left_margin.cm, 1)) == (
         21.0, 29.7, 2.5)  # fmt: skip
-    assert page.header.paragraphs[0].text == brief.title
+    assert page.header.paragraphs[0].text == f"{brief.title} · {brief.finished_at[:10]}"
     footer = page.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "NUMPAGES" in footer
     props = doc.core_properties
@@ -264,6 +265,9 @@ def test_docx_is_an_a4_document_to_forward_with_links_page_numbers_and_true_prop
     assert anchors == {f"source_{s.n}" for s in brief.sources} and anchors <= marks  # every [n] leads there
     urls = {r.target_ref for r in doc.part.rels.values() if r.is_external}
     assert urls == {s.chunk.url for s in brief.sources if s.chunk.url}
+    letter = replace(brief, settings={**brief.settings, "docx_paper": "Letter"})  # BRIEFING_DOCX_PAPER=Letter
+    page = Document(str(save(letter, tmp_path / "letter.docx").path)).sections[0]
+    assert (round(page.page_width.inches, 2), round(page.page_height.inches, 2)) == (8.5, 11.0)
 
 
 def test_audit_record_beside_the_brief(brief: Brief, answerer: Answerer, tmp_path: Path) -> None:

@@ -179,21 +179,29 @@ def page_setup(title: str) -> Settings:
 
 def _notebook_picker(settings: Settings) -> None:
     """Switch notebooks (collections of one store, each with its own articles, feeds, topics, chats and
-    briefs; the CLI's --collection), or start one. Switching closes the open conversation."""
+    briefs; the CLI's --collection), or start one. Both act in callbacks, before the page is drawn, so the
+    page already shows the notebook chosen; switching closes the open conversation."""
     names = or_stop(lambda: notebooks(_base_store(_store_key(settings), settings).client))
     names = sorted({*names, settings.collection})
+    st.session_state["notebook_pick"] = settings.collection
     with st.sidebar:
-        picked = st.selectbox("Notebook", names, index=names.index(settings.collection), key="notebook_pick")
+        st.selectbox(
+            "Notebook", names, key="notebook_pick", on_change=_switch_notebook, args=("notebook_pick",)
+        )
         with st.popover("New notebook", icon=":material/add:", use_container_width=True):
-            typed = st.text_input("Name", key="notebook_new", placeholder="e.g. hikvision-export-controls")
-            if st.button("Create", key="notebook_create", disabled=not typed.strip()):
-                picked = notebook_name(typed)
-    if picked != settings.collection:
-        st.session_state[KEY_NOTEBOOK] = picked
-        for key in (KEY_CONVERSATION, KEY_CHAT, "notebook_pick", "notebook_new"):
-            st.session_state.pop(key, None)
-        st.query_params.clear()
-        st.rerun()
+            st.text_input("Name", key="notebook_new", placeholder="e.g. hikvision-export-controls")
+            st.button("Create", key="notebook_create", on_click=_switch_notebook, args=("notebook_new",))
+
+
+def _switch_notebook(widget: str) -> None:
+    typed = (st.session_state.get(widget) or "").strip()
+    if not typed:
+        return
+    st.session_state[KEY_NOTEBOOK] = notebook_name(typed) if widget == "notebook_new" else typed
+    st.session_state["notebook_new"] = ""
+    for key in (KEY_CONVERSATION, KEY_CHAT):
+        st.session_state.pop(key, None)
+    st.query_params.clear()
 
 
 def notebook_name(typed: str) -> str:

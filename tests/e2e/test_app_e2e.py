@@ -6,6 +6,7 @@ ask, open a source card, draft a brief. Screenshots go to tests/artifacts/ (git-
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -175,3 +176,30 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
     page.locator(".brief h1").evaluate("e => e.scrollIntoView({block: 'center'})")
     _shot(page, "brief.png")
     assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_a_reload_keeps_the_conversation_and_a_notebook_switch_changes_what_is_searched(
+    app_url: str, page: object
+) -> None:
+    """Runs after the upload test above, on the library it filled."""
+    page.goto(app_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=WAIT_MS)
+    box.fill("How long will the Kessel bridge repairs take?")
+    box.press("Enter")
+    page.locator("div.source-card").first.wait_for(timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(r"[?&]c=[0-9a-f]{32}"), timeout=WAIT_MS)  # the conversation's link
+    page.reload()
+    expect(page.get_by_text("How long will the Kessel bridge repairs take?")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("div.source-card").first).to_be_attached(timeout=WAIT_MS)
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("button", name="New notebook").click()
+    page.get_by_label("Name", exact=True).fill("ferries only")
+    page.get_by_label("Name", exact=True).press("Enter")
+    page.get_by_role("button", name="Create").click()
+    page.get_by_text("The library is empty").wait_for(timeout=WAIT_MS)  # another notebook: nothing to search
+    sidebar.get_by_label("Notebook").click()
+    page.get_by_role("option", name="articles").click()
+    expect(page.get_by_text("The library is empty")).to_have_count(0, timeout=20_000)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=WAIT_MS)

@@ -675,6 +675,7 @@ def test_notebooks_are_collections_switched_in_the_sidebar(app: AppTest, filled_
     )  # its own chats
     app.sidebar.selectbox(key="notebook_pick").set_value("articles").run()
     assert app.session_state[sup.KEY_NOTEBOOK] == "articles" and not app.session_state[sup.KEY_CHAT]
+    assert not [i for i in app.info if "library is empty" in i.value] and app.chat_input
 
 
 def test_a_passage_saved_as_a_note_gathers_in_the_notebook_and_is_cited_in_a_brief(

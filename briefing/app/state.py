@@ -188,7 +188,7 @@ def _notebook_picker(settings: Settings) -> None:
         st.selectbox(
             "Notebook", names, key="notebook_pick", on_change=_switch_notebook, args=("notebook_pick",)
         )
-        with st.popover("New notebook", icon=":material/add:", use_container_width=True):
+        with st.popover("New notebook", icon=":material/add:", width="stretch"):
             st.text_input("Name", key="notebook_new", placeholder="e.g. hikvision-export-controls")
             st.button("Create", key="notebook_create", on_click=_switch_notebook, args=("notebook_new",))
 

@@ -35,7 +35,7 @@ if not bounds.outlets:
     st.stop()
 
 with st.sidebar:
-    if st.button("New conversation", icon=":material/add_comment:", use_container_width=True, key="conv_new"):
+    if st.button("New conversation", icon=":material/add_comment:", width="stretch", key="conv_new"):
         st.session_state[sup.KEY_CONVERSATION] = conv = Conversation.new()
         history = st.session_state[sup.KEY_CHAT] = conv.exchanges
         st.query_params.clear()

@@ -87,7 +87,7 @@ if flash := st.session_state.pop("feed_flash", None):
     st.success(escape_markdown(flash))
 feeds = subscriptions.list()
 if feeds:
-    st.dataframe(feed_rows(feeds), hide_index=True, use_container_width=True)
+    st.dataframe(feed_rows(feeds), hide_index=True, width="stretch")
     if st.button("Refresh feeds now", icon=":material/refresh:", key="feed_refresh"):
         bar = st.progress(0.0, text="Fetching feeds…")
         try:
@@ -149,7 +149,7 @@ if not stats["articles"]:
 query = st.text_input("Search titles, outlets, ids and article text", key="library_search")
 rows = article_rows(store, query)
 if rows:
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 else:
     st.info(escape_markdown(f"No article mentions “{query.strip()}”."))
 

@@ -135,7 +135,9 @@ def test_digest_refreshes_writes_last_week_and_lists_topic_news_since_the_last_d
     code, out, err = cli(settings, "digest", "-o", str(out_dir), "--llm", "extractive")
     assert code == 0, err
     assert "Wire: added 3" in out and "refresh: 1 feeds: 3 articles added" in out
-    assert f"kept as {settings.notebook_dir / 'briefs'}" in out and f"wrote {out_dir / (WEEKLY + '.md')}" in out
+    assert (
+        f"kept as {settings.notebook_dir / 'briefs'}" in out and f"wrote {out_dir / (WEEKLY + '.md')}" in out
+    )
     assert (out_dir / f"{WEEKLY}.md").exists()
     matched = article_id(settings, server.url("/w.xml/1"))
     assert f"topic {topic!r}: 1 new since" in out and matched in out

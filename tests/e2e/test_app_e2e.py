@@ -203,3 +203,31 @@ def test_a_reload_keeps_the_conversation_and_a_notebook_switch_changes_what_is_s
     page.get_by_role("option", name="articles").click()
     expect(page.get_by_text("The library is empty")).to_have_count(0, timeout=20_000)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_a_passage_saved_as_a_note_is_cited_in_a_brief(app_url: str, page: object) -> None:
+    """Runs after the upload test above: a note taken in the chat, then chosen for a brief whose outlet
+    filter retrieval alone could not get past."""
+    page.goto(app_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=WAIT_MS)
+    box.fill("How long will the Kessel bridge repairs take and what will they cost?")
+    box.press("Enter")
+    page.locator("div.source-card").first.wait_for(timeout=WAIT_MS)
+    page.get_by_role("button", name="Save as note").last.click()
+    page.get_by_role("button", name=re.compile(r"^Passage \[1\]")).click()
+    page.get_by_text("Saved passage [1]").wait_for(timeout=WAIT_MS)
+
+    page.goto(f"{app_url}/briefs")
+    page.get_by_label("Topic", exact=True).fill("Kessel bridge repairs")
+    page.get_by_label("Topic", exact=True).press("Enter")
+    page.get_by_label("Outlet").click()
+    page.get_by_role("option", name="Free Malaysia Today (Reuters)").click()
+    page.get_by_label("Add notes (their passages join those retrieved and are cited like them)").click()
+    page.get_by_role("option", name=re.compile(r"^passage: ")).first.click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Draft brief").click()
+    expect(page.locator(".brief h1")).to_contain_text("Kessel bridge repairs", timeout=WAIT_MS)
+    expect(page.locator(".brief p.source")).to_contain_text(
+        ["Kessel bridge toll to rise in April"], timeout=WAIT_MS
+    )

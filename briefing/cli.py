@@ -29,6 +29,7 @@ from briefing.llm import LLMError
 from briefing.models import Hit
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store, StoreError
+from briefing.users import Users
 
 
 def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -360,6 +361,19 @@ def _show_progress(event: ProgressEvent) -> None:
         click.echo(f"[{event.index}/{event.total}] {event.title} failed: {event.error}", err=True)
 
 
+LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
+
+
+def _option(args: tuple[str, ...], name: str) -> str | None:
+    """The value of `--name VALUE` or `--name=VALUE` among streamlit's arguments."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 # What .streamlit/config.toml sets for `streamlit run app.py` in a checkout, for the installed app: no
 # usage statistics (offline by default), and the minimal toolbar (Deploy and the developer menu are not
 # for analysts; set before the first page is served, so the app cannot set it itself).
@@ -370,7 +384,17 @@ APP_OPTIONS = ("--browser.gatherUsageStats=false", "--client.toolbarMode=minimal
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
 @_store_options
 def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
-    """Open the browser app on this store (extra arguments go to `streamlit run`)."""
+    """Open the browser app on this store (extra arguments go to `streamlit run`). It listens on 127.0.0.1
+    unless --server.address says otherwise, and refuses any other address while nobody can sign in."""
+    address = _option(streamlit_args, "--server.address") or os.environ.get("STREAMLIT_SERVER_ADDRESS")
+    if address is None:
+        streamlit_args = ("--server.address", "127.0.0.1", *streamlit_args)
+    elif address not in LOCAL_ADDRESSES and not Users(settings.users_file).all():
+        raise Unusable(
+            f"not serving on {address} without sign-in: anyone who reaches that address could read, upload "
+            f"and delete. Add users first (`briefing users add NAME --role admin`, kept in {settings.users_file}), "
+            "or serve on 127.0.0.1 behind a reverse proxy that signs people in"
+        )
     env = {
         **os.environ,
         "BRIEFING_STORE_DIR": str(settings.store_dir.resolve()),
@@ -388,3 +412,4 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
 import briefing.cli_briefs  # noqa: E402, F401  (adds `brief`, `weekly` and `briefs` to main, with the helpers above)
 import briefing.cli_feeds  # noqa: E402, F401  (adds `feeds` and `refresh`)
 import briefing.cli_topics  # noqa: E402, F401  (adds `topics` and `digest`)
+import briefing.cli_users  # noqa: E402, F401  (adds `users`)

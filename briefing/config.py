@@ -278,6 +278,12 @@ class Settings(BaseSettings):
     evidence_min_score: float = Field(
         0.3, ge=0, le=1, description="Below this best evidence score the answer is 'not in the sources'."
     )
+    users_file: Path = Field(
+        Path("users.json"),
+        description="Users for password sign-in (names, roles, argon2 hashes): `briefing users add`. When it "
+        "lists anyone, the app asks every visitor to sign in.",
+    )
+    session_hours: float = Field(12, gt=0, description="Hours a sign-in lasts before the app asks again.")
     docx_paper: Literal["A4", "Letter"] = Field(
         "A4", description="Page size of Word briefs: A4, or Letter for North American offices."
     )

@@ -21,7 +21,9 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     with pytest.MonkeyPatch.context() as mp:
         for var in [v for v in os.environ if v.startswith(("BRIEFING_", "OPENAI_"))]:
             mp.delenv(var)
-        mp.setenv("BRIEFING_CONFIG", str(tmp_path_factory.mktemp("config") / "absent.toml"))
+        config = tmp_path_factory.mktemp("config")
+        mp.setenv("BRIEFING_CONFIG", str(config / "absent.toml"))
+        mp.setenv("BRIEFING_USERS_FILE", str(config / "absent-users.json"))  # a checkout's users.json stays out
         yield
 
 

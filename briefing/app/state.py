@@ -14,7 +14,7 @@ import streamlit as st
 from pydantic import SecretStr
 
 from briefing.answer import Answerer
-from briefing.app import PAGES_DIR
+from briefing.app import PAGES_DIR, signin
 from briefing.app.render import escape_markdown
 from briefing.brief import BriefError
 from briefing.config import Settings, load_settings, unknown_variables
@@ -58,14 +58,27 @@ READER = ("reader.py", "Article", ":material/article:", "reader")  # opened from
 
 
 def navigate() -> None:
-    """Run the page the visitor is on."""
+    """Run the page the visitor is on; while sign-in is required and nobody is signed in, the sign-in form
+    instead (the pages are still declared, with no menu, so the page asked for is known but not run).
+    A signed-in user is offered the pages their role may use."""
+    settings = or_stop(lambda: session_settings(st.session_state))
+    hidden: set[str] = set()
+    user = None
+    gated = or_stop(lambda: signin.required(settings))
+    if gated and (user := signin.current_user(settings)):
+        hidden = signin.PAGES_BY_ROLE[user.role_in(settings.collection)]
     pages = [
         st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
         for i, (file, title, icon, url) in enumerate(PAGES)
+        if file not in hidden
     ]
     file, title, icon, url = READER
     pages.append(st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, visibility="hidden"))
-    st.navigation(pages).run()
+    page = st.navigation(pages, position="hidden" if gated and user is None else "sidebar")
+    if gated and user is None:
+        signin.sign_in_page(settings)
+        return
+    page.run()
 
 
 def page_path(file: str) -> str:
@@ -171,6 +184,8 @@ def page_setup(title: str) -> Settings:
     st.title(title)
     settings = or_stop(lambda: session_settings(st.session_state))
     _notebook_picker(settings)
+    if user := signin.current_user(settings):
+        signin.sign_out_button(user, settings.collection)
     label = or_stop(lambda: backend_label(settings, KEY_API_KEY in st.session_state))
     st.sidebar.caption("Answering with")
     st.sidebar.markdown(escape_markdown(label))

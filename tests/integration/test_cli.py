@@ -180,3 +180,8 @@ def test_the_guide_says_what_the_store_holds_and_what_to_ask(seeded, tmp_path: P
     guide = json.loads(out)
     assert code == 0 and guide["articles"] == 5 and len(guide["leads"]) == 5
     assert guide["questions"][0] == "What did Hikvision say?" and len(guide["questions"]) >= 3  # quoted most
+
+
+def test_the_app_is_not_served_beyond_this_machine_without_sign_in(tmp_path: Path) -> None:
+    code, _, err = run("app", "--store", str(tmp_path / "store"), "--server.address", "0.0.0.0")
+    assert code == 2 and "not serving on 0.0.0.0 without sign-in" in err and "briefing users add" in err

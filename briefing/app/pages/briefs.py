@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from briefing.app import signin
 from briefing.app import state as sup
 from briefing.app.briefs import DEFAULT_TEMPLATE, arrivals, latest_weekly, make_brief, progress_step
 from briefing.app.chat import filter_bounds
@@ -78,7 +79,11 @@ strict = st.checkbox(
     key="brief_strict",
 )
 
-if st.button("Draft brief", type="primary"):
+user = signin.current_user(settings)
+may_write = user is None or user.may("editor", settings.collection)
+if not may_write:
+    st.caption("Drafting briefs needs the editor role; earlier briefs are below.")
+if may_write and st.button("Draft brief", type="primary"):
     bar = st.progress(0.0, text="Retrieving passages…")
     try:
         answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)

@@ -1,0 +1,124 @@
+"""The team's users for password sign-in: names, roles and salted argon2 hashes in one JSON file (never a
+password), managed with `briefing users add|remove|list|passwd`.
+
+A role is reader (ask, read, export), editor (also add and remove articles and feeds, write briefs) or
+admin (also users and settings); a user may have another role in named notebooks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES = ("reader", "editor", "admin")
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()  # argon2id, the library's recommended parameters, a random salt per hash
+
+
+class UserError(ValueError):
+    """A user request that cannot be done: an unknown user, a bad role, a short password."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    hash: str
+    notebooks: dict[str, str] = field(default_factory=dict)  # notebook -> role there
+
+    def role_in(self, notebook: str) -> str:
+        return self.notebooks.get(notebook, self.role)
+
+    def may(self, needed: str, notebook: str) -> bool:
+        """Whether this user's role in `notebook` is `needed` or above."""
+        return ROLES.index(self.role_in(notebook)) >= ROLES.index(needed)
+
+
+class Users:
+    """The users file. Written whole through a temporary file, readable by its owner only."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def all(self) -> dict[str, User]:
+        if not self.path.is_file():
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return {name: User(name, **u) for name, u in data["users"].items()}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"{self.path}: not a users file ({exc})") from None
+
+    def add(self, name: str, password: str, role: str = "reader") -> User:
+        name = name.strip()
+        if not name or any(c.isspace() for c in name):
+            raise UserError("a user name is one word")
+        users = self.all()
+        if name in users:
+            raise UserError(f"{name!r} exists; change the password with `briefing users passwd {name}`")
+        user = User(name, _role(role), _hash(password))
+        self._write({**users, name: user})
+        return user
+
+    def passwd(self, name: str, password: str) -> None:
+        user = self._get(name)
+        self._write({**self.all(), name: User(name, user.role, _hash(password), user.notebooks)})
+
+    def set_role(self, name: str, role: str, notebook: str | None = None) -> User:
+        user = self._get(name)
+        if notebook:
+            user = User(name, user.role, user.hash, {**user.notebooks, notebook: _role(role)})
+        else:
+            user = User(name, _role(role), user.hash, user.notebooks)
+        self._write({**self.all(), name: user})
+        return user
+
+    def remove(self, name: str) -> None:
+        self._get(name)
+        self._write({n: u for n, u in self.all().items() if n != name})
+
+    def verify(self, name: str, password: str) -> User | None:
+        """The user, when the password is theirs; None otherwise (an unknown name costs a hash too, so
+        timing does not tell which names exist)."""
+        user = self.all().get(name.strip())
+        try:
+            _hasher.verify(user.hash if user else _DUMMY, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return user
+
+    def _get(self, name: str) -> User:
+        user = self.all().get(name)
+        if user is None:
+            raise UserError(f"no user {name!r}; see `briefing users list`")
+        return user
+
+    def _write(self, users: dict[str, User]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"users": {n: {k: v for k, v in asdict(u).items() if k != "name"} for n, u in users.items()}}
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.path)
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    return role
+
+
+def _hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password has at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+_DUMMY = _hasher.hash("not a password of anyone's")

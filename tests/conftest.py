@@ -23,7 +23,9 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
             mp.delenv(var)
         config = tmp_path_factory.mktemp("config")
         mp.setenv("BRIEFING_CONFIG", str(config / "absent.toml"))
-        mp.setenv("BRIEFING_USERS_FILE", str(config / "absent-users.json"))  # a checkout's users.json stays out
+        mp.setenv(
+            "BRIEFING_USERS_FILE", str(config / "absent-users.json")
+        )  # a checkout's users.json stays out
         yield
 
 

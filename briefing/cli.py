@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from briefing import activity
 from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY
 from briefing.brief import ProgressEvent
@@ -46,11 +47,44 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"warning: {warning}", err=True)
         try:
             settings = load_settings(store_dir=store_dir, chroma_url=chroma_url, collection=collection)
-            return fn(settings, **kwargs)
         except StoreError as exc:
             raise Unusable(str(exc)) from None
+        logged = _logged(fn)
+        code: object = 0
+        try:
+            return fn(settings, **kwargs)
+        except StoreError as exc:
+            code = Unusable.exit_code
+            raise Unusable(str(exc)) from None
+        except SystemExit as exc:
+            code = exc.code
+            raise
+        except click.ClickException as exc:
+            code = exc.exit_code
+            raise
+        finally:
+            if logged:
+                args = {k: v for k, v in kwargs.items() if v not in (None, (), False)}
+                activity.record(settings, activity.operator(), logged, exit=code or 0, **args)
 
     return wrapper
+
+
+# Commands that change a store, by the name their function has: each run goes into the activity log.
+_CHANGES = {
+    "ingest_cmd": "ingest", "remove_cmd": "remove", "brief_cmd": "brief", "weekly_cmd": "weekly",
+    "refresh_cmd": "refresh", "digest_cmd": "digest",
+}  # fmt: skip
+
+
+def _logged(fn: Callable[..., Any]) -> str | None:
+    """The action a command is logged as, or None for one that only reads (its module names the group:
+    cli_feeds' add is "feeds add")."""
+    group = {"briefing.cli_feeds": "feeds", "briefing.cli_topics": "topics", "briefing.cli_users": "users"}
+    verb = fn.__name__.removesuffix("_cmd")
+    if fn.__module__ in group and verb in ("add", "remove", "import", "passwd", "role"):
+        return f"{group[fn.__module__]} {verb}"
+    return _CHANGES.get(fn.__name__)
 
 
 class Unusable(click.ClickException):

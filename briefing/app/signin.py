@@ -8,15 +8,22 @@ import time
 
 import streamlit as st
 
-from briefing.config import Settings
+from briefing import activity
+from briefing.config import Settings, load_settings
 from briefing.users import User, Users
 
 KEY_USER = "signed_in"  # (user name, time signed in)
 PAGES_BY_ROLE = {
-    "reader": {"library.py", "settings.py"},
-    "editor": {"settings.py"},
+    "reader": {"library.py", "settings.py", "activity.py"},
+    "editor": {"settings.py", "activity.py"},
     "admin": set(),
 }  # not offered
+
+
+def actor(settings: Settings) -> str:
+    """Who an app action is logged as: the signed-in user, or "app" where sign-in is off (127.0.0.1)."""
+    user = current_user(settings)
+    return user.name if user else "app"
 
 
 def current_user(settings: Settings) -> User | None:
@@ -58,13 +65,16 @@ def _try(settings: Settings) -> None:
         st.session_state["signin_failed"] = True
     else:
         st.session_state[KEY_USER] = (user.name, time.time())
+    activity.record(settings, user.name if user else st.session_state.get("signin_name", ""),
+                    "sign-in" if user else "sign-in refused")  # fmt: skip
 
 
 def sign_out_button(user: User, notebook: str) -> None:
     st.sidebar.caption(f"Signed in as {user.name} ({user.role_in(notebook)})")
-    st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:", on_click=_sign_out)
+    st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:", on_click=_sign_out, args=(user,))
 
 
-def _sign_out() -> None:
+def _sign_out(user: User) -> None:
+    activity.record(load_settings(), user.name, "sign-out")
     for key in list(st.session_state):
         del st.session_state[key]  # nothing of this session outlives its sign-out

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 from pydantic import SecretStr
 
+from briefing import activity
 from briefing.answer import Answerer
 from briefing.app import PAGES_DIR, signin
 from briefing.app.render import escape_markdown
@@ -53,6 +54,7 @@ PAGES = (
     ("notes.py", "Notes", ":material/bookmarks:", "notes"),
     ("briefs.py", "Briefs", ":material/description:", "briefs"),
     ("settings.py", "Settings", ":material/settings:", "settings"),
+    ("activity.py", "Activity", ":material/history:", "activity"),
 )
 READER = ("reader.py", "Article", ":material/article:", "reader")  # opened from a source card, not listed
 
@@ -163,9 +165,13 @@ def apply_settings_form(state: Any) -> None:
     state[KEY_BACKEND] = None if backend in (None, AUTOMATIC) else backend
     state[KEY_MODEL] = state.get("form_model", "")
     state[KEY_BASE_URL] = state.get("form_base_url", "")
-    if key := secret(state.get(FORM_API_KEY) or ""):
-        state[KEY_API_KEY] = key
+    typed_key = secret(state.get(FORM_API_KEY) or "")
+    if typed_key:
+        state[KEY_API_KEY] = typed_key
     state[FORM_API_KEY] = ""
+    settings = session_settings(state)
+    activity.record(settings, signin.actor(settings), "settings", backend=state[KEY_BACKEND] or AUTOMATIC,
+                    model=state[KEY_MODEL], base_url=state[KEY_BASE_URL], key_typed=bool(typed_key))  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)

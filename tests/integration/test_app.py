@@ -18,6 +18,7 @@ import pytest
 from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
+from briefing import activity
 from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY, signin
 from briefing.app import state as sup
@@ -739,3 +740,19 @@ def test_a_sign_in_lasts_session_hours(
     gone.session_state[signin.KEY_USER] = ("rita", time.time())
     gone.run()
     assert [t.value for t in gone.title] == ["Sign in"]
+
+
+def test_app_changes_are_logged_by_who_made_them_and_shown_on_the_activity_page(
+    library: AppTest, tmp_path: Path
+) -> None:
+    library.text_input(key="upload_outlet").set_value("Silesian Wire")
+    _upload(library, ("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode()))
+    (entry,) = activity.recent(Settings(store_dir=tmp_path / "store"))
+    assert (entry["who"], entry["action"], entry["files"], entry["added"]) == (
+        "app",
+        "upload",
+        ["ferry.txt"],
+        1,
+    )
+    library.switch_page("pages/activity.py").run()
+    assert not library.exception and list(library.dataframe[0].value["action"]) == ["upload"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from briefing import activity
 from briefing.cli import main
 from briefing.config import Settings
 from briefing.store import Store
@@ -185,3 +186,16 @@ def test_the_guide_says_what_the_store_holds_and_what_to_ask(seeded, tmp_path: P
 def test_the_app_is_not_served_beyond_this_machine_without_sign_in(tmp_path: Path) -> None:
     code, _, err = run("app", "--store", str(tmp_path / "store"), "--server.address", "0.0.0.0")
     assert code == 2 and "not serving on 0.0.0.0 without sign-in" in err and "briefing users add" in err
+
+
+def test_changes_go_into_the_activity_log_and_reads_do_not(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (tmp_path / "a.txt").write_text(
+        "Ports reopen\n\nThe harbour authority said ships may dock again from Monday."
+    )
+    assert run("ingest", str(tmp_path / "a.txt"), "--store", str(store), "--source", "Local Paper")[0] == 0
+    run("articles", "--store", str(store))
+    run("feeds", "add", "http://127.0.0.1:9/rss.xml", "--store", str(store))
+    entries = activity.recent(Settings(store_dir=store))
+    assert [e["action"] for e in entries] == ["feeds add", "ingest"]
+    assert entries[1]["who"] == activity.operator() and entries[1]["source"] == "Local Paper"

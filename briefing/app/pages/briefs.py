@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from briefing import activity
 from briefing.app import signin
 from briefing.app import state as sup
 from briefing.app.briefs import DEFAULT_TEMPLATE, arrivals, latest_weekly, make_brief, progress_step
@@ -103,6 +104,8 @@ if may_write and st.button("Draft brief", type="primary"):
             ),
         )
         bar.progress(1.0, text="Done")
+        made_brief, kept_at = st.session_state["brief"][1:]
+        activity.record(settings, signin.actor(settings), "brief", title=made_brief.title, kept=kept_at)
     except Exception as exc:
         bar.empty()
         st.error(sup.error_message(exc))

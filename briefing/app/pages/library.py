@@ -4,6 +4,8 @@ import math
 
 import streamlit as st
 
+from briefing import activity
+from briefing.app import signin
 from briefing.app import state as sup
 from briefing.app.feeds import feed_rows, refresh_now
 from briefing.app.render import escape_markdown
@@ -12,6 +14,11 @@ from briefing.feeds import Subscriptions
 from briefing.ingest import remove
 
 settings = sup.page_setup("Library")
+
+
+def log(action: str, **what: object) -> None:
+    activity.record(settings, signin.actor(settings), action, **what)
+
 
 STATUS = {"added": st.success, "duplicate": st.info, "failed": st.error}
 BARE_SUFFIXES = (
@@ -57,6 +64,11 @@ if st.button("Add to library", type="primary", disabled=not uploads, key="add_up
     except Exception as exc:
         st.error(sup.error_message(exc))
     else:
+        log(
+            "upload",
+            files=[r.name for r in outcome.results],
+            added=sum(r.status == "added" for r in outcome.results),
+        )
         st.session_state["upload_results"] = outcome.results
         st.session_state["uploader_round"] += 1
         st.rerun()
@@ -81,6 +93,7 @@ with st.form("feed_add", clear_on_submit=True, border=False):
         except Exception as exc:
             st.error(sup.error_message(exc))
         else:
+            log("feeds add", url=feed.url, name=feed.name)
             st.session_state["feed_flash"] = f"{'Subscribed to' if new else 'Updated'} {feed.label}."
             st.rerun()
 if flash := st.session_state.pop("feed_flash", None):
@@ -96,6 +109,7 @@ if feeds:
             bar.empty()
             st.error(sup.error_message(exc))
         else:
+            log("refresh", summary=report.summary())
             st.session_state["refresh_results"] = [(r.ok, r.line()) for r in report.results]
             st.session_state["refresh_summary"] = report.summary()
             st.rerun()
@@ -114,6 +128,7 @@ if feeds:
     )
     if st.button("Unsubscribe", disabled=not (gone and sure), key="feed_unsubscribe"):
         removed = subscriptions.remove(gone)
+        log("feeds remove", url=removed.url)
         st.session_state["feed_flash"] = f"Stopped following {removed.label}."
         for key in ("feed_remove", "feed_remove_sure", "refresh_results", "refresh_summary"):
             st.session_state.pop(key, None)
@@ -169,6 +184,7 @@ if st.button("Delete", disabled=not (doomed and sure), key="delete_article"):
     except Exception as exc:
         st.error(sup.error_message(exc))
     else:
+        log("remove", article_id=doomed, title=choices[doomed])
         also = f"; re-chunked {len(restored)} article(s) that shared its passages" if restored else ""
         st.session_state["library_flash"] = f"Deleted {choices[doomed]}{also}."
         st.session_state.pop("delete_choice", None)

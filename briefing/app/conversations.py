@@ -94,10 +94,13 @@ class Conversation:
 
 
 class Conversations:
-    """The conversations kept for one store (on this machine, like the briefs archive)."""
+    """The conversations kept for one notebook (on this machine, like the briefs archive): a signed-in
+    user's own, under their name; without sign-in, the deployment's."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, owner: str | None = None):
         self.folder = settings.notebook_dir / FOLDER
+        if owner:
+            self.folder = self.folder / "users" / re.sub(r"[^\w.-]+", "_", owner)
 
     def _path(self, conversation_id: str) -> Path:
         if not _ID.match(conversation_id):

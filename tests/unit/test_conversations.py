@@ -36,3 +36,16 @@ def test_a_conversation_id_from_a_url_never_names_another_file(tmp_path: Path) -
     secret.parent.mkdir(parents=True)
     secret.write_text('{"id": "x", "title": "t", "created": "", "updated": "", "exchanges": []}')
     assert kept.load("../secret") is None and kept.load("secret") is None
+
+
+def test_a_signed_in_users_conversations_are_their_own(tmp_path: Path) -> None:
+    settings = Settings(store_dir=tmp_path / "store")
+    mine, theirs = Conversations(settings, owner="rita"), Conversations(settings, owner="ed")
+    conv = Conversation.new()
+    conv.exchanges.append(Exchange("What did the council say?", text="It said so [1]."))
+    mine.save(conv)
+    assert [c.id for c in mine.list()] == [conv.id] and theirs.list() == [] and theirs.load(conv.id) is None
+    assert (
+        Conversations(settings, owner="../../x").folder.parent
+        == settings.store_dir / "conversations" / "users"
+    )

@@ -6,14 +6,15 @@ briefing.app.conversations and briefing.app.render."""
 import streamlit as st
 
 from briefing.answer import Answer
-from briefing.app import chat
+from briefing.app import chat, signin
 from briefing.app import state as sup
 from briefing.app.conversations import Conversation, Conversations, Exchange, to_docx, to_markdown
 from briefing.app.render import DOCX_MIME, escape_markdown
 from briefing.notes import Notes
 
 settings = sup.page_setup("Chat")
-kept = Conversations(settings)
+me = signin.current_user(settings)
+kept = Conversations(settings, owner=me.name if me else None)
 notes = Notes(sup.or_stop(lambda: sup.current_store(settings)))
 wanted = st.query_params.get("c", "")
 conv: Conversation | None = st.session_state.get(sup.KEY_CONVERSATION)

@@ -125,7 +125,7 @@ if made and made[0] == kind:  # a topic brief is not left on screen under the we
     )
     dl2.download_button(
         "Download Word",
-        docx_bytes(brief),
+        lambda: docx_bytes(brief),  # built when clicked, not on every rerun
         file_name=f"{name}.docx",
         mime=DOCX_MIME,
         icon=":material/download:",
@@ -146,7 +146,7 @@ for i, b in enumerate(earlier):
             md, word = st.columns([1, 4])
             md.download_button(
                 "Download Markdown",
-                b.path.read_bytes(),
+                b.path.read_bytes,  # read when clicked, not every earlier brief on every rerun
                 file_name=b.path.name,
                 mime="text/markdown",
                 key=f"earlier_{i}",
@@ -154,7 +154,7 @@ for i, b in enumerate(earlier):
             if b.word:
                 word.download_button(
                     "Download Word",
-                    b.word.read_bytes(),
+                    b.word.read_bytes,
                     file_name=b.word.name,
                     mime=DOCX_MIME,
                     key=f"earlier_w{i}",

@@ -61,7 +61,7 @@ with st.sidebar:
                 md, word = st.columns(2)
                 md.download_button("Markdown", to_markdown(conv), file_name=f"conversation-{conv.id[:8]}.md",
                                    mime="text/markdown", icon=":material/download:")  # fmt: skip
-                word.download_button("Word", to_docx(conv), file_name=f"conversation-{conv.id[:8]}.docx",
+                word.download_button("Word", lambda: to_docx(conv), file_name=f"conversation-{conv.id[:8]}.docx",
                                      mime=DOCX_MIME, icon=":material/download:")  # fmt: skip
                 sure = st.checkbox("Yes, delete this conversation", key=f"conv_sure_{conv.id}")
                 if st.button("Delete conversation", disabled=not sure, key="conv_delete"):

@@ -16,6 +16,16 @@ from briefing.ingest import remove
 settings = sup.page_setup("Library")
 
 
+def confirmed(
+    label: str, choices: dict[str, str], confirm: str, button: str, keys: tuple[str, str, str]
+) -> str | None:
+    """A choice acted on only after a confirmation: what was picked, on the click that confirms it."""
+    pick, sure, act = keys
+    picked = st.selectbox(label, list(choices), format_func=choices.__getitem__, index=None, key=pick)
+    agreed = st.checkbox(confirm, key=sure, disabled=picked is None)
+    return picked if st.button(button, disabled=not (picked and agreed), key=act) else None
+
+
 def log(action: str, **what: object) -> None:
     activity.record(settings, signin.actor(settings), action, **what)
 
@@ -118,15 +128,11 @@ if feeds:
     if summary := st.session_state.get("refresh_summary"):
         st.caption(escape_markdown(summary))
     labels = {f.url: f"{f.label} ({f.url})" for f in feeds}
-    gone = st.selectbox(
-        "Stop following", list(labels), format_func=labels.__getitem__, index=None, key="feed_remove"
-    )
-    sure = st.checkbox(
-        "Yes, stop following it (its articles stay in the library)",
-        key="feed_remove_sure",
-        disabled=gone is None,
-    )
-    if st.button("Unsubscribe", disabled=not (gone and sure), key="feed_unsubscribe"):
+    gone = confirmed(
+        "Stop following", labels, "Yes, stop following it (its articles stay in the library)", "Unsubscribe",
+        keys=("feed_remove", "feed_remove_sure", "feed_unsubscribe"),
+    )  # fmt: skip
+    if gone:
         removed = subscriptions.remove(gone)
         log("feeds remove", url=removed.url)
         st.session_state["feed_flash"] = f"Stopped following {removed.label}."
@@ -170,15 +176,12 @@ else:
 
 st.subheader("Delete an article")
 choices = {r["id"]: f"{r['title']} — {r['outlet']} ({r['id']})" for r in rows}
-doomed = st.selectbox(
-    "Article", list(choices), format_func=choices.__getitem__, index=None, key="delete_choice"
-)
-sure = st.checkbox(
-    "Yes, delete it from the library (its passages leave every answer and brief made from now on)",
-    key="delete_sure",
-    disabled=doomed is None,
-)
-if st.button("Delete", disabled=not (doomed and sure), key="delete_article"):
+doomed = confirmed(
+    "Article", choices,
+    "Yes, delete it from the library (its passages leave every answer and brief made from now on)", "Delete",
+    keys=("delete_choice", "delete_sure", "delete_article"),
+)  # fmt: skip
+if doomed:
     try:
         restored = remove(doomed, settings, store=sup.writable_store(settings))
     except Exception as exc:

@@ -30,19 +30,29 @@ from briefing.llm import LLMError
 from briefing.models import Hit
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store, StoreError
-from briefing.users import Users
+from briefing.users import UserError, Users, identity_providers
 
 
 def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--store / --chroma-url / --collection on every command, turned into one Settings object."""
+    """--store / --chroma-url / --collection on every command, turned into one Settings object; --as names
+    the team member a change is logged for (the machine's user is logged beside them)."""
 
     @click.option(
         "--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), help="Store folder."
     )
     @click.option("--chroma-url", help="Use the Chroma server at this URL instead of a local store.")
     @click.option("--collection", help="Collection name inside the store.")
+    @click.option(
+        "--as", "as_user", metavar="USER", help="Log this command's changes as USER (a team member)."
+    )
     @functools.wraps(fn)
-    def wrapper(store_dir: Path | None, chroma_url: str | None, collection: str | None, **kwargs: Any) -> Any:
+    def wrapper(
+        store_dir: Path | None,
+        chroma_url: str | None,
+        collection: str | None,
+        as_user: str | None,
+        **kwargs: Any,
+    ) -> Any:
         for warning in unknown_variables():
             click.echo(f"warning: {warning}", err=True)
         try:
@@ -50,6 +60,13 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         except StoreError as exc:
             raise Unusable(str(exc)) from None
         logged = _logged(fn)
+        who, also = activity.operator(), {}
+        if as_user:
+            if as_user not in _run_users(lambda: Users(settings.users_file).all()):
+                raise Unusable(
+                    f"--as {as_user}: no such user in {settings.users_file}; see `briefing users list`"
+                )
+            who, also = as_user, {"operator": who}
         code: object = 0
         try:
             return fn(settings, **kwargs)
@@ -65,7 +82,7 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             if logged:
                 args = {k: v for k, v in kwargs.items() if v not in (None, (), False)}
-                activity.record(settings, activity.operator(), logged, exit=code or 0, **args)
+                activity.record(settings, who, logged, **also, exit=code or 0, **args)
 
     return wrapper
 
@@ -398,6 +415,14 @@ def _show_progress(event: ProgressEvent) -> None:
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 
 
+def _run_users(step: Callable[[], Any]) -> Any:
+    """A users-file or sign-in configuration problem is a message and exit code 2."""
+    try:
+        return step()
+    except UserError as exc:
+        raise Unusable(str(exc)) from None
+
+
 def _option(args: tuple[str, ...], name: str) -> str | None:
     """The value of `--name VALUE` or `--name=VALUE` among streamlit's arguments."""
     for i, arg in enumerate(args):
@@ -423,11 +448,15 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
     address = _option(streamlit_args, "--server.address") or os.environ.get("STREAMLIT_SERVER_ADDRESS")
     if address is None:
         streamlit_args = ("--server.address", "127.0.0.1", *streamlit_args)
-    elif address not in LOCAL_ADDRESSES and not Users(settings.users_file).all():
+    elif address not in LOCAL_ADDRESSES and not (
+        _run_users(lambda: Users(settings.users_file).all() or identity_providers(settings.auth_file))
+    ):
         raise Unusable(
             f"not serving on {address} without sign-in: anyone who reaches that address could read, upload "
             f"and delete. Add users first (`briefing users add NAME --role admin`, kept in {settings.users_file}), "
-            "or serve on 127.0.0.1 behind a reverse proxy that signs people in"
+            f"or configure the organisation's identity provider in the [auth] table of {settings.auth_file} "
+            "(see the README's Deployment section), or serve on 127.0.0.1 behind a reverse proxy that signs "
+            "people in"
         )
     env = {
         **os.environ,
@@ -439,7 +468,8 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
         env["BRIEFING_CHROMA_URL"] = settings.chroma_url
     if settings.local_model_path:
         env["BRIEFING_LOCAL_MODEL_PATH"] = str(settings.local_model_path.resolve())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ENTRY), *APP_OPTIONS, *streamlit_args]
+    secrets = (f"--secrets.files={settings.auth_file.resolve()}",)  # the identity provider's [auth], if any
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ENTRY), *APP_OPTIONS, *secrets, *streamlit_args]
     os.execvpe(sys.executable, cmd, env)
 
 

@@ -1,5 +1,6 @@
-"""`briefing users add|remove|list|passwd|role`: the team's users for the app's password sign-in. They join
-the `briefing` group when cli.py imports this module (at its end)."""
+"""`briefing users add|remove|list|passwd|role`: the team's users and their roles, for the app's sign-in by
+password or through the identity provider. They join the `briefing` group when cli.py imports this module
+(at its end)."""
 
 from __future__ import annotations
 
@@ -34,17 +35,21 @@ def _run(step):  # noqa: ANN001, ANN202 (a small wrapper: a UserError is a messa
 
 @main.group("users")
 def users_cmd() -> None:
-    """Users for the app's password sign-in, in the users file (setting users_file)."""
+    """Who may sign in to the app, and their roles, in the users file (setting users_file)."""
 
 
 @users_cmd.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="reader", show_default=True)
+@click.option(
+    "--idp", is_flag=True, help="Signs in through the identity provider as NAME (their email): no password."
+)
 @_store_options
-def add_cmd(settings: Settings, name: str, role: str) -> None:
-    """Add a user; the password is asked for (or read from standard input)."""
-    user = _run(lambda: _users(settings).add(name, _password(True), role))
-    click.echo(f"added {user.name} ({user.role}) to {settings.users_file}")
+def add_cmd(settings: Settings, name: str, role: str, idp: bool) -> None:
+    """Add a user; the password is asked for (or read from standard input) unless --idp."""
+    user = _run(lambda: _users(settings).add(name, None if idp else _password(True), role))
+    via = " (identity provider)" if idp else ""
+    click.echo(f"added {user.name} ({user.role}){via} to {settings.users_file}")
 
 
 @users_cmd.command("passwd")
@@ -80,11 +85,15 @@ def remove_cmd(settings: Settings, name: str) -> None:
 @_store_options
 def list_cmd(settings: Settings, as_json: bool) -> None:
     users = _run(lambda: _users(settings).all())
-    rows = [{"name": u.name, "role": u.role, "notebooks": u.notebooks} for u in users.values()]
+    rows = [
+        {"name": u.name, "role": u.role, "notebooks": u.notebooks, "sign_in": "password" if u.hash else "idp"}
+        for u in users.values()
+    ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     elif not rows:
         click.echo(f"no users in {settings.users_file}; add one with `briefing users add NAME --role admin`")
     for r in rows:
         extra = "".join(f", {role} in {nb}" for nb, role in r["notebooks"].items())
-        click.echo(f"{r['name']}: {r['role']}{extra}")
+        via = "" if r["sign_in"] == "password" else " (identity provider)"
+        click.echo(f"{r['name']}: {r['role']}{extra}{via}")

@@ -283,6 +283,16 @@ class Settings(BaseSettings):
         description="Users for password sign-in (names, roles, argon2 hashes): `briefing users add`. When it "
         "lists anyone, the app asks every visitor to sign in.",
     )
+    auth_file: Path = Field(
+        Path(".streamlit/secrets.toml"),
+        description="Streamlit secrets file whose [auth] table configures sign-in through the organisation's "
+        "identity provider (OIDC); `briefing app` serves with it.",
+    )
+    idp_role: Literal["reader", "editor", "admin"] | None = Field(
+        None,
+        description="Role of someone the identity provider signs in who is not in users_file; unset: such a "
+        "visitor is refused until an admin adds them (`briefing users add EMAIL --idp`).",
+    )
     session_hours: float = Field(12, gt=0, description="Hours a sign-in lasts before the app asks again.")
     docx_paper: Literal["A4", "Letter"] = Field(
         "A4", description="Page size of Word briefs: A4, or Letter for North American offices."

@@ -1,8 +1,10 @@
-"""The team's users for password sign-in: names, roles and salted argon2 hashes in one JSON file (never a
-password), managed with `briefing users add|remove|list|passwd`.
+"""The team's users: names, roles and, for password sign-in, salted argon2 hashes in one JSON file (never a
+password), managed with `briefing users add|remove|list|passwd|role`. A user who signs in through the
+organisation's identity provider is listed by the email the provider vouches for, with no hash.
 
-A role is reader (ask, read, export), editor (also add and remove articles and feeds, write briefs) or
-admin (also users and settings); a user may have another role in named notebooks.
+A role is reader (ask, read, export), editor (also add and remove articles and feeds, write briefs and
+notes) or admin (also users, settings and the activity log); a user may have another role in named
+notebooks. `ACTIONS` says which role each change needs; `check` is the one place that refuses.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 ROLES = ("reader", "editor", "admin")
+# The least role each action needs, in the notebook it acts on. The app offers a page or button only to
+# a role that may use it, and the action itself calls `check`, so a hidden button is not the only guard.
+ACTIONS = {
+    "upload": "editor", "remove": "editor", "feeds": "editor", "refresh": "editor", "brief": "editor",
+    "note": "editor", "notebook": "editor", "settings": "admin", "users": "admin", "activity": "admin",
+}  # fmt: skip
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id, the library's recommended parameters, a random salt per hash
 
@@ -25,11 +34,15 @@ class UserError(ValueError):
     """A user request that cannot be done: an unknown user, a bad role, a short password."""
 
 
+class Refused(PermissionError):
+    """The signed-in user's role does not allow this action here."""
+
+
 @dataclass(frozen=True)
 class User:
     name: str
     role: str
-    hash: str
+    hash: str | None  # None: signs in through the identity provider only
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook -> role there
 
     def role_in(self, notebook: str) -> str:
@@ -38,6 +51,22 @@ class User:
     def may(self, needed: str, notebook: str) -> bool:
         """Whether this user's role in `notebook` is `needed` or above."""
         return ROLES.index(self.role_in(notebook)) >= ROLES.index(needed)
+
+
+def allowed(user: User | None, action: str, notebook: str, gated: bool) -> bool:
+    """Whether `user` may do `action` in `notebook`. Where sign-in is off (`gated` false: the app on
+    127.0.0.1 with nobody listed) the operator may do anything; where it is on, nobody signed in may
+    do nothing."""
+    if not gated:
+        return True
+    return user is not None and user.may(ACTIONS[action], notebook)
+
+
+def check(user: User | None, action: str, notebook: str, gated: bool) -> None:
+    """Raise Refused, naming the role needed, unless `allowed`."""
+    if not allowed(user, action, notebook, gated):
+        who = f"{user.name} is {user.role_in(notebook)} in {notebook}" if user else "nobody is signed in"
+        raise Refused(f"not allowed: {action} needs the {ACTIONS[action]} role ({who})")
 
 
 class Users:
@@ -55,14 +84,16 @@ class Users:
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(f"{self.path}: not a users file ({exc})") from None
 
-    def add(self, name: str, password: str, role: str = "reader") -> User:
+    def add(self, name: str, password: str | None, role: str = "reader") -> User:
+        """Add a user; with no password, one who signs in through the identity provider as `name` (the
+        email it vouches for)."""
         name = name.strip()
         if not name or any(c.isspace() for c in name):
             raise UserError("a user name is one word")
         users = self.all()
         if name in users:
             raise UserError(f"{name!r} exists; change the password with `briefing users passwd {name}`")
-        user = User(name, _role(role), _hash(password))
+        user = User(name, _role(role), None if password is None else _hash(password))
         self._write({**users, name: user})
         return user
 
@@ -88,10 +119,10 @@ class Users:
         timing does not tell which names exist)."""
         user = self.all().get(name.strip())
         try:
-            _hasher.verify(user.hash if user else _DUMMY, password)
+            _hasher.verify(user.hash if user and user.hash else _DUMMY, password)
         except (VerificationError, InvalidHashError):
             return None
-        return user
+        return user if user and user.hash else None
 
     def _get(self, name: str) -> User:
         user = self.all().get(name)
@@ -119,6 +150,19 @@ def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password has at least {MIN_PASSWORD} characters")
     return _hasher.hash(password)
+
+
+def identity_providers(auth_file: Path) -> list[str | None]:
+    """The OIDC providers the Streamlit secrets file configures for `st.login`: None for the unnamed one
+    (client_id and server_metadata_url in [auth] itself), a name for each [auth.NAME] table."""
+    try:
+        auth = tomllib.loads(auth_file.read_text(encoding="utf-8")).get("auth", {})
+    except FileNotFoundError:
+        return []
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{auth_file}: cannot read the sign-in configuration ({exc})") from None
+    named = [k for k, v in auth.items() if isinstance(v, dict) and "server_metadata_url" in v]
+    return ([None] if "server_metadata_url" in auth else []) + named
 
 
 _DUMMY = _hasher.hash("not a password of anyone's")

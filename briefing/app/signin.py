@@ -1,23 +1,99 @@
-"""Password sign-in for the app: when the users file lists anyone, a visitor sees only the sign-in page
-until they sign in; a sign-in lasts `session_hours`; the pages a role may not use are not offered.
+"""Sign-in for the app, two ways: the organisation's identity provider (Streamlit's OIDC `st.login`,
+configured in the `auth_file` secrets) and, for a small team, passwords checked against the users file.
+While either is configured a visitor sees only the sign-in page until signed in; a sign-in lasts
+`session_hours`; a role is offered only the pages and buttons it may use, and every change asks `require`
+before it acts, so a hidden button is not the only guard.
 """
 
 from __future__ import annotations
 
+import functools
 import time
+from pathlib import Path
 
 import streamlit as st
 
 from briefing import activity
-from briefing.config import Settings, load_settings
-from briefing.users import User, Users
+from briefing.config import Settings
+from briefing.users import User, Users, allowed, check, identity_providers
 
-KEY_USER = "signed_in"  # (user name, time signed in)
-PAGES_BY_ROLE = {
-    "reader": {"library.py", "settings.py", "activity.py"},
-    "editor": {"settings.py", "activity.py"},
-    "admin": set(),
-}  # not offered
+KEY_USER = "signed_in"  # (user name, time signed in) for a password sign-in
+KEY_IDP_SEEN = "idp_signed_in"  # the identity provider's user whose sign-in this session has logged
+PAGE_ACTIONS = {
+    "library.py": "upload",
+    "team.py": "users",
+    "settings.py": "settings",
+    "activity.py": "activity",
+}  # a page offered only to a role that may do its action
+
+
+@functools.lru_cache(maxsize=8)
+def _team_at(path: Path, _mtime_ns: int) -> dict[str, User]:
+    return Users(path).all()
+
+
+def team(settings: Settings) -> dict[str, User]:
+    """The users file, read again only when it changed (a page asks several times per click)."""
+    try:
+        mtime = settings.users_file.stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    return _team_at(settings.users_file, mtime)
+
+
+def gated(settings: Settings) -> bool:
+    """Whether visitors must sign in: the users file lists anyone, or an identity provider is configured."""
+    return bool(team(settings)) or bool(identity_providers(settings.auth_file))
+
+
+def current_user(settings: Settings) -> User | None:
+    """Who is signed in (roles re-read from the users file, so a removed user or a changed role takes effect
+    at the next click), or None: nobody, the sign-in expired, or the user is not (any longer) listed."""
+    held = st.session_state.get(KEY_USER)
+    if held:
+        name, since = held
+        user = team(settings).get(name)
+        if user is not None and time.time() - since <= settings.session_hours * 3600:
+            return user
+        st.session_state.pop(KEY_USER, None)
+    return _idp_user(settings)
+
+
+def _idp_identity(settings: Settings) -> tuple[str, bool] | None:
+    """The identity provider's signed-in email (or subject) and whether that sign-in is within
+    `session_hours` (by the ID token's issue time), or None when nobody is signed in through it."""
+    if not identity_providers(settings.auth_file) or not st.user.is_logged_in:
+        return None
+    name = str(st.user.get("email") or st.user.get("sub") or "")
+    issued = st.user.get("iat")
+    fresh = issued is None or time.time() - float(issued) <= settings.session_hours * 3600
+    return (name, fresh) if name else None
+
+
+def _idp_user(settings: Settings) -> User | None:
+    identity = _idp_identity(settings)
+    if identity is None or not identity[1]:
+        return None
+    name = identity[0]
+    user = team(settings).get(name) or (User(name, settings.idp_role, None) if settings.idp_role else None)
+    if user is not None and st.session_state.get(KEY_IDP_SEEN) != name:
+        st.session_state[KEY_IDP_SEEN] = name
+        activity.record(settings, name, "sign-in", via="identity provider")
+    return user
+
+
+def may(settings: Settings, action: str) -> bool:
+    """Whether this session may do `action` in its notebook: for offering a page or a button."""
+    return allowed(current_user(settings), action, settings.collection, gated(settings))
+
+
+def require(settings: Settings, action: str) -> None:
+    """Raise users.Refused unless this session may do `action`: every change in the app calls it first."""
+    check(current_user(settings), action, settings.collection, gated(settings))
+
+
+def hidden_pages(settings: Settings) -> set[str]:
+    return {page for page, action in PAGE_ACTIONS.items() if not may(settings, action)}
 
 
 def actor(settings: Settings) -> str:
@@ -26,30 +102,38 @@ def actor(settings: Settings) -> str:
     return user.name if user else "app"
 
 
-def current_user(settings: Settings) -> User | None:
-    """Who is signed in (re-read from the users file, so a removed user or changed role takes effect at
-    once), or None: nobody signed in, the sign-in expired, or the user is gone."""
-    held = st.session_state.get(KEY_USER)
-    if not held:
-        return None
-    name, since = held
-    user = Users(settings.users_file).all().get(name)
-    if user is None or time.time() - since > settings.session_hours * 3600:
-        st.session_state.pop(KEY_USER, None)
-        return None
-    return user
-
-
-def required(settings: Settings) -> bool:
-    return bool(Users(settings.users_file).all())
+def record(settings: Settings, action: str, **what: object) -> None:
+    """Append an app change to the activity log, as the signed-in user."""
+    activity.record(settings, actor(settings), action, **what)
 
 
 def sign_in_page(settings: Settings) -> None:
     st.title("Sign in")
-    with st.form("sign_in"):
-        st.text_input("Name", key="signin_name")
-        st.text_input("Password", type="password", key="signin_password")
-        st.form_submit_button("Sign in", type="primary", on_click=_try, args=(settings,))
+    providers = identity_providers(settings.auth_file)
+    identity = _idp_identity(settings)
+    if identity and not identity[1]:
+        st.info("Your sign-in has expired; sign in again.")
+    elif identity:
+        if st.session_state.get(KEY_IDP_SEEN) != identity[0]:
+            st.session_state[KEY_IDP_SEEN] = identity[0]
+            activity.record(settings, identity[0], "sign-in refused", via="identity provider")
+        st.warning(
+            f"{identity[0]} signed in through the identity provider but is not a user of this deployment. "
+            f"An admin can add them on the Team page or with `briefing users add {identity[0]} --idp`."
+        )
+    for provider in providers:
+        label = f"Sign in with {provider}" if provider else "Sign in with your organisation's account"
+        if st.button(label, key=f"idp_{provider or 'default'}", type="primary", icon=":material/login:"):
+            st.login(provider)
+    if identity:
+        st.button("Sign out of the identity provider", key="idp_sign_out", on_click=st.logout)
+    if any(u.hash for u in team(settings).values()):
+        if providers:
+            st.caption("Or with a name and password:")
+        with st.form("sign_in"):
+            st.text_input("Name", key="signin_name")
+            st.text_input("Password", type="password", key="signin_password")
+            st.form_submit_button("Sign in", type="primary", on_click=_try, args=(settings,))
     if st.session_state.pop("signin_failed", False):
         st.error("That name and password do not match.")
 
@@ -69,12 +153,17 @@ def _try(settings: Settings) -> None:
                     "sign-in" if user else "sign-in refused")  # fmt: skip
 
 
-def sign_out_button(user: User, notebook: str) -> None:
-    st.sidebar.caption(f"Signed in as {user.name} ({user.role_in(notebook)})")
-    st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:", on_click=_sign_out, args=(user,))
+def sign_out_button(user: User, settings: Settings) -> None:
+    st.sidebar.caption(f"Signed in as {user.name} ({user.role_in(settings.collection)})")
+    st.sidebar.button(
+        "Sign out", key="sign_out", icon=":material/logout:", on_click=_sign_out, args=(user, settings)
+    )
 
 
-def _sign_out(user: User) -> None:
-    activity.record(load_settings(), user.name, "sign-out")
+def _sign_out(user: User, settings: Settings) -> None:
+    activity.record(settings, user.name, "sign-out")
+    through_idp = KEY_USER not in st.session_state
     for key in list(st.session_state):
         del st.session_state[key]  # nothing of this session outlives its sign-out
+    if through_idp:
+        st.logout()  # clears the identity cookie and ends the provider's session where it supports that

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import streamlit as st
 from pydantic import SecretStr
 
-from briefing import activity
 from briefing.answer import Answerer
 from briefing.app import PAGES_DIR, signin
 from briefing.app.render import escape_markdown
@@ -32,6 +31,7 @@ from briefing.llm import (
 )
 from briefing.prompts import PromptError
 from briefing.store import Store, StoreError, notebooks
+from briefing.users import UserError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ PAGES = (
     ("library.py", "Library", ":material/library_books:", "library"),
     ("notes.py", "Notes", ":material/bookmarks:", "notes"),
     ("briefs.py", "Briefs", ":material/description:", "briefs"),
+    ("team.py", "Team", ":material/group:", "team"),
     ("settings.py", "Settings", ":material/settings:", "settings"),
     ("activity.py", "Activity", ":material/history:", "activity"),
 )
@@ -60,15 +61,13 @@ READER = ("reader.py", "Article", ":material/article:", "reader")  # opened from
 
 
 def navigate() -> None:
-    """Run the page the visitor is on; while sign-in is required and nobody is signed in, the sign-in form
+    """Run the page the visitor is on; while sign-in is required and nobody is signed in, the sign-in page
     instead (the pages are still declared, with no menu, so the page asked for is known but not run).
     A signed-in user is offered the pages their role may use."""
     settings = or_stop(lambda: session_settings(st.session_state))
-    hidden: set[str] = set()
-    user = None
-    gated = or_stop(lambda: signin.required(settings))
-    if gated and (user := signin.current_user(settings)):
-        hidden = signin.PAGES_BY_ROLE[user.role_in(settings.collection)]
+    gated = or_stop(lambda: signin.gated(settings))
+    signed_out = gated and signin.current_user(settings) is None
+    hidden = set() if signed_out else signin.hidden_pages(settings)
     pages = [
         st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
         for i, (file, title, icon, url) in enumerate(PAGES)
@@ -76,8 +75,8 @@ def navigate() -> None:
     ]
     file, title, icon, url = READER
     pages.append(st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, visibility="hidden"))
-    page = st.navigation(pages, position="hidden" if gated and user is None else "sidebar")
-    if gated and user is None:
+    page = st.navigation(pages, position="hidden" if signed_out else "sidebar")
+    if signed_out:
         signin.sign_in_page(settings)
         return
     page.run()
@@ -86,6 +85,26 @@ def navigate() -> None:
 def page_path(file: str) -> str:
     """A page's script, for `st.page_link` and `st.switch_page`."""
     return str(PAGES_DIR / file)
+
+
+def library_link(settings: Settings) -> None:
+    """A way to the Library: a link where this session may add articles, else who can (a reader is not
+    offered the Library page, so a link to it would lead nowhere)."""
+    if signin.may(settings, "upload"):
+        st.page_link(page_path("library.py"), label="Go to the Library", icon=":material/library_books:")
+    else:
+        st.caption("Articles are added by an editor of this notebook.")
+
+
+def stop_on_empty_library(settings: Settings) -> None:
+    st.info(
+        "The library is empty. Add articles on the **Library** page (drag files onto the uploader), or from "
+        "a terminal: `briefing ingest PATH`."
+        if signin.may(settings, "upload")
+        else "The library is empty."
+    )
+    library_link(settings)
+    st.stop()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -101,7 +120,8 @@ _EXPECTED = (
     BriefError,
     ExportError,
     FeedError,
-    OSError,
+    UserError,
+    OSError,  # Refused among them: a role that may not do something is told which role may
 )
 
 
@@ -161,16 +181,18 @@ def apply_settings_form(state: Any) -> None:
     """Settings-form callback: copy the form's choices to the session's own keys (widget keys vanish
     when the page is left) and move a typed API key into the session as a SecretStr, emptying the
     password box before the page is drawn again so the key is never sent back to the browser."""
+    typed_key = secret(state.get(FORM_API_KEY) or "")
+    state[FORM_API_KEY] = ""
+    if not signin.may(session_settings(state), "settings"):
+        return  # the page refuses too; a callback reached without it changes nothing
     backend = state.get("form_backend")
     state[KEY_BACKEND] = None if backend in (None, AUTOMATIC) else backend
     state[KEY_MODEL] = state.get("form_model", "")
     state[KEY_BASE_URL] = state.get("form_base_url", "")
-    typed_key = secret(state.get(FORM_API_KEY) or "")
+    settings = session_settings(state)
     if typed_key:
         state[KEY_API_KEY] = typed_key
-    state[FORM_API_KEY] = ""
-    settings = session_settings(state)
-    activity.record(settings, signin.actor(settings), "settings", backend=state[KEY_BACKEND] or AUTOMATIC,
+    signin.record(settings, "settings", backend=state[KEY_BACKEND] or AUTOMATIC,
                     model=state[KEY_MODEL], base_url=state[KEY_BASE_URL], key_typed=bool(typed_key))  # fmt: skip
 
 
@@ -181,17 +203,20 @@ def _warn_unknown_variables() -> None:
         log.warning(warning)
 
 
-def page_setup(title: str) -> Settings:
+def page_setup(title: str, action: str | None = None) -> Settings:
     """Start a page: title, this session's settings, and the active backend in the sidebar (every page
     shows it, so an analyst always knows what is answering). A configuration error stops the page with
-    a message."""
+    a message, and so does a role that may not do the page's `action` (a page not offered to a role
+    refuses too when reached some other way)."""
     st.set_page_config(page_title=f"{title} · briefing", page_icon="🗞️", layout="wide")
     _warn_unknown_variables()
     st.title(title)
     settings = or_stop(lambda: session_settings(st.session_state))
     _notebook_picker(settings)
     if user := signin.current_user(settings):
-        signin.sign_out_button(user, settings.collection)
+        signin.sign_out_button(user, settings)
+    if action:
+        or_stop(lambda: signin.require(settings, action))
     label = or_stop(lambda: backend_label(settings, KEY_API_KEY in st.session_state))
     st.sidebar.caption("Answering with")
     st.sidebar.markdown(escape_markdown(label))
@@ -209,14 +234,17 @@ def _notebook_picker(settings: Settings) -> None:
         st.selectbox(
             "Notebook", names, key="notebook_pick", on_change=_switch_notebook, args=("notebook_pick",)
         )
-        with st.popover("New notebook", icon=":material/add:", width="stretch"):
-            st.text_input("Name", key="notebook_new", placeholder="e.g. hikvision-export-controls")
-            st.button("Create", key="notebook_create", on_click=_switch_notebook, args=("notebook_new",))
+        if signin.may(settings, "notebook"):
+            with st.popover("New notebook", icon=":material/add:", width="stretch"):
+                st.text_input("Name", key="notebook_new", placeholder="e.g. hikvision-export-controls")
+                st.button("Create", key="notebook_create", on_click=_switch_notebook, args=("notebook_new",))
 
 
 def _switch_notebook(widget: str) -> None:
     typed = (st.session_state.get(widget) or "").strip()
-    if not typed:
+    if not typed or (
+        widget == "notebook_new" and not signin.may(session_settings(st.session_state), "notebook")
+    ):
         return
     st.session_state[KEY_NOTEBOOK] = notebook_name(typed) if widget == "notebook_new" else typed
     st.session_state["notebook_new"] = ""

@@ -1,9 +1,12 @@
 """Sign-in in real Chromium: `briefing app` with a users file shows a visitor only the sign-in form; a wrong
-password is refused; a reader gets the chat but no Library; sign-out ends the session; a page asked for by
-its URL while signed out shows the sign-in form instead."""
+password is refused; a reader gets the chat but no Library; sign-out ends the session;
+a page asked for by its URL while signed out shows the sign-in form instead; an admin adds an editor on the
+Team page. Through a real OpenID Connect provider: an editor listed by email signs in and out, someone the
+team does not list is told so and offered nothing, and the app serves beyond 127.0.0.1 with it configured."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -18,12 +21,14 @@ from tests.e2e.test_app_e2e import CHROMIUM, FLAGS, WAIT_MS
 from tests.store_fixtures import free_port, serving
 
 PASSWORD = "reader password 1"
+ADMIN_PASSWORD = "admin password 1"
 
 
 @pytest.fixture(scope="module")
 def signed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("signin")
     Users(tmp / "users.json").add("rita", PASSWORD, "reader")
+    Users(tmp / "users.json").add("ada", ADMIN_PASSWORD, "admin")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIEFING_", "OPENAI_"))}
     env |= {"BRIEFING_LLM": "extractive", "BRIEFING_CONFIG": str(tmp / "none.toml"),
             "BRIEFING_USERS_FILE": str(tmp / "users.json")}  # fmt: skip
@@ -59,4 +64,103 @@ def test_sign_in_out_and_a_readers_pages(signed_app: str) -> None:
         expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
         page.goto(f"{signed_app}/library")
         expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+
+        # An admin adds an editor on the Team page, who can then sign in and reach the Library.
+        _sign_in(page, "ada", ADMIN_PASSWORD)
+        page.get_by_test_id("stSidebarNav").get_by_text("Team", exact=True).click()
+        expect(page.locator("h1")).to_have_text(["Team"], timeout=WAIT_MS)
+        page.get_by_label("Name (the email", exact=False).fill("nina")
+        page.get_by_test_id("stForm").first.get_by_test_id("stSelectbox").click()  # the new user's role
+        page.get_by_role("option", name="editor").click()
+        page.get_by_label("Password (at least", exact=False).fill("nina password 1")
+        page.get_by_role("button", name="Add user").click()
+        expect(page.get_by_text("Added nina (editor).")).to_be_visible(timeout=WAIT_MS)
+        page.get_by_role("button", name="Sign out").click()
+        _sign_in(page, "nina", "nina password 1")
+        expect(page.get_by_text("Signed in as nina (editor)")).to_be_visible()
+        expect(page.get_by_test_id("stSidebarNav").get_by_text("Library", exact=True)).to_be_visible()
         browser.close()
+
+
+def _sign_in(page: object, name: str, password: str) -> None:
+    expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {name} (")).to_be_visible(timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="module")
+def idp_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`briefing app` signing people in through a real OpenID Connect provider on localhost (the
+    oidc-provider-mock package: discovery, authorisation form, signed ID tokens, end of session)."""
+    tmp = tmp_path_factory.mktemp("idp")
+    Users(tmp / "users.json").add("edna@example.org", None, "editor")
+    idp_port, port = free_port(), free_port()
+    idp = [sys.executable, "-m", "oidc_provider_mock", "--port", str(idp_port)]
+    (tmp / "auth.toml").write_text(
+        f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\ncookie_secret = "{"s3cret" * 8}"\n'
+        f'client_id = "briefing"\nclient_secret = "not-a-real-secret"\n'
+        f'server_metadata_url = "http://127.0.0.1:{idp_port}/.well-known/openid-configuration"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIEFING_", "OPENAI_"))}
+    env |= {
+        "BRIEFING_LLM": "extractive",
+        "BRIEFING_CONFIG": str(tmp / "none.toml"),
+        "BRIEFING_USERS_FILE": str(tmp / "users.json"),
+        "BRIEFING_AUTH_FILE": str(tmp / "auth.toml"),
+        "AUTHLIB_INSECURE_TRANSPORT": "1",
+    }  # fmt: skip  (the provider here speaks plain HTTP)
+    cmd = [
+        str(Path(sys.executable).with_name("briefing")),
+        "app",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "0.0.0.0",
+    ]  # fmt: skip  (served: sign-in is on)
+    with (
+        serving(idp, idp_port, "/.well-known/openid-configuration", tmp / "idp.log", env=env),
+        serving(cmd, port, "/_stcore/health", tmp / "streamlit.log", cwd=tmp, env=env) as url,
+    ):
+        yield url, tmp
+
+
+def test_sign_in_through_the_identity_provider(idp_app: tuple[str, Path]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, tmp = idp_app
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        browser = p.chromium.launch_persistent_context(profile, executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.goto(url)
+        expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+        expect(page.get_by_label("Password", exact=True)).to_have_count(0)  # nobody here has a password
+        page.get_by_role("button", name="Sign in with your organisation's account").click()
+        page.locator("input[name=sub]").fill("edna@example.org")
+        page.get_by_role("button", name="Authorize").click()
+        expect(page.locator("h1")).to_have_text(["Chat"], timeout=WAIT_MS)
+        expect(page.get_by_text("Signed in as edna@example.org (editor)")).to_be_visible()
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_text("Library", exact=True)).to_be_visible()  # an editor adds articles
+        expect(nav.get_by_text("Settings", exact=True)).to_have_count(0)  # but is no admin
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="End session").click()  # the provider's own end-of-session form
+        expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+
+        # Someone the provider knows but the team does not: told so, and offered nothing.
+        page.get_by_role("button", name="Sign in with your organisation's account").click()
+        page.locator("input[name=sub]").fill("stranger@example.org")
+        page.get_by_role("button", name="Authorize").click()
+        expect(
+            page.get_by_text("stranger@example.org signed in through the identity provider but is not a user")
+        ).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("h1")).to_have_text(["Sign in"])
+        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+        browser.close()
+    entries = [json.loads(line) for line in (tmp / "vectorstore" / "activity.jsonl").read_text().splitlines()]
+    assert [(e["who"], e["action"]) for e in entries] == [
+        ("edna@example.org", "sign-in"), ("edna@example.org", "sign-out"), ("stranger@example.org", "sign-in refused")
+    ]  # fmt: skip

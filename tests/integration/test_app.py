@@ -8,7 +8,6 @@ reach the page as text.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -20,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from briefing import activity
 from briefing.answer import Answer, Answerer
-from briefing.app import ENTRY, signin
+from briefing.app import ENTRY
 from briefing.app import state as sup
 from briefing.app.conversations import Conversations, to_markdown
 from briefing.app.render import answer_html, answer_warnings, docx_bytes
@@ -33,7 +32,6 @@ from briefing.ingest import ingest
 from briefing.notes import Notes
 from briefing.store import Store
 from briefing.topics import SavedTopics
-from briefing.users import Users
 from tests.fake_llm import fake_llm
 from tests.feed_server import FeedServer, Route, http_date, rss
 from tests.paths import PROJECT_ROOT
@@ -702,44 +700,6 @@ def test_a_passage_saved_as_a_note_gathers_in_the_notebook_and_is_cited_in_a_bri
     _, brief, _ = app.session_state["brief"]
     assert cited.outlet == "Ostrava Post" and cited.chunk_id in {s.chunk.id for s in brief.sources}
     Notes(store).remove(note.id)
-
-
-# ----------------------------------------------------------------------------------------- sign-in
-# Signing in, out and expiry run in real Chromium (tests/e2e/test_signin_e2e.py): AppTest does not replay
-# a page whose entry script declared the pages but ran none.
-
-
-def test_with_users_a_visitor_sees_only_the_sign_in_form(
-    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
-) -> None:
-    accounts = Users(tmp_path / "users.json")
-    accounts.add("rita", "reader password 1", "reader")
-    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert [t.value for t in at.title] == ["Sign in"] and not at.chat_input and not at.sidebar.selectbox
-    assert "Kessel" not in _page_text(at)  # nothing of the library
-
-
-def test_a_sign_in_lasts_session_hours(
-    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
-) -> None:
-    accounts = Users(tmp_path / "users.json")
-    accounts.add("rita", "reader password 1", "reader")
-    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path), BRIEFING_SESSION_HOURS="1")
-    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    fresh.session_state[signin.KEY_USER] = ("rita", time.time() - 600)
-    fresh.run()
-    assert [t.value for t in fresh.title] == ["Chat"] and fresh.chat_input
-    stale = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    stale.session_state[signin.KEY_USER] = ("rita", time.time() - 2 * 3600)
-    stale.run()
-    assert [t.value for t in stale.title] == ["Sign in"] and not stale.chat_input
-    accounts.add("ada", "admin password 1", "admin")
-    accounts.remove("rita")  # a removed user is signed out at once
-    gone = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    gone.session_state[signin.KEY_USER] = ("rita", time.time())
-    gone.run()
-    assert [t.value for t in gone.title] == ["Sign in"]
 
 
 def test_app_changes_are_logged_by_who_made_them_and_shown_on_the_activity_page(

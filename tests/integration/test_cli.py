@@ -186,6 +186,7 @@ def test_the_guide_says_what_the_store_holds_and_what_to_ask(seeded, tmp_path: P
 def test_the_app_is_not_served_beyond_this_machine_without_sign_in(tmp_path: Path) -> None:
     code, _, err = run("app", "--store", str(tmp_path / "store"), "--server.address", "0.0.0.0")
     assert code == 2 and "not serving on 0.0.0.0 without sign-in" in err and "briefing users add" in err
+    assert "identity provider" in err  # the other way to sign in
 
 
 def test_changes_go_into_the_activity_log_and_reads_do_not(tmp_path: Path) -> None:
@@ -199,3 +200,24 @@ def test_changes_go_into_the_activity_log_and_reads_do_not(tmp_path: Path) -> No
     entries = activity.recent(Settings(store_dir=store))
     assert [e["action"] for e in entries] == ["feeds add", "ingest"]
     assert entries[1]["who"] == activity.operator() and entries[1]["source"] == "Local Paper"
+
+
+def test_as_user_logs_the_team_member_beside_the_machines_user(tmp_path: Path) -> None:
+    store, users = tmp_path / "store", tmp_path / "users.json"
+    env = {"BRIEFING_USERS_FILE": str(users)}
+    (tmp_path / "a.txt").write_text(
+        "Ports reopen\n\nThe harbour authority said ships may dock again from Monday."
+    )
+    result = CliRunner(env=env).invoke(main, ["users", "add", "edna@example.org", "--idp", "--role", "editor",
+                                              "--store", str(store)])  # fmt: skip
+    assert result.exit_code == 0 and "(identity provider)" in result.stdout, result.stderr
+    ingest_a = ["ingest", str(tmp_path / "a.txt"), "--store", str(store), "--source", "Local Paper"]
+    refused = CliRunner(env=env).invoke(main, [*ingest_a, "--as", "nobody"])
+    assert refused.exit_code == 2 and "--as nobody: no such user" in refused.stderr
+    assert CliRunner(env=env).invoke(main, [*ingest_a, "--as", "edna@example.org"]).exit_code == 0
+    entries = activity.recent(Settings(store_dir=store))
+    assert [(e["who"], e["action"]) for e in entries] == [
+        ("edna@example.org", "ingest"),
+        (activity.operator(), "users add"),
+    ]
+    assert entries[0]["operator"] == activity.operator() and "operator" not in entries[1]

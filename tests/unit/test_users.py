@@ -1,4 +1,5 @@
-"""Users for password sign-in: argon2 hashes, never a password; roles per notebook; a clear refusal."""
+"""The team's users: argon2 hashes, never a password; identity-provider users with none; roles per notebook;
+which role each action needs, and a refusal that names it; the identity providers a secrets file configures."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.users import UserError, Users
+from briefing.users import ACTIONS, Refused, UserError, Users, allowed, check, identity_providers
 
 PASSWORD = "correct horse battery"
 
@@ -39,3 +40,45 @@ def test_roles_per_notebook_and_refusals(tmp_path: Path) -> None:
         users.add("bob", PASSWORD)
     users.remove("bob")
     assert users.all() == {}
+
+
+def test_an_identity_provider_user_has_no_password_to_guess(tmp_path: Path) -> None:
+    users = Users(tmp_path / "users.json")
+    edna = users.add("edna@example.org", None, "editor")
+    assert edna.hash is None and users.all()["edna@example.org"].role == "editor"
+    assert users.verify("edna@example.org", "") is None
+    assert users.verify("edna@example.org", "not a password of anyone's") is None  # not even the dummy's
+
+
+def test_each_action_needs_its_role_in_its_notebook_and_a_refusal_names_it(tmp_path: Path) -> None:
+    users = Users(tmp_path / "users.json")
+    rita = users.add("rita", PASSWORD, "reader")
+    ed = users.set_role(users.add("ed", PASSWORD, "reader").name, "editor", notebook="ferries")
+    ada = users.add("ada", PASSWORD, "admin")
+    assert [a for a in ACTIONS if allowed(rita, a, "ferries", gated=True)] == []
+    assert {a for a in ACTIONS if allowed(ed, a, "ferries", gated=True)} == {
+        "upload", "remove", "feeds", "refresh", "brief", "note", "notebook"
+    }  # fmt: skip
+    assert not allowed(ed, "upload", "bridges", gated=True)  # an editor in ferries only
+    assert all(allowed(ada, a, "bridges", gated=True) for a in ACTIONS)
+    assert all(allowed(None, a, "bridges", gated=False) for a in ACTIONS)  # sign-in off: the operator
+    assert not allowed(None, "upload", "bridges", gated=True)  # sign-in on: nobody signed in, nothing
+    with pytest.raises(Refused, match=r"remove needs the editor role \(rita is reader in ferries\)"):
+        check(rita, "remove", "ferries", gated=True)
+    with pytest.raises(Refused, match="nobody is signed in"):
+        check(None, "brief", "ferries", gated=True)
+
+
+def test_the_identity_providers_a_secrets_file_configures(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    assert identity_providers(secrets) == []  # no file: none
+    secrets.write_text('[auth]\nredirect_uri = "http://x/oauth2callback"\ncookie_secret = "c"\n')
+    assert identity_providers(secrets) == []  # shared settings only: no provider yet
+    secrets.write_text(
+        secrets.read_text() + 'client_id = "a"\nserver_metadata_url = "https://idp/.well-known/x"\n'
+        '[auth.microsoft]\nclient_id = "b"\nserver_metadata_url = "https://ms/.well-known/x"\n'
+    )
+    assert identity_providers(secrets) == [None, "microsoft"]
+    secrets.write_text("[auth\n")
+    with pytest.raises(UserError, match="secrets.toml: cannot read the sign-in configuration"):
+        identity_providers(secrets)

@@ -5,7 +5,7 @@ import streamlit as st
 from briefing import activity
 from briefing.app import state as sup
 
-settings = sup.page_setup("Activity")
+settings = sup.page_setup("Activity", "activity")
 entries = activity.recent(settings)
 if not entries:
     st.info("Nothing yet: uploads, removals, briefs, feeds, settings and sign-ins are listed here.")

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import streamlit as st
 
-from briefing import activity
 from briefing.app import signin
 from briefing.app import state as sup
 from briefing.app.briefs import DEFAULT_TEMPLATE, arrivals, latest_weekly, make_brief, progress_step
@@ -19,9 +18,7 @@ from briefing.notes import Notes
 settings = sup.page_setup("Briefs")
 bounds = sup.or_stop(lambda: filter_bounds(sup.current_store(settings)))
 if not bounds.outlets:
-    st.info("The library is empty. Add articles on the Library page first.")
-    st.page_link(sup.page_path("library.py"), label="Go to the Library", icon=":material/library_books:")
-    st.stop()
+    sup.stop_on_empty_library(settings)
 
 if latest := latest_weekly(settings):
     with st.expander(
@@ -80,13 +77,13 @@ strict = st.checkbox(
     key="brief_strict",
 )
 
-user = signin.current_user(settings)
-may_write = user is None or user.may("editor", settings.collection)
+may_write = signin.may(settings, "brief")
 if not may_write:
     st.caption("Drafting briefs needs the editor role; earlier briefs are below.")
 if may_write and st.button("Draft brief", type="primary"):
     bar = st.progress(0.0, text="Retrieving passages…")
     try:
+        signin.require(settings, "brief")
         answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)
         st.session_state["brief"] = (
             kind,
@@ -105,7 +102,7 @@ if may_write and st.button("Draft brief", type="primary"):
         )
         bar.progress(1.0, text="Done")
         made_brief, kept_at = st.session_state["brief"][1:]
-        activity.record(settings, signin.actor(settings), "brief", title=made_brief.title, kept=kept_at)
+        signin.record(settings, "brief", title=made_brief.title, kept=kept_at)
     except Exception as exc:
         bar.empty()
         st.error(sup.error_message(exc))

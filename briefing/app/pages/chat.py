@@ -28,12 +28,7 @@ history = st.session_state[sup.KEY_CHAT] = conv.exchanges
 bounds = sup.or_stop(lambda: chat.filter_bounds(sup.current_store(settings)))
 
 if not bounds.outlets:
-    st.info(
-        "The library is empty. Add articles on the **Library** page (drag files onto the uploader), "
-        "or from a terminal: `briefing ingest PATH`."
-    )
-    st.page_link(sup.page_path("library.py"), label="Go to the Library", icon=":material/library_books:")
-    st.stop()
+    sup.stop_on_empty_library(settings)
 
 with st.sidebar:
     if st.button("New conversation", icon=":material/add_comment:", width="stretch", key="conv_new"):
@@ -88,6 +83,9 @@ with st.sidebar:
     filters = chat.make_filters(bounds, window, outlets)
 
 
+may_note = signin.may(settings, "note")
+
+
 def show_exchange(ex: Exchange, i: int) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(ex.question))
@@ -107,9 +105,10 @@ def show_reply(ex: Exchange, i: int) -> None:
     st.caption(escape_markdown(f"{ex.made_by} · asked with {ex.filters}"))
     if ex.note:
         st.caption(escape_markdown(ex.note))
-    if any(s.get("chunk_id") for s in ex.sources):
+    if may_note and any(s.get("chunk_id") for s in ex.sources):
         with st.popover("Save as note", icon=":material/bookmark_add:"):
             if st.button("The answer, with its passages", key=f"note_answer_{i}"):
+                sup.or_stop(lambda: signin.require(settings, "note"))
                 notes.add(
                     "answer", ex.text, [s["chunk_id"] for s in ex.sources if s.get("chunk_id")], ex.question
                 )
@@ -118,6 +117,7 @@ def show_reply(ex: Exchange, i: int) -> None:
                 if s.get("chunk_id") and st.button(
                     f"Passage [{s['n']}]: {s['quote'][:70]}", key=f"note_{i}_{s['n']}"
                 ):
+                    sup.or_stop(lambda: signin.require(settings, "note"))
                     where = f"{', '.join(s['outlets'])}, {s['published'] or 'undated'}"
                     notes.add("passage", s["quote"], [s["chunk_id"]], ex.question, where)
                     st.toast(f"Saved passage [{s['n']}] to this notebook's notes.")

@@ -4,30 +4,16 @@ import math
 
 import streamlit as st
 
-from briefing import activity
 from briefing.app import signin
 from briefing.app import state as sup
 from briefing.app.feeds import feed_rows, refresh_now
+from briefing.app.forms import confirmed
 from briefing.app.render import escape_markdown
 from briefing.app.uploads import UPLOAD_TYPES, article_rows, ingest_uploads
 from briefing.feeds import Subscriptions
 from briefing.ingest import remove
 
-settings = sup.page_setup("Library")
-
-
-def confirmed(
-    label: str, choices: dict[str, str], confirm: str, button: str, keys: tuple[str, str, str]
-) -> str | None:
-    """A choice acted on only after a confirmation: what was picked, on the click that confirms it."""
-    pick, sure, act = keys
-    picked = st.selectbox(label, list(choices), format_func=choices.__getitem__, index=None, key=pick)
-    agreed = st.checkbox(confirm, key=sure, disabled=picked is None)
-    return picked if st.button(button, disabled=not (picked and agreed), key=act) else None
-
-
-def log(action: str, **what: object) -> None:
-    activity.record(settings, signin.actor(settings), action, **what)
+settings = sup.page_setup("Library", "upload")
 
 
 STATUS = {"added": st.success, "duplicate": st.info, "failed": st.error}
@@ -63,6 +49,7 @@ if bare and not (outlet.strip() and published):
 if st.button("Add to library", type="primary", disabled=not uploads, key="add_uploads"):
     bar = st.progress(0.0, text="Reading files…")
     try:
+        signin.require(settings, "upload")
         outcome = ingest_uploads(
             uploads,
             settings,
@@ -74,7 +61,8 @@ if st.button("Add to library", type="primary", disabled=not uploads, key="add_up
     except Exception as exc:
         st.error(sup.error_message(exc))
     else:
-        log(
+        signin.record(
+            settings,
             "upload",
             files=[r.name for r in outcome.results],
             added=sum(r.status == "added" for r in outcome.results),
@@ -99,11 +87,12 @@ with st.form("feed_add", clear_on_submit=True, border=False):
     feed_tag = tag_col.text_input("Tag (optional)", key="feed_tag")
     if st.form_submit_button("Subscribe", key="feed_subscribe"):
         try:
+            signin.require(settings, "feeds")
             feed, new = subscriptions.add(feed_url, feed_name or None, feed_tag or None)
         except Exception as exc:
             st.error(sup.error_message(exc))
         else:
-            log("feeds add", url=feed.url, name=feed.name)
+            signin.record(settings, "feeds add", url=feed.url, name=feed.name)
             st.session_state["feed_flash"] = f"{'Subscribed to' if new else 'Updated'} {feed.label}."
             st.rerun()
 if flash := st.session_state.pop("feed_flash", None):
@@ -114,12 +103,13 @@ if feeds:
     if st.button("Refresh feeds now", icon=":material/refresh:", key="feed_refresh"):
         bar = st.progress(0.0, text="Fetching feeds…")
         try:
+            signin.require(settings, "refresh")
             report = refresh_now(settings, sup.writable_store(settings), on_progress=bar.progress)
         except Exception as exc:
             bar.empty()
             st.error(sup.error_message(exc))
         else:
-            log("refresh", summary=report.summary())
+            signin.record(settings, "refresh", summary=report.summary())
             st.session_state["refresh_results"] = [(r.ok, r.line()) for r in report.results]
             st.session_state["refresh_summary"] = report.summary()
             st.rerun()
@@ -133,8 +123,9 @@ if feeds:
         keys=("feed_remove", "feed_remove_sure", "feed_unsubscribe"),
     )  # fmt: skip
     if gone:
+        sup.or_stop(lambda: signin.require(settings, "feeds"))
         removed = subscriptions.remove(gone)
-        log("feeds remove", url=removed.url)
+        signin.record(settings, "feeds remove", url=removed.url)
         st.session_state["feed_flash"] = f"Stopped following {removed.label}."
         for key in ("feed_remove", "feed_remove_sure", "refresh_results", "refresh_summary"):
             st.session_state.pop(key, None)
@@ -183,11 +174,12 @@ doomed = confirmed(
 )  # fmt: skip
 if doomed:
     try:
+        signin.require(settings, "remove")
         restored = remove(doomed, settings, store=sup.writable_store(settings))
     except Exception as exc:
         st.error(sup.error_message(exc))
     else:
-        log("remove", article_id=doomed, title=choices[doomed])
+        signin.record(settings, "remove", article_id=doomed, title=choices[doomed])
         also = f"; re-chunked {len(restored)} article(s) that shared its passages" if restored else ""
         st.session_state["library_flash"] = f"Deleted {choices[doomed]}{also}."
         st.session_state.pop("delete_choice", None)

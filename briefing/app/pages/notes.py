@@ -3,12 +3,14 @@ page, where their passages are cited like any other."""
 
 import streamlit as st
 
+from briefing.app import signin
 from briefing.app import state as sup
 from briefing.app.render import escape_markdown
 from briefing.notes import Notes
 
 settings = sup.page_setup("Notes")
 notes = Notes(sup.or_stop(lambda: sup.current_store(settings)))
+may_note = signin.may(settings, "note")
 kept = notes.list()
 if not kept:
     st.info("No notes yet: in the chat, “Save as note” keeps an answer or one of its passages here.")
@@ -23,6 +25,7 @@ for note in kept:
         if note.question:
             st.markdown("*" + escape_markdown(note.question) + "*")
         st.markdown(escape_markdown(note.text))
-        if st.button("Remove", key=f"note_remove_{note.id}", icon=":material/delete:"):
+        if may_note and st.button("Remove", key=f"note_remove_{note.id}", icon=":material/delete:"):
+            sup.or_stop(lambda: signin.require(settings, "note"))
             notes.remove(note.id)
             st.rerun()

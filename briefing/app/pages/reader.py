@@ -11,7 +11,7 @@ article_id, chunk_id = st.query_params.get("article", ""), st.query_params.get("
 article = sup.or_stop(lambda: store.get_article(article_id)) if article_id else None
 if article is None:
     st.warning("That article is not in the library (it may have been removed).")
-    st.page_link(sup.page_path("library.py"), label="Go to the Library", icon=":material/library_books:")
+    sup.library_link(settings)
     st.stop()
 
 chunks = sup.or_stop(lambda: store.get_chunks([chunk_id])) if chunk_id else []

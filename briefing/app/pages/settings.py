@@ -6,7 +6,7 @@ from briefing.app import state as sup
 from briefing.app.render import escape_markdown
 from briefing.config import BACKENDS
 
-settings = sup.page_setup("Settings")
+settings = sup.page_setup("Settings", "settings")
 
 has_key = sup.KEY_API_KEY in st.session_state
 st.markdown("**Answering with:** " + escape_markdown(sup.backend_label(settings, has_key)))

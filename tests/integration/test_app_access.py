@@ -1,0 +1,148 @@
+"""Who may do what in the app, driven by AppTest: a visitor sees only the sign-in page; a sign-in lasts
+session_hours; a reader is offered no Library and is refused there and behind it (the page reached another
+way, and a click after the role was lowered); an editor uploads; an admin adds a user on the Team page.
+Signing in and out, by password and through an identity provider, run in real Chromium
+(tests/e2e/test_signin_e2e.py): AppTest does not replay a page whose entry script declared the pages but ran
+none, so these tests start a session already signed in.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from briefing import activity
+from briefing.app import PAGES_DIR, signin
+from briefing.config import Settings
+from briefing.store import Store
+from briefing.users import Users
+from tests.integration import test_app
+from tests.integration.test_app import APP, ARTICLES, TIMEOUT, _env, _page_text, _upload
+
+filled_store = test_app.filled_store  # the invented articles' store, a fixture
+
+PASSWORD = "team password 1"
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Users:
+    accounts = Users(tmp_path / "users.json")
+    for name, role in (("rita", "reader"), ("ed", "editor"), ("ada", "admin")):
+        accounts.add(name, PASSWORD, role)
+    return accounts
+
+
+def _signed_in(script: str, name: str) -> AppTest:
+    at = AppTest.from_file(script, default_timeout=TIMEOUT)
+    at.session_state[signin.KEY_USER] = (name, time.time())
+    return at.run()
+
+
+def test_with_users_a_visitor_sees_only_the_sign_in_form(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
+) -> None:
+    accounts = Users(tmp_path / "users.json")
+    accounts.add("rita", "reader password 1", "reader")
+    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert [t.value for t in at.title] == ["Sign in"] and not at.chat_input and not at.sidebar.selectbox
+    assert "Kessel" not in _page_text(at)  # nothing of the library
+
+
+def test_a_sign_in_lasts_session_hours(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path
+) -> None:
+    accounts = Users(tmp_path / "users.json")
+    accounts.add("rita", "reader password 1", "reader")
+    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path), BRIEFING_SESSION_HOURS="1")
+    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    fresh.session_state[signin.KEY_USER] = ("rita", time.time() - 600)
+    fresh.run()
+    assert [t.value for t in fresh.title] == ["Chat"] and fresh.chat_input
+    stale = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    stale.session_state[signin.KEY_USER] = ("rita", time.time() - 2 * 3600)
+    stale.run()
+    assert [t.value for t in stale.title] == ["Sign in"] and not stale.chat_input
+    accounts.add("ada", "admin password 1", "admin")
+    accounts.remove("rita")  # a removed user is signed out at once
+    gone = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    gone.session_state[signin.KEY_USER] = ("rita", time.time())
+    gone.run()
+    assert [t.value for t in gone.title] == ["Sign in"]
+
+
+def test_a_reader_is_offered_no_library_and_is_refused_there_and_behind_it(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
+) -> None:
+    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+    reader = _signed_in(APP, "rita")
+    assert [t.value for t in reader.title] == ["Chat"]
+    with pytest.raises(ValueError, match="Known pages") as offered:
+        reader.switch_page("pages/library.py")  # not among a reader's pages
+    known = str(offered.value).split("Known pages:")[1]
+    assert [p for p in ("chat", "notes", "briefs", "library", "team", "settings") if f"/{p}.py" in known] == [
+        "chat", "notes", "briefs"
+    ]  # fmt: skip
+    behind = _signed_in(str(PAGES_DIR / "library.py"), "rita")  # the page's script run all the same
+    assert not behind.file_uploader and [b.label for b in behind.button] == ["Sign out"]
+    assert "not allowed: upload needs the editor role (rita is reader in articles)" in behind.error[0].value
+    reader.switch_page("pages/briefs.py").run()
+    assert "Drafting briefs needs the editor role" in _page_text(reader)
+    assert not [b for b in reader.button if b.label == "Draft brief"]
+
+
+def test_an_editor_uploads_and_a_click_after_the_role_was_lowered_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, team: Users
+) -> None:
+    _env(monkeypatch, tmp_path / "store", BRIEFING_USERS_FILE=str(team.path))
+    editor = _signed_in(APP, "ed")
+    editor.switch_page("pages/library.py").run()
+    editor.text_input(key="upload_outlet").set_value("Silesian Wire")
+    editor.date_input(key="upload_date").set_value(date(2031, 5, 20))
+    _upload(editor, ("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode()))
+    assert "added" in editor.success[0].value
+    (entry,) = activity.recent(Settings(store_dir=tmp_path / "store"))
+    assert (entry["who"], entry["action"]) == ("ed", "upload")
+    (article_id,) = editor.dataframe[0].value["id"]
+    editor.selectbox(key="delete_choice").set_value(article_id).run()
+    editor.checkbox(key="delete_sure").check().run()
+    team.set_role("ed", "reader")  # an admin lowers the role while the page is open
+    editor.button(key="delete_article").click().run()
+    assert "not allowed: upload needs the editor role (ed is reader in articles)" in editor.error[0].value
+    assert len(Store(Settings(store_dir=tmp_path / "store")).article_records()) == 1  # nothing deleted
+    assert [e["action"] for e in activity.recent(Settings(store_dir=tmp_path / "store"))] == ["upload"]
+
+
+def test_an_admin_adds_a_user_on_the_team_page_and_others_may_not(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, team: Users
+) -> None:
+    _env(monkeypatch, tmp_path / "store", BRIEFING_USERS_FILE=str(team.path))
+    assert (
+        "not allowed: users needs the admin role"
+        in _signed_in(str(PAGES_DIR / "team.py"), "ed").error[0].value
+    )
+    admin = _signed_in(APP, "ada")
+    admin.switch_page("pages/team.py").run()
+    assert not admin.exception and list(admin.dataframe[0].value["name"]) == ["rita", "ed", "ada"]
+    admin.text_input(key="team_name").set_value("nina")
+    admin.selectbox(key="team_role").set_value("editor")
+    admin.text_input(key="team_password").set_value("nina's password 1")
+    next(b for b in admin.button if b.label == "Add user").click().run()
+    assert not admin.exception and "Added nina (editor)." in _page_text(admin).replace("\\", "")
+    assert Users(team.path).verify("nina", "nina's password 1").role == "editor"
+    (entry,) = activity.recent(Settings(store_dir=tmp_path / "store"))
+    assert (entry["who"], entry["action"], entry["name"], entry["role"]) == (
+        "ada",
+        "users add",
+        "nina",
+        "editor",
+    )
+    assert "nina's password 1" not in activity.log_path(Settings(store_dir=tmp_path / "store")).read_text()
+    admin.selectbox(key="team_remove").set_value("nina").run()
+    admin.checkbox(key="team_remove_sure").check().run()
+    admin.button(key="team_remove_go").click().run()
+    assert "nina" not in Users(team.path).all() and "Removed nina." in _page_text(admin).replace("\\", "")

@@ -13,8 +13,10 @@ import json
 import os
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -150,6 +152,20 @@ def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password has at least {MIN_PASSWORD} characters")
     return _hasher.hash(password)
+
+
+def vouched(claims: Mapping[str, Any], hours: float, now: float) -> tuple[str, bool] | None:
+    """Whom an identity provider's ID-token claims name (their email, else their subject) and whether that
+    sign-in is still within `hours` of when the provider issued it; None for claims naming nobody."""
+    name = str(claims.get("email") or claims.get("sub") or "").strip()
+    issued = claims.get("iat")
+    return (name, issued is None or now - float(issued) <= hours * 3600) if name else None
+
+
+def member(name: str, team: Mapping[str, User], default_role: str | None) -> User | None:
+    """The team member someone signed in through the identity provider is: listed by name, or, where the
+    deployment lets in everyone the provider signs in, a user with `default_role`."""
+    return team.get(name) or (User(name, default_role, None) if default_role else None)
 
 
 def identity_providers(auth_file: Path) -> list[str | None]:

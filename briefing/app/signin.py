@@ -15,7 +15,7 @@ import streamlit as st
 
 from briefing import activity
 from briefing.config import Settings
-from briefing.users import User, Users, allowed, check, identity_providers
+from briefing.users import User, Users, allowed, check, identity_providers, member, vouched
 
 KEY_USER = "signed_in"  # (user name, time signed in) for a password sign-in
 KEY_IDP_SEEN = "idp_signed_in"  # the identity provider's user whose sign-in this session has logged
@@ -60,25 +60,21 @@ def current_user(settings: Settings) -> User | None:
 
 
 def _idp_identity(settings: Settings) -> tuple[str, bool] | None:
-    """The identity provider's signed-in email (or subject) and whether that sign-in is within
-    `session_hours` (by the ID token's issue time), or None when nobody is signed in through it."""
+    """The identity provider's signed-in user and whether that sign-in is within `session_hours`, or None
+    when nobody is signed in through it."""
     if not identity_providers(settings.auth_file) or not st.user.is_logged_in:
         return None
-    name = str(st.user.get("email") or st.user.get("sub") or "")
-    issued = st.user.get("iat")
-    fresh = issued is None or time.time() - float(issued) <= settings.session_hours * 3600
-    return (name, fresh) if name else None
+    return vouched(st.user, settings.session_hours, time.time())
 
 
 def _idp_user(settings: Settings) -> User | None:
     identity = _idp_identity(settings)
     if identity is None or not identity[1]:
         return None
-    name = identity[0]
-    user = team(settings).get(name) or (User(name, settings.idp_role, None) if settings.idp_role else None)
-    if user is not None and st.session_state.get(KEY_IDP_SEEN) != name:
-        st.session_state[KEY_IDP_SEEN] = name
-        activity.record(settings, name, "sign-in", via="identity provider")
+    user = member(identity[0], team(settings), settings.idp_role)
+    if user is not None and st.session_state.get(KEY_IDP_SEEN) != user.name:
+        st.session_state[KEY_IDP_SEEN] = user.name
+        activity.record(settings, user.name, "sign-in", via="identity provider")
     return user
 
 

@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from briefing.users import ACTIONS, Refused, UserError, Users, allowed, check, identity_providers
+from briefing.users import (
+    ACTIONS,
+    Refused,
+    UserError,
+    Users,
+    allowed,
+    check,
+    identity_providers,
+    member,
+    vouched,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -82,3 +92,21 @@ def test_the_identity_providers_a_secrets_file_configures(tmp_path: Path) -> Non
     secrets.write_text("[auth\n")
     with pytest.raises(UserError, match="secrets.toml: cannot read the sign-in configuration"):
         identity_providers(secrets)
+
+
+def test_whom_the_identity_provider_vouches_for_and_for_how_long(tmp_path: Path) -> None:
+    now = 1_900_000_000
+    assert vouched({"email": "edna@example.org", "sub": "x1", "iat": now - 3600}, 2, now) == (
+        "edna@example.org",
+        True,
+    )
+    assert vouched({"email": "edna@example.org", "iat": now - 3 * 3600}, 2, now) == (
+        "edna@example.org",
+        False,
+    )
+    assert vouched({"sub": "x1"}, 2, now) == ("x1", True)  # no email claim: the subject
+    assert vouched({"email": "", "is_logged_in": True}, 2, now) is None
+    team = {"edna@example.org": Users(tmp_path / "users.json").add("edna@example.org", None, "editor")}
+    assert member("edna@example.org", team, None).role == "editor"
+    assert member("stranger@example.org", team, None) is None  # not listed: refused
+    assert member("stranger@example.org", team, "reader").role == "reader"  # idp_role lets everyone in

@@ -123,7 +123,14 @@ def sign_in_page(settings: Settings) -> None:
             st.login(provider)
     if identity:
         st.button("Sign out of the identity provider", key="idp_sign_out", on_click=st.logout)
-    if any(u.hash for u in team(settings).values()):
+    with_password = any(u.hash for u in team(settings).values())
+    if not providers and not with_password:
+        st.error(
+            f"Nobody can sign in: the users in {settings.users_file} sign in through an identity provider, and "
+            f"{settings.auth_file} configures none. Give an admin a password (`briefing users passwd NAME`) or "
+            "configure the provider (README, Sign-in)."
+        )
+    if with_password:
         if providers:
             st.caption("Or with a name and password:")
         with st.form("sign_in"):

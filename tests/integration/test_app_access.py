@@ -146,3 +146,13 @@ def test_an_admin_adds_a_user_on_the_team_page_and_others_may_not(
     admin.checkbox(key="team_remove_sure").check().run()
     admin.button(key="team_remove_go").click().run()
     assert "nina" not in Users(team.path).all() and "Removed nina." in _page_text(admin).replace("\\", "")
+
+
+def test_a_deployment_where_nobody_can_sign_in_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, filled_store: Path
+) -> None:
+    Users(tmp_path / "users.json").add("edna@example.org", None, "admin")  # no provider configured
+    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(tmp_path / "users.json"),
+         BRIEFING_AUTH_FILE=str(tmp_path / "none.toml"))  # fmt: skip
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert [t.value for t in at.title] == ["Sign in"] and "Nobody can sign in" in at.error[0].value

@@ -27,23 +27,36 @@ PAGE_ACTIONS = {
 }  # a page offered only to a role that may do its action
 
 
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
 @functools.lru_cache(maxsize=8)
-def _team_at(path: Path, _mtime_ns: int) -> dict[str, User]:
+def _team_at(path: Path, _mtime_ns: int | None) -> dict[str, User]:
     return Users(path).all()
+
+
+@functools.lru_cache(maxsize=8)
+def _providers_at(path: Path, _mtime_ns: int | None) -> list[str | None]:
+    return identity_providers(path)
 
 
 def team(settings: Settings) -> dict[str, User]:
     """The users file, read again only when it changed (a page asks several times per click)."""
-    try:
-        mtime = settings.users_file.stat().st_mtime_ns
-    except FileNotFoundError:
-        return {}
-    return _team_at(settings.users_file, mtime)
+    return _team_at(settings.users_file, _mtime(settings.users_file))
+
+
+def providers(settings: Settings) -> list[str | None]:
+    """The identity providers `auth_file` configures, read again only when it changed."""
+    return _providers_at(settings.auth_file, _mtime(settings.auth_file))
 
 
 def gated(settings: Settings) -> bool:
     """Whether visitors must sign in: the users file lists anyone, or an identity provider is configured."""
-    return bool(team(settings)) or bool(identity_providers(settings.auth_file))
+    return bool(team(settings)) or bool(providers(settings))
 
 
 def current_user(settings: Settings) -> User | None:
@@ -62,7 +75,7 @@ def current_user(settings: Settings) -> User | None:
 def _idp_identity(settings: Settings) -> tuple[str, bool] | None:
     """The identity provider's signed-in user and whether that sign-in is within `session_hours`, or None
     when nobody is signed in through it."""
-    if not identity_providers(settings.auth_file) or not st.user.is_logged_in:
+    if not providers(settings) or not st.user.is_logged_in:
         return None
     return vouched(st.user, settings.session_hours, time.time())
 
@@ -105,7 +118,7 @@ def record(settings: Settings, action: str, **what: object) -> None:
 
 def sign_in_page(settings: Settings) -> None:
     st.title("Sign in")
-    providers = identity_providers(settings.auth_file)
+    offered = providers(settings)
     identity = _idp_identity(settings)
     if identity and not identity[1]:
         st.info("Your sign-in has expired; sign in again.")
@@ -117,21 +130,21 @@ def sign_in_page(settings: Settings) -> None:
             f"{identity[0]} signed in through the identity provider but is not a user of this deployment. "
             f"An admin can add them on the Team page or with `briefing users add {identity[0]} --idp`."
         )
-    for provider in providers:
+    for provider in offered:
         label = f"Sign in with {provider}" if provider else "Sign in with your organisation's account"
         if st.button(label, key=f"idp_{provider or 'default'}", type="primary", icon=":material/login:"):
             st.login(provider)
     if identity:
         st.button("Sign out of the identity provider", key="idp_sign_out", on_click=st.logout)
     with_password = any(u.hash for u in team(settings).values())
-    if not providers and not with_password:
+    if not offered and not with_password:
         st.error(
             f"Nobody can sign in: the users in {settings.users_file} sign in through an identity provider, and "
             f"{settings.auth_file} configures none. Give an admin a password (`briefing users passwd NAME`) or "
             "configure the provider (README, Sign-in)."
         )
     if with_password:
-        if providers:
+        if offered:
             st.caption("Or with a name and password:")
         with st.form("sign_in"):
             st.text_input("Name", key="signin_name")

@@ -23,7 +23,7 @@ from briefing import activity
 from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY
 from briefing.brief import ProgressEvent
-from briefing.config import BACKENDS, Settings, config_file, load_settings, unknown_variables
+from briefing.config import BACKENDS, Settings, config_file, load_settings, unknown_settings
 from briefing.guide import source_guide
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
@@ -53,7 +53,7 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         as_user: str | None,
         **kwargs: Any,
     ) -> Any:
-        for warning in unknown_variables():
+        for warning in unknown_settings():
             click.echo(f"warning: {warning}", err=True)
         try:
             settings = load_settings(store_dir=store_dir, chroma_url=chroma_url, collection=collection)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -361,24 +362,44 @@ class Settings(BaseSettings):
         return self.model_dump(mode="json", include=set(names))
 
 
-def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
-    """`BRIEFING_*` variables that set nothing, each with the setting it most likely meant: a misspelt
-    name (`BRIEFING_STORE` for `BRIEFING_STORE_DIR`, `BRIEFING_CHECKER_SUPPORT_THRESHOLD` for
-    `BRIEFING_CHECKER__SUPPORT_THRESHOLD`) would otherwise be ignored without a word."""
-    known = ["CONFIG"]
-    for name, info in Settings.model_fields.items():
-        known.append(name.upper())  # a group too: BRIEFING_CHECKER='{"support_threshold": 0.5}'
-        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
-            known += [f"{name}__{field}".upper() for field in info.annotation.model_fields]
-    found = []
-    for name in sorted(environ if environ is not None else os.environ):
-        if name.startswith("BRIEFING_") and name[9:] not in known:
-            guess = difflib.get_close_matches(name[9:], known, n=1, cutoff=0.6)
-            found.append(
-                f"{name} is not a briefing setting"
-                + (f" (did you mean BRIEFING_{guess[0]}?)" if guess else "")
-            )
+def unknown_settings(environ: Mapping[str, str] | None = None, config: Path | None = None) -> list[str]:
+    """`BRIEFING_*` variables and briefing.toml keys that set nothing, each with the setting it most likely
+    meant: a misspelt name (`BRIEFING_STORE` for `BRIEFING_STORE_DIR`, `BRIEFING_CHECKER_SUPPORT_THRESHOLD`
+    for `BRIEFING_CHECKER__SUPPORT_THRESHOLD`, `chroma_uri` or `[checker] suport_threshold` in the file)
+    would otherwise be ignored without a word."""
+    groups = {
+        name: list(info.annotation.model_fields)
+        for name, info in Settings.model_fields.items()
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+    }
+    known = ["CONFIG"] + [name.upper() for name in Settings.model_fields]  # a group too, as JSON
+    known += [f"{group}__{field}".upper() for group, fields in groups.items() for field in fields]
+    found = [
+        f"{name} is not a briefing setting" + _guess(name[9:], known, "BRIEFING_")
+        for name in sorted(environ if environ is not None else os.environ)
+        if name.startswith("BRIEFING_") and name[9:] not in known
+    ]
+    path = config or config_file()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return found  # a missing file is no mistake; an unreadable one fails loudly when settings load
+    fields = list(Settings.model_fields)
+    for key, value in table.items():
+        if key not in Settings.model_fields:
+            found.append(f"{path}: {key} is not a briefing setting" + _guess(key, fields))
+        elif key in groups and isinstance(value, dict):
+            found += [
+                f"{path}: [{key}] {field} is not a setting of {key}" + _guess(field, groups[key])
+                for field in value
+                if field not in groups[key]
+            ]
     return found
+
+
+def _guess(name: str, known: list[str], prefix: str = "") -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean {prefix}{close[0]}?)" if close else ""
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -17,7 +17,7 @@ from briefing.answer import Answerer
 from briefing.app import PAGES_DIR, signin
 from briefing.app.render import escape_markdown
 from briefing.brief import BriefError
-from briefing.config import Settings, load_settings, unknown_variables
+from briefing.config import Settings, load_settings, unknown_settings
 from briefing.embeddings import EmbeddingError, get_embedder
 from briefing.export import ExportError
 from briefing.feeds import FeedError
@@ -197,9 +197,9 @@ def apply_settings_form(state: Any) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _warn_unknown_variables() -> None:
+def _warn_unknown_settings() -> None:
     """Once per server process: a misspelt BRIEFING_* variable goes to the operator's log."""
-    for warning in unknown_variables():
+    for warning in unknown_settings():
         log.warning(warning)
 
 
@@ -209,7 +209,7 @@ def page_setup(title: str, action: str | None = None) -> Settings:
     a message, and so does a role that may not do the page's `action` (a page not offered to a role
     refuses too when reached some other way)."""
     st.set_page_config(page_title=f"{title} · briefing", page_icon="🗞️", layout="wide")
-    _warn_unknown_variables()
+    _warn_unknown_settings()
     st.title(title)
     settings = or_stop(lambda: session_settings(st.session_state))
     _notebook_picker(settings)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.config import CheckerTuning, Settings, unknown_variables
+from briefing.config import CheckerTuning, Settings, unknown_settings
 
 
 def test_nested_variable_sets_one_field_of_its_group(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +43,7 @@ def test_invalid_tuned_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
         Settings()
 
 
-def test_unknown_variables_accept_nested_names_and_name_misspelt_ones() -> None:
+def test_unknown_settings_accept_nested_names_and_name_misspelt_ones(tmp_path: Path) -> None:
     environ = {
         "BRIEFING_CHECKER__SUPPORT_THRESHOLD": "0.5",
         "BRIEFING_EXTRACT__MIN_WORDS": "3",
@@ -53,12 +53,23 @@ def test_unknown_variables_accept_nested_names_and_name_misspelt_ones() -> None:
         "BRIEFING_CHECKER__SUPORT_THRESHOLD": "0.5",
         "BRIEFING_STORE": "x",
     }
-    assert unknown_variables(environ) == [
+    assert unknown_settings(environ, tmp_path / "none.toml") == [
         "BRIEFING_CHECKER_SUPPORT_THRESHOLD is not a briefing setting "
         "(did you mean BRIEFING_CHECKER__SUPPORT_THRESHOLD?)",
         "BRIEFING_CHECKER__SUPORT_THRESHOLD is not a briefing setting "
         "(did you mean BRIEFING_CHECKER__SUPPORT_THRESHOLD?)",
         "BRIEFING_STORE is not a briefing setting (did you mean BRIEFING_STORE_DIR?)",
+    ]
+
+
+def test_misspelt_keys_of_the_config_file_are_named_with_what_they_likely_meant(tmp_path: Path) -> None:
+    config = tmp_path / "briefing.toml"
+    config.write_text(
+        'chroma_uri = "http://x"\ntop_k = 5\n[checker]\nsupport_threshold = 0.5\nsuport_threshold = 0.4\n'
+    )
+    assert unknown_settings({}, config) == [
+        f"{config}: chroma_uri is not a briefing setting (did you mean chroma_url?)",
+        f"{config}: [checker] suport_threshold is not a setting of checker (did you mean support_threshold?)",
     ]
 
 

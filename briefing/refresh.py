@@ -11,7 +11,6 @@ and the others still run; two refreshes of one store never run at once.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,104 +19,16 @@ from itertools import zip_longest
 from typing import Literal
 from urllib.parse import urlparse
 
-import httpx
-
 from briefing.config import Settings
 from briefing.feeds import Feed, Subscriptions
+from briefing.fetch import Fetcher, FetchError
 from briefing.ingest import IngestReport, Writer, limits_of, to_article
 from briefing.loaders import NO_ENTRIES, load_feed, load_html
 from briefing.models import LoadFailure, RawArticle
 from briefing.store import Store
 
-USER_AGENT = "briefing/0.1 (+feed refresh)"
 SUMMARY_WORDS = 150  # an entry shorter than this, with a link, is a summary: its page holds the article
 LOCK = "refresh.lock"
-
-
-class FetchError(Exception):
-    """A request that failed for good (after its retries); `retryable` when a later refresh may succeed."""
-
-    def __init__(self, message: str, retryable: bool):
-        super().__init__(message)
-        self.retryable = retryable
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A response worth reading: a whole body within the limit, or a 304 with none."""
-
-    status: int  # 200 or 304
-    content: bytes
-    url: str  # after redirects
-    etag: str
-    last_modified: str
-
-
-class Fetcher:
-    """An HTTP client that waits `feed_host_pause` between two requests to one host, abandons a request
-    after `feed_timeout` seconds or once its body passes the size limit, and retries server errors and
-    timeouts `feed_retries` times."""
-
-    def __init__(self, settings: Settings):
-        self.timeout = settings.feed_timeout
-        self.retries = settings.feed_retries
-        self.pause = settings.feed_host_pause
-        self.client = httpx.Client(
-            timeout=self.timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
-        )
-        self.last: dict[str, float] = {}  # host -> when its last request ended
-
-    def close(self) -> None:
-        self.client.close()
-
-    def get(self, url: str, limit: int, setting: str, headers: dict[str, str] | None = None) -> Fetched:
-        """GET `url` (a 304 is an answer, not an error), or FetchError saying why not."""
-        attempt = 0
-        while True:
-            try:
-                return self._once(url, limit, setting, headers or {})
-            except FetchError as exc:
-                if not exc.retryable or attempt == self.retries:
-                    tries = f" (after {attempt + 1} attempts)" if attempt else ""
-                    raise FetchError(f"{exc}{tries}", exc.retryable) from None
-            attempt += 1
-
-    def _once(self, url: str, limit: int, setting: str, headers: dict[str, str]) -> Fetched:
-        host = urlparse(url).hostname or ""
-        if (wait := self.last.get(host, -self.pause) + self.pause - time.monotonic()) > 0:
-            time.sleep(wait)
-        deadline = time.monotonic() + self.timeout
-        try:
-            with self.client.stream("GET", url, headers=headers) as resp:
-                if resp.status_code >= 400:
-                    retryable = resp.status_code >= 500 or resp.status_code == 429
-                    raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}", retryable)
-                body = bytearray()
-                if resp.status_code != 304:
-                    too_big = FetchError(f"over the {limit / 2**20:.3g} MB limit (setting {setting})", False)
-                    if int(resp.headers.get("content-length") or 0) > limit:
-                        raise too_big
-                    for part in resp.iter_bytes():
-                        body += part
-                        if len(body) > limit:
-                            raise too_big
-                        if time.monotonic() > deadline:  # a trickling server never hits the read timeout
-                            raise FetchError(f"timed out after {self.timeout:g}s", True)
-                return Fetched(
-                    resp.status_code,
-                    bytes(body),
-                    str(resp.url),
-                    resp.headers.get("etag", ""),
-                    resp.headers.get("last-modified", ""),
-                )
-        except httpx.TimeoutException:
-            raise FetchError(f"timed out after {self.timeout:g}s", True) from None
-        except httpx.TransportError as exc:
-            raise FetchError(f"cannot connect: {exc or type(exc).__name__}", True) from None
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise FetchError(str(exc) or type(exc).__name__, False) from None
-        finally:
-            self.last[host] = time.monotonic()
 
 
 Outcome = Literal["added", "not modified", "error"]
@@ -314,7 +225,7 @@ def _refreshing(store: Store, settings: Settings) -> Iterator[tuple[Fetcher, _In
     with contextlib.ExitStack() as stack:
         busy = f"another refresh is running on {store.describe()}; not starting"
         stack.enter_context(store.holding(LOCK, busy))
-        fetcher = Fetcher(settings)
+        fetcher = Fetcher.for_feeds(settings)
         stack.callback(fetcher.close)
         intake = _Intake(store, settings, stack)
         yield fetcher, intake

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefing.fetch import Fetcher, FetchError
 from briefing.loaders.common import (
     DOCX_SUFFIXES,
     FEED_SUFFIXES,
@@ -33,33 +32,26 @@ from briefing.models import LoadFailure, RawArticle
 # --------------------------------------------------------------------------------------------------
 
 
-def _load_url(url: str, allow_network: bool) -> Iterator[RawArticle | LoadFailure]:
+def _load_url(url: str, allow_network: bool, limits: Limits | None) -> Iterator[RawArticle | LoadFailure]:
     if not allow_network:
         yield LoadFailure(url, "could not fetch URL: network access is disabled")
         return
-    req = urllib.request.Request(url, headers={"User-Agent": "briefing/0.1 (+news ingestion)"})
+    fetcher = Fetcher(FETCH_TIMEOUT, agent="briefing/0.1 (+news ingestion)")
     try:
-        with urllib.request.urlopen(req, timeout=FETCH_TIMEOUT) as resp:
-            data = resp.read(MAX_FETCH_BYTES)
-            ctype = resp.headers.get("Content-Type", "")
-            final_url = resp.geturl()
-    except urllib.error.HTTPError as e:
-        yield LoadFailure(url, f"could not fetch URL: HTTP {e.code} {e.reason}")
+        got = fetcher.get(url, limits.article_file if limits else MAX_FETCH_BYTES, "max_file_mb")
+    except FetchError as exc:
+        yield LoadFailure(url, f"could not fetch URL: {exc}")
         return
-    except urllib.error.URLError as e:
-        yield LoadFailure(url, f"could not fetch URL: {e.reason}")
-        return
-    except (OSError, ValueError) as e:  # timeouts, resets, malformed URLs
-        yield LoadFailure(url, f"could not fetch URL: {e or type(e).__name__}")
-        return
-    if not data.strip():
+    finally:
+        fetcher.close()
+    if not got.content.strip():
         yield LoadFailure(url, "could not fetch URL: empty response")
-    elif re.search(r"(rss|atom|xml)", ctype, re.I) or looks_like_feed(data):
-        yield from load_feed(url, data)
-    elif "pdf" in ctype.lower():
+    elif re.search(r"(rss|atom|xml)", got.content_type, re.I) or looks_like_feed(got.content):
+        yield from load_feed(url, got.content)
+    elif "pdf" in got.content_type.lower():
         yield LoadFailure(url, "unsupported content at URL: PDF (download it and load the file)")
     else:
-        yield load_html(url, data, url=final_url)
+        yield load_html(url, got.content, url=got.url)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -179,7 +171,7 @@ def load_paths(
     for item in paths:
         s = str(item)
         if re.match(r"(?i)^https?://", s):
-            yield from _load_url(s, allow_network)
+            yield from _load_url(s, allow_network, limits)
             continue
         path = Path(item)
         try:

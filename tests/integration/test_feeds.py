@@ -18,7 +18,9 @@ import pytest
 
 from briefing.config import Settings
 from briefing.feeds import Subscriptions
-from briefing.refresh import Fetcher, refresh
+from briefing.fetch import Fetcher
+from briefing.ingest import ingest
+from briefing.refresh import refresh
 from briefing.store import Store
 from tests.feed_server import FAST, FeedServer, Route, cli, embedded, http_date, rss
 
@@ -285,7 +287,7 @@ def test_an_article_that_could_not_be_stored_is_asked_for_again(
 
 def test_requests_to_one_host_are_spaced(server: FeedServer) -> None:
     server.routes["/x"] = Route(b"x", content_type="text/plain")
-    fetcher = Fetcher(Settings(feed_host_pause=0.3))
+    fetcher = Fetcher.for_feeds(Settings(feed_host_pause=0.3))
     for _ in range(3):
         assert fetcher.get(server.url("/x"), 1000, "max_file_mb").content == b"x"
     times = [t for t, _, _ in server.requests]
@@ -358,3 +360,25 @@ def test_bad_opml_is_refused_naming_the_file(
     code, _, err = cli(settings, "feeds", "import", str(bad))
     assert code == 2 and str(bad) in err and reason in err
     assert Subscriptions(Store(settings)).list() == []
+
+
+@embedded
+def test_ingest_reads_urls_through_the_same_bounded_client(
+    make_settings: Callable[..., Settings], server: FeedServer, stories: list[dict]
+) -> None:
+    settings = make_settings(max_file_mb=0.02)
+    server.routes["/a"] = Route(page(stories[0]), content_type="text/html")
+    server.routes["/gone"] = Route(b"", status=404)
+    server.routes["/huge"] = Route(b"<html><body><p>" + b"filler text " * 4000 + b"</p></body></html>",
+                                   content_type="text/html")  # fmt: skip
+    server.routes["/feed.xml"] = Route(
+        rss("Wire", [item(server, s, f"/s/{i}") for i, s in enumerate(stories[1:3])])
+    )
+    report = ingest([server.url(p) for p in ("/a", "/gone", "/huge", "/feed.xml")], settings, progress=False)
+    assert len(report.added) == 3
+    assert sorted((f.path, f.reason) for f in report.failures) == [
+        (server.url("/gone"), "could not fetch URL: HTTP 404 Not Found"),
+        (server.url("/huge"), "could not fetch URL: over the 0.02 MB limit (setting max_file_mb)"),
+    ]
+    titles = {r.article.title for r in Store(settings).article_records()}
+    assert titles == {stories[0]["title"], stories[1]["title"], stories[2]["title"]}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import html
 import os
 import shutil
 import subprocess
@@ -35,6 +34,7 @@ from briefing.config import Settings  # noqa: E402
 from briefing.feeds import Subscriptions  # noqa: E402
 from briefing.refresh import SUMMARY_WORDS, RefreshReport, refresh  # noqa: E402
 from briefing.store import Store  # noqa: E402
+from tests.feed_server import page, rss  # noqa: E402  (the tests' feeds and pages, at scale)
 
 FEEDS, ENTRIES, SYNDICATING, SUMMARY_ONLY = 50, 20, 10, 10
 
@@ -75,32 +75,11 @@ class Site:
         return f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
-def rss(title: str, items: list[tuple[dict, str, bool]]) -> bytes:
-    """RSS 2.0 of (article, link, full) items: the body as content:encoded, or its first sentence only."""
-    parts = []
-    for a, link, full in items:
-        if full:
-            paras = "".join(f"<p>{html.escape(p)}</p>" for p in a["body"].split("\n") if p.strip())
-            text = f"<content:encoded><![CDATA[{paras}]]></content:encoded>"
-        else:
-            text = f"<description>{html.escape(a['body'].split('. ')[0][:300])}</description>"
-        parts.append(
-            f"<item><title>{html.escape(a['title'])}</title><link>{link}</link>"
-            f"<pubDate>{a['published_at']}</pubDate>{text}</item>"
-        )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-        f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{html.escape(title)}'
-        f"</title>{''.join(parts)}</channel></rss>"
-    ).encode()
-
-
-def page(a: dict) -> bytes:
-    paras = "".join(f"<p>{html.escape(p)}</p>" for p in a["body"].split("\n") if p.strip())
-    return (
-        f"<html><head><title>{html.escape(a['title'])}</title></head><body><nav>Home | News</nav>"
-        f"<article><h1>{html.escape(a['title'])}</h1>{paras}</article></body></html>"
-    ).encode()
+def feed(title: str, items: list[tuple[dict, str, bool]]) -> bytes:
+    """RSS 2.0 of (article, link, full) items, one kind per feed: the body, or its first sentence only."""
+    full = all(f for *_, f in items)
+    return rss(title, [(a["title"], link, a["body"] if full else a["body"].split(". ")[0][:300], a["published_at"])
+                       for a, link, _ in items], full=full)  # fmt: skip
 
 
 def build(site: Site, base: str, held_back: int) -> tuple[list[str], list[dict]]:
@@ -121,11 +100,11 @@ def build(site: Site, base: str, held_back: int) -> tuple[list[str], list[dict]]
         if f < held_back:
             later.append({"path": f"/feed{f}.xml", "title": f"Outlet {f}", "items": items})
             items = items[:-1]
-        site.docs[f"/feed{f}.xml"] = (rss(f"Outlet {f}", items), "application/rss+xml")
+        site.docs[f"/feed{f}.xml"] = (feed(f"Outlet {f}", items), "application/rss+xml")
         urls.append(f"{base}/feed{f}.xml")
     for s in range(SYNDICATING):  # each copies one entry from each of 20 other feeds
         items = [(chosen[(e + s) % own * ENTRIES + s], f"{base}/wire{s}/{e}", True) for e in range(ENTRIES)]
-        site.docs[f"/wire{s}.xml"] = (rss(f"Wire {s}", items), "application/rss+xml")
+        site.docs[f"/wire{s}.xml"] = (feed(f"Wire {s}", items), "application/rss+xml")
         urls.append(f"{base}/wire{s}.xml")
     return urls, later
 
@@ -183,8 +162,11 @@ def main() -> None:
         f"no-change `briefing refresh`, whole process: {time.perf_counter() - started:.2f} s, exit code "
         f"{done.returncode}, responses {dict(site.sent)}; {done.stdout.strip().splitlines()[-1]}"
     )
-    for feed in later:
-        site.docs[feed["path"]] = (rss(feed["title"], feed["items"]), "application/rss+xml")
+    for later_feed in later:
+        site.docs[later_feed["path"]] = (
+            feed(later_feed["title"], later_feed["items"]),
+            "application/rss+xml",
+        )
     timed(settings, f"refresh with one new entry in {len(later)} feeds", site)
     stats = Store(settings).stats()
     print(

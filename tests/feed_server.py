@@ -112,6 +112,15 @@ def http_date(day: int) -> str:
     return format_datetime(datetime(2022, 6, day, 10, tzinfo=UTC), usegmt=True)
 
 
+def page(story: dict) -> bytes:
+    """A story's article page, with navigation around it for the HTML reader to drop."""
+    paras = "".join(f"<p>{html.escape(p)}</p>" for p in story["body"].split("\n") if p.strip())
+    return (
+        f"<html><head><title>{html.escape(story['title'])}</title></head><body><nav>Home | World</nav>"
+        f"<article><h1>{html.escape(story['title'])}</h1>{paras}</article></body></html>"
+    ).encode()
+
+
 def rss(title: str, items: list[tuple[str, str, str, str]], *, full: bool = True) -> bytes:
     """An RSS 2.0 feed of (title, link, text, date) items: the text as content:encoded (full) or as the
     description alone (a summary-only feed)."""

@@ -3,7 +3,6 @@ between refreshes, and a real embedded Chroma store (the subscriptions also on a
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import signal
@@ -22,19 +21,11 @@ from briefing.fetch import Fetcher
 from briefing.ingest import ingest
 from briefing.refresh import refresh
 from briefing.store import Store
-from tests.feed_server import FAST, FeedServer, Route, cli, embedded, http_date, rss
+from tests.feed_server import FAST, FeedServer, Route, cli, embedded, http_date, page, rss
 
 
 def item(server: FeedServer, story: dict, path: str) -> tuple[str, str, str, str]:
     return story["title"], server.url(path), story["body"], http_date(1)
-
-
-def page(story: dict) -> bytes:
-    paras = "".join(f"<p>{html.escape(p)}</p>" for p in story["body"].split("\n") if p.strip())
-    return (
-        f"<html><head><title>{html.escape(story['title'])}</title></head><body><nav>Home | World</nav>"
-        f"<article><h1>{html.escape(story['title'])}</h1>{paras}</article></body></html>"
-    ).encode()
 
 
 def feed_status(settings: Settings) -> dict[str, dict]:

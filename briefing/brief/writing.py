@@ -20,22 +20,14 @@ from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
 from briefing.brief.results import Paragraph, Progress, ProgressEvent, Section, Sentence
 from briefing.chunk import split_sentences
-from briefing.cite import (
-    NO_CLAIM,
-    NOT_IN_SOURCES,
-    CheckedText,
-    all_stems,
-    check_citations,
-    content_stems,
-    names,
-    numbers,
-    strip_markers,
-)
+from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
+from briefing.markers import strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
+from briefing.signals import all_stems, content_stems, names, numbers
 
 _BULLET = re.compile(r"^\s*(?:[-•*+]|\d+[.)])\s+")
 

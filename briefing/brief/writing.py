@@ -23,13 +23,11 @@ from briefing.chunk import split_sentences
 from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
-from briefing.markers import strip_markers
+from briefing.markers import BULLET, strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
 from briefing.signals import all_stems, content_stems, names, numbers
-
-_BULLET = re.compile(r"^\s*(?:[-•*+]|\d+[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,7 @@ class Writer:
                 "completion_tokens": message.usage_metadata["output_tokens"],
             }
         drafted = [
-            _BULLET.sub("", line).strip() for line in str(message.content).splitlines() if _BULLET.match(line)
+            BULLET.sub("", line).strip() for line in str(message.content).splitlines() if BULLET.match(line)
         ]
         sources = _sources(groups)
         written: dict[int, str] = {}
@@ -325,7 +323,7 @@ def _paragraphs(
                 (passages[n - 1].published for s in inside for n in s.cited if passages[n - 1].published),
                 default=None,
             )
-        out.append(Paragraph(sentences, bool(_BULLET.match(raw)), day))
+        out.append(Paragraph(sentences, bool(BULLET.match(raw)), day))
     if form == "dated":
         out.sort(key=lambda p: p.day or date.max)
     if form == "prose" and out:

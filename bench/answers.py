@@ -45,10 +45,11 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS  # noqa: E402
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
 from bench.retrieval import window  # noqa: E402
 from briefing.answer import Answer, Answerer  # noqa: E402
-from briefing.cite import check_citations, strip_markers  # noqa: E402
+from briefing.cite import check_citations  # noqa: E402
 from briefing.config import Settings, load_settings  # noqa: E402
 from briefing.ingest import ingest  # noqa: E402
 from briefing.llm import BackendUnavailable, LLMError, get_chat_model  # noqa: E402
+from briefing.markers import strip_markers  # noqa: E402
 from briefing.retrieve import Filters  # noqa: E402
 from briefing.store import Store  # noqa: E402
 

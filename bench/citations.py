@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
-from briefing import cite, embeddings  # noqa: E402
+from briefing import cite, embeddings, signals  # noqa: E402
 from briefing.chunk import chunk_spans, split_sentences  # noqa: E402
 from briefing.config import CheckerTuning, load_settings  # noqa: E402
 from briefing.embeddings import get_embedder  # noqa: E402
@@ -90,8 +90,8 @@ def chunks_of(article: dict, words: int = 180, overlap: int = 40) -> list[Chunk]
 
 def best_chunk(claim: str, chunks: list[Chunk]) -> Chunk | None:
     """The chunk holding most of the claim's content words (lexical, so it does not favour the cosine)."""
-    stems = cite.content_stems(claim)
-    scored = [(len(stems & cite.content_stems(c.text)), -i, c) for i, c in enumerate(chunks)]
+    stems = signals.content_stems(claim)
+    scored = [(len(stems & signals.content_stems(c.text)), -i, c) for i, c in enumerate(chunks)]
     return max(scored, key=lambda t: t[:2])[2] if scored else None
 
 
@@ -112,8 +112,8 @@ def negate(claim: str) -> str | None:
 
 
 def change_number(claim: str, passage: str, rng: random.Random) -> str | None:
-    values = cite._passage_values(passage)
-    for n in cite.numbers(claim):
+    values = signals.passage_values(passage)
+    for n in signals.numbers(claim):
         if not n.values & values:
             continue
         m = re.search(re.escape(n.text), claim)
@@ -140,14 +140,14 @@ def swap_name(claim: str, passage: str, pool: list[str], rng: random.Random) -> 
     low = passage.lower()
     for m in _NAME_SEQ.finditer(claim):
         name = m.group(1)
-        if m.start() == 0 or name.split()[0] in cite._NOT_NAMES or name.lower() not in low:
+        if m.start() == 0 or name.split()[0] in signals._NOT_NAMES or name.lower() not in low:
             continue
         options = [
             p
             for p in pool
             if len(p.split()) == len(name.split())
             and p.lower() not in low
-            and p.split()[0] not in cite._NOT_NAMES
+            and p.split()[0] not in signals._NOT_NAMES
         ]
         if options:
             return claim[: m.start()] + rng.choice(options) + claim[m.end() :]
@@ -193,8 +193,8 @@ def build_cases(
                 if len(claim.split()) < 6 or (claim, ev["doc_id"]) in seen:
                     continue
                 seen.add((claim, ev["doc_id"]))
-                stems = cite.content_stems(claim)
-                in_gold = stems & cite.content_stems(corpus[ev["doc_id"]]["body"])
+                stems = signals.content_stems(claim)
+                in_gold = stems & signals.content_stems(corpus[ev["doc_id"]]["body"])
                 if len(in_gold) < MIN_GOLD_RECALL * len(stems):
                     dropped += 1
                     continue
@@ -263,11 +263,11 @@ def seed_cases() -> list[Case]:
 # ------------------------------------------------------------------------------------------ scoring
 
 
-def signals_of(cases: list[Case], embedder) -> list[cite.SupportSignals]:
+def signals_of(cases: list[Case], embedder) -> list[signals.SupportSignals]:
     return [cite.support_signals(c.claim, [c.passage], embedder) for c in cases]
 
 
-def features(sigs: list[cite.SupportSignals]) -> np.ndarray:
+def features(sigs: list[signals.SupportSignals]) -> np.ndarray:
     rows = [
         [
             max(s.cosine, 0),

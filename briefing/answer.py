@@ -17,12 +17,13 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
-from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations, strip_markers
+from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.evidence import Evidence, by_passage, choose, rank_sentences, unmentioned_names
 from briefing.extract import extract
 from briefing.llm import LLMInfo, get_chat_model_or_extractive
+from briefing.markers import strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, repair

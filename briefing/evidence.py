@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from briefing.chunk import split_sentences
-from briefing.cite import all_stems, content_stems, names
 from briefing.clean import neutralise_tags
 from briefing.config import ExtractTuning
 from briefing.embeddings import Embedder, embed_cached
 from briefing.models import Chunk
+from briefing.signals import all_stems, content_stems, names
 
 # A sentence whose subject is a pronoun or a reference back ("She said", "But it added", "This
 # technology", "Such a move") leans on the one before it for what it is about.

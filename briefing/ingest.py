@@ -25,7 +25,8 @@ from briefing.dedupe import SHARED_SENTENCE_SHARE, GramIndex, SharedSentence, te
 from briefing.embeddings import get_embedder
 from briefing.loaders import Limits, apply_metadata, find_row, load_paths, read_manifest
 from briefing.models import Article, Carrier, Chunk, LoadFailure, RawArticle
-from briefing.store import Commit, Store
+from briefing.records import Commit
+from briefing.store import Store
 
 EMBED_SLICE = 256  # passages embedded between two updates of the embedding bar
 EMBED_BATCH_CHUNKS = (

@@ -22,7 +22,8 @@ import numpy as np
 from briefing.config import RetrievalTuning, Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.models import Chunk, Hit
-from briefing.store import Store, day_of
+from briefing.records import day_of
+from briefing.store import Store
 
 Mode = Literal["hybrid", "keyword", "vector"]
 Ranking = list[tuple[str, float]]  # (chunk or article id, the ranker's own score), best first

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
@@ -28,9 +27,19 @@ from filelock import FileLock, Timeout
 
 from briefing.config import Settings
 from briefing.dedupe import GramIndex, text_grams
-from briefing.index import UNKNOWN_DAY, IndexedText, SearchIndex
+from briefing.index import IndexedText, SearchIndex
 from briefing.index_cache import ARTICLES, CHUNKS, GRAMS, IndexCache
 from briefing.models import Article, Carrier, Chunk
+from briefing.records import (
+    ArticleRecord,
+    Commit,
+    Records,
+    article_meta,
+    carrier_note,
+    chunk_meta,
+    record_from_meta,
+    stored_date,
+)
 
 _PAGE = 2000  # rows per Chroma get() page when reading a whole collection
 
@@ -67,64 +76,6 @@ def notebooks(client: ClientAPI) -> list[str]:
     return sorted(
         n[: -len("_articles")] for n in names if n.endswith("_articles") and f"{n[:-9]}_chunks" in names
     )
-
-
-def day_of(d: date | None) -> int:
-    return d.toordinal() if d else UNKNOWN_DAY
-
-
-def _date(value: str) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    """An article as listed: its metadata, how many chunks it owns, and its twin if it is a copy."""
-
-    article: Article
-    chunks: int
-    ingested_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        d = self.article.to_dict()
-        del d["text"]
-        d["chunks"] = self.chunks
-        d["ingested_at"] = self.ingested_at
-        return d
-
-
-@dataclass(frozen=True)
-class Commit:
-    """An article ready to store: its chunks with their vectors (row i for chunk i), and the notes it
-    leaves on other articles' chunks whose passages it reprints (chunk id, note)."""
-
-    article: Article
-    chunks: Sequence[Chunk]
-    embeddings: np.ndarray
-    carried: Sequence[tuple[str, Carrier]]
-
-
-class Records:
-    """Metadata-only records by id. Chroma wants a vector and a document per row: a constant one-number
-    vector and the id stand in, since these records are looked up by id, never by similarity."""
-
-    def __init__(self, col: Collection):
-        self.col = col
-
-    def all(self) -> dict[str, dict[str, Any]]:
-        got = self.col.get(include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"]))
-
-    def get(self, rid: str) -> dict[str, Any] | None:
-        got = self.col.get(ids=[rid], include=["metadatas"])
-        return got["metadatas"][0] if got["ids"] else None
-
-    def put(self, rid: str, meta: dict[str, Any]) -> None:
-        """Write the whole record (Chroma merges an upsert's keys into the old ones: give every key)."""
-        self.col.upsert(ids=[rid], embeddings=[[1.0]], documents=[rid], metadatas=[meta])
-
-    def delete(self, rid: str) -> None:
-        self.col.delete(ids=[rid])
 
 
 class Store:
@@ -217,7 +168,7 @@ class Store:
     @cached_property
     def _article_table(self) -> dict[str, ArticleRecord]:
         rows = self._all(self.articles_col, ["metadatas"])
-        return {aid: _record(aid, meta, "") for aid, meta, _, _ in rows}
+        return {aid: record_from_meta(aid, meta, "") for aid, meta, _, _ in rows}
 
     def article_records(self) -> list[ArticleRecord]:
         """Committed articles, newest publication first."""
@@ -236,7 +187,7 @@ class Store:
         got = self.articles_col.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
-        return _record(article_id, got["metadatas"][0], got["documents"][0]).article
+        return record_from_meta(article_id, got["metadatas"][0], got["documents"][0]).article
 
     def story_of(self, article_id: str) -> str:
         """The article a syndicated copy was linked to, else the article itself."""
@@ -281,7 +232,9 @@ class Store:
 
     def _chunk(self, chunk_id: str, meta: dict[str, Any], text: str) -> Chunk:
         carriers = tuple(
-            Carrier(c["article_id"], c["source"], c["title"], _date(c["published"]), c["start"], c["end"])
+            Carrier(
+                c["article_id"], c["source"], c["title"], stored_date(c["published"]), c["start"], c["end"]
+            )
             for c in json.loads(meta.get("carriers") or "[]")
             if c["article_id"] in self._article_table
         )
@@ -290,7 +243,7 @@ class Store:
             article_id=meta["article_id"],
             title=meta["title"],
             source=meta["source"],
-            published=_date(meta["published"]),
+            published=stored_date(meta["published"]),
             url=meta["url"] or None,
             path=meta["path"] or None,
             position=meta["position"],
@@ -439,7 +392,7 @@ class Store:
                         ids=[chunk.id for chunk, _ in part],
                         embeddings=vectors[at : at + step],
                         documents=[chunk.text for chunk, _ in part],
-                        metadatas=[_chunk_meta(chunk, article) for chunk, article in part],
+                        metadatas=[chunk_meta(chunk, article) for chunk, article in part],
                     )
             self._add_carriers(carried)
             # The generation mark is part of the commit: bumped before the records land, so a writer killed
@@ -449,7 +402,7 @@ class Store:
                 ids=ids,
                 embeddings=[self._article_vector(c).tolist() for c in commits],
                 documents=[c.article.text for c in commits],
-                metadatas=[_article_meta(c.article, len(c.chunks)) for c in commits],
+                metadatas=[article_meta(c.article, len(c.chunks)) for c in commits],
             )
         except Exception:
             with contextlib.suppress(Exception):
@@ -479,7 +432,7 @@ class Store:
         metas = []
         for cid, meta in zip(got["ids"], got["metadatas"]):
             notes = json.loads(meta.get("carriers") or "[]")
-            notes += [_carrier_dict(c) for c in by_chunk[cid]]
+            notes += [carrier_note(c) for c in by_chunk[cid]]
             meta = dict(meta, carriers=json.dumps(notes))
             meta["outlets"] = list(dict.fromkeys([*meta["outlets"], *(c.source for c in by_chunk[cid])]))
             metas.append(meta)
@@ -522,60 +475,3 @@ class Store:
         orphans = {meta["article_id"] for _, meta, _, _ in self._all(self.chunks, ["metadatas"])} - committed
         if orphans:
             self._drop_passages(orphans)
-
-
-def _chunk_meta(chunk: Chunk, article: Article) -> dict[str, Any]:
-    return {
-        "article_id": chunk.article_id,
-        "title": chunk.title,
-        "source": chunk.source,
-        "outlets": [chunk.source],
-        "published": chunk.published.isoformat() if chunk.published else "",
-        "day": day_of(chunk.published),
-        "url": chunk.url or "",
-        "path": chunk.path or "",
-        "position": chunk.position,
-        "start": chunk.start,
-        "end": chunk.end,
-        "carriers": "[]",
-    }
-
-
-def _carrier_dict(c: Carrier) -> dict[str, Any]:
-    return {
-        "article_id": c.article_id,
-        "source": c.source,
-        "title": c.title,
-        "published": c.published.isoformat() if c.published else "",
-        "start": c.start,
-        "end": c.end,
-    }
-
-
-def _article_meta(article: Article, chunks: int) -> dict[str, Any]:
-    return {
-        "title": article.title,
-        "source": article.source,
-        "published": article.published.isoformat() if article.published else "",
-        "day": day_of(article.published),
-        "outlets": [article.source],
-        "url": article.url or "",
-        "path": article.path or "",
-        "duplicate_of": article.duplicate_of or "",
-        "chunks": chunks,
-        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-
-
-def _record(article_id: str, meta: dict[str, Any], text: str) -> ArticleRecord:
-    article = Article(
-        id=article_id,
-        title=meta["title"],
-        source=meta["source"],
-        published=_date(meta["published"]),
-        url=meta["url"] or None,
-        path=meta["path"] or None,
-        text=text,
-        duplicate_of=meta["duplicate_of"] or None,
-    )
-    return ArticleRecord(article, meta["chunks"], meta["ingested_at"])

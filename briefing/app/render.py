@@ -16,8 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 from briefing.answer import Answer
 from briefing.brief import Brief
-from briefing.cite import MARKER, Citation, SentenceCheck, parse_marker
+from briefing.cite import Citation, SentenceCheck
 from briefing.export import render_html, write_docx
+from briefing.markers import MARKER, parse_marker
 from briefing.models import Article, Chunk
 
 CARD_STYLE = (

@@ -17,11 +17,11 @@ import numpy as np
 
 from briefing.brief.context import Context
 from briefing.chunk import split_sentences
-from briefing.cite import content_stems, names
 from briefing.config import BriefTuning
 from briefing.embeddings import embed_cached
 from briefing.evidence import Evidence, overlap, rank_sentences
 from briefing.models import Chunk
+from briefing.signals import content_stems, names
 
 MAX_SENTENCES = 2  # a claim is one statement: a sentence, with the one before where it leans on it
 

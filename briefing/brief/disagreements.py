@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from briefing.brief.claims import Claim
 from briefing.brief.results import Disagreement, Side
 from briefing.chunk import split_sentences
-from briefing.cite import content_stems, numbers
 from briefing.models import Chunk
+from briefing.signals import content_stems, numbers
 
 SUBJECT_OVERLAP = 3  # shared content words for two figures to be about the same thing
 QUOTE_CHARS = 170

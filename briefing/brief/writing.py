@@ -20,24 +20,14 @@ from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
 from briefing.brief.results import Paragraph, Progress, ProgressEvent, Section, Sentence
 from briefing.chunk import split_sentences
-from briefing.cite import (
-    NO_CLAIM,
-    NOT_IN_SOURCES,
-    CheckedText,
-    all_stems,
-    check_citations,
-    content_stems,
-    names,
-    numbers,
-    strip_markers,
-)
+from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
+from briefing.markers import BULLET, strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
-
-_BULLET = re.compile(r"^\s*(?:[-•*+]|\d+[.)])\s+")
+from briefing.signals import all_stems, content_stems, names, numbers
 
 
 @dataclass(frozen=True)
@@ -177,7 +167,7 @@ class Writer:
                 "completion_tokens": message.usage_metadata["output_tokens"],
             }
         drafted = [
-            _BULLET.sub("", line).strip() for line in str(message.content).splitlines() if _BULLET.match(line)
+            BULLET.sub("", line).strip() for line in str(message.content).splitlines() if BULLET.match(line)
         ]
         sources = _sources(groups)
         written: dict[int, str] = {}
@@ -333,7 +323,7 @@ def _paragraphs(
                 (passages[n - 1].published for s in inside for n in s.cited if passages[n - 1].published),
                 default=None,
             )
-        out.append(Paragraph(sentences, bool(_BULLET.match(raw)), day))
+        out.append(Paragraph(sentences, bool(BULLET.match(raw)), day))
     if form == "dated":
         out.sort(key=lambda p: p.day or date.max)
     if form == "prose" and out:

@@ -20,10 +20,10 @@ from briefing.app import PAGES_DIR, signin
 from briefing.config import Settings
 from briefing.store import Store
 from briefing.users import Users
-from tests.integration import test_app
-from tests.integration.test_app import APP, ARTICLES, TIMEOUT, _env, _page_text, _upload
+from tests.integration import app_helpers
+from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, page_text, upload
 
-filled_store = test_app.filled_store  # the invented articles' store, a fixture
+filled_store = app_helpers.filled_store  # the invented articles' store, a fixture
 
 PASSWORD = "team password 1"
 
@@ -47,10 +47,10 @@ def test_with_users_a_visitor_sees_only_the_sign_in_form(
 ) -> None:
     accounts = Users(tmp_path / "users.json")
     accounts.add("rita", "reader password 1", "reader")
-    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path))
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert [t.value for t in at.title] == ["Sign in"] and not at.chat_input and not at.sidebar.selectbox
-    assert "Kessel" not in _page_text(at)  # nothing of the library
+    assert "Kessel" not in page_text(at)  # nothing of the library
 
 
 def test_a_sign_in_lasts_session_hours(
@@ -58,7 +58,7 @@ def test_a_sign_in_lasts_session_hours(
 ) -> None:
     accounts = Users(tmp_path / "users.json")
     accounts.add("rita", "reader password 1", "reader")
-    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path), BRIEFING_SESSION_HOURS="1")
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path), BRIEFING_SESSION_HOURS="1")
     fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
     fresh.session_state[signin.KEY_USER] = ("rita", time.time() - 600)
     fresh.run()
@@ -78,7 +78,7 @@ def test_a_sign_in_lasts_session_hours(
 def test_a_reader_is_offered_no_library_and_is_refused_there_and_behind_it(
     monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
 ) -> None:
-    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
     reader = _signed_in(APP, "rita")
     assert [t.value for t in reader.title] == ["Chat"]
     with pytest.raises(ValueError, match="Known pages") as offered:
@@ -91,19 +91,19 @@ def test_a_reader_is_offered_no_library_and_is_refused_there_and_behind_it(
     assert not behind.file_uploader and [b.label for b in behind.button] == ["Sign out"]
     assert "not allowed: upload needs the editor role (rita is reader in articles)" in behind.error[0].value
     reader.switch_page("pages/briefs.py").run()
-    assert "Drafting briefs needs the editor role" in _page_text(reader)
+    assert "Drafting briefs needs the editor role" in page_text(reader)
     assert not [b for b in reader.button if b.label == "Draft brief"]
 
 
 def test_an_editor_uploads_and_a_click_after_the_role_was_lowered_is_refused(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, team: Users
 ) -> None:
-    _env(monkeypatch, tmp_path / "store", BRIEFING_USERS_FILE=str(team.path))
+    app_env(monkeypatch, tmp_path / "store", BRIEFING_USERS_FILE=str(team.path))
     editor = _signed_in(APP, "ed")
     editor.switch_page("pages/library.py").run()
     editor.text_input(key="upload_outlet").set_value("Silesian Wire")
     editor.date_input(key="upload_date").set_value(date(2031, 5, 20))
-    _upload(editor, ("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode()))
+    upload(editor, ("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode()))
     assert "added" in editor.success[0].value
     (entry,) = activity.recent(Settings(store_dir=tmp_path / "store"))
     assert (entry["who"], entry["action"]) == ("ed", "upload")
@@ -120,7 +120,7 @@ def test_an_editor_uploads_and_a_click_after_the_role_was_lowered_is_refused(
 def test_an_admin_adds_a_user_on_the_team_page_and_others_may_not(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, team: Users
 ) -> None:
-    _env(monkeypatch, tmp_path / "store", BRIEFING_USERS_FILE=str(team.path))
+    app_env(monkeypatch, tmp_path / "store", BRIEFING_USERS_FILE=str(team.path))
     assert (
         "not allowed: users needs the admin role"
         in _signed_in(str(PAGES_DIR / "team.py"), "ed").error[0].value
@@ -132,7 +132,7 @@ def test_an_admin_adds_a_user_on_the_team_page_and_others_may_not(
     admin.selectbox(key="team_role").set_value("editor")
     admin.text_input(key="team_password").set_value("nina's password 1")
     next(b for b in admin.button if b.label == "Add user").click().run()
-    assert not admin.exception and "Added nina (editor)." in _page_text(admin).replace("\\", "")
+    assert not admin.exception and "Added nina (editor)." in page_text(admin).replace("\\", "")
     assert Users(team.path).verify("nina", "nina's password 1").role == "editor"
     (entry,) = activity.recent(Settings(store_dir=tmp_path / "store"))
     assert (entry["who"], entry["action"], entry["name"], entry["role"]) == (
@@ -145,14 +145,14 @@ def test_an_admin_adds_a_user_on_the_team_page_and_others_may_not(
     admin.selectbox(key="team_remove").set_value("nina").run()
     admin.checkbox(key="team_remove_sure").check().run()
     admin.button(key="team_remove_go").click().run()
-    assert "nina" not in Users(team.path).all() and "Removed nina." in _page_text(admin).replace("\\", "")
+    assert "nina" not in Users(team.path).all() and "Removed nina." in page_text(admin).replace("\\", "")
 
 
 def test_a_deployment_where_nobody_can_sign_in_says_so(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, filled_store: Path
 ) -> None:
     Users(tmp_path / "users.json").add("edna@example.org", None, "admin")  # no provider configured
-    _env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(tmp_path / "users.json"),
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(tmp_path / "users.json"),
          BRIEFING_AUTH_FILE=str(tmp_path / "none.toml"))  # fmt: skip
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert [t.value for t in at.title] == ["Sign in"] and "Nobody can sign in" in at.error[0].value

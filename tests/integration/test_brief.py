@@ -28,11 +28,12 @@ from briefing.brief import (
     load_template,
 )
 from briefing.brief.context import Context
-from briefing.cite import content_stems, strip_markers
 from briefing.config import Settings
 from briefing.export import render_html, render_markdown, save
 from briefing.ingest import ingest
+from briefing.markers import strip_markers
 from briefing.retrieve import Filters
+from briefing.signals import content_stems
 from briefing.store import Store
 from tests.fake_llm import fake_llm
 from tests.store_fixtures import SEEDS

@@ -19,9 +19,9 @@ import pytest
 
 from briefing.answer import Answerer
 from briefing.brief import TEMPLATES_DIR, Brief, build_brief, build_weekly
-from briefing.cite import MARKER, parse_marker
 from briefing.export import render_markdown
 from briefing.ingest import ingest
+from briefing.markers import MARKER, parse_marker
 from briefing.store import Store
 from tests.recorded import MODEL, llm_settings, write_articles
 

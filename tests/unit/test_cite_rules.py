@@ -5,8 +5,9 @@ tier)."""
 from __future__ import annotations
 
 from briefing.answer import format_sources
-from briefing.cite import numbers, parse_marker
+from briefing.markers import parse_marker
 from briefing.models import Chunk
+from briefing.signals import numbers
 
 
 def test_parse_marker_variants() -> None:

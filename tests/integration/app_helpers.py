@@ -43,7 +43,7 @@ The ferry will carry 600 passengers an hour and tickets will cost 2 crowns, tran
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def filled_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = write_articles(tmp_path_factory.mktemp("kessel"), ARTICLES)
     store_dir = tmp_path_factory.mktemp("store")
@@ -53,8 +53,12 @@ def filled_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def app_env(monkeypatch: pytest.MonkeyPatch, store_dir: Path, **extra: str) -> None:
+    """The app on `store_dir`, answering extractively, with sign-in off unless `extra` configures it (the
+    checkout's own users.json or .streamlit/secrets.toml, if a developer made them, are not read)."""
     monkeypatch.setenv("BRIEFING_STORE_DIR", str(store_dir))
     monkeypatch.setenv("BRIEFING_LLM", "extractive")
+    monkeypatch.setenv("BRIEFING_USERS_FILE", str(store_dir / "no-users.json"))
+    monkeypatch.setenv("BRIEFING_AUTH_FILE", str(store_dir / "no-auth.toml"))
     for k, v in extra.items():
         monkeypatch.setenv(k, v)
 

@@ -376,7 +376,7 @@ def main() -> None:
 
     t0 = time.time()
     embedder = get_embedder(load_settings())
-    cite._CACHE_LIMIT = 10**7  # type: ignore[attr-defined]  # keep every vector for the cache file
+    embeddings._CACHE_LIMIT = 10**7  # keep every vector for the cache file (the limit is embeddings')
     if not args.no_cache:
         load_cache(embedder)
     corpus = load_corpus()

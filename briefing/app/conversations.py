@@ -1,6 +1,8 @@
 """Saved conversations: every exchange as it was shown (the checked answer's HTML, its warnings, its
 sources and the filters it was asked under), kept as one JSON file per conversation under the store folder,
 so a conversation survives a reload and a restart and can be renamed, reopened, deleted and exported.
+Whose list it is: a signed-in user's (conversations/users/<name>/), or, where nobody signs in, one
+browser's (conversations/browsers/<id>/, the id from briefing.app.browser).
 
 What is kept is a snapshot, not the Answer object: a reopened answer reads as it did when it was given,
 even after the article it cites was removed.
@@ -21,6 +23,7 @@ from typing import Any
 from docx import Document
 
 from briefing.answer import Answer
+from briefing.app.browser import valid_id
 from briefing.app.render import answer_html, answer_warnings, source_cards_html
 from briefing.config import Settings
 
@@ -82,6 +85,7 @@ class Conversation:
     created: str
     updated: str
     exchanges: list[Exchange] = field(default_factory=list)
+    shared: bool = False  # one of the deployment's own (kept before each browser had its own): read-only
 
     @classmethod
     def new(cls) -> Conversation:
@@ -90,41 +94,61 @@ class Conversation:
 
     @property
     def label(self) -> str:
-        return f"{self.title or 'Untitled'} · {self.updated[:16].replace('T', ' ')}"
+        shared = " · shared" if self.shared else ""
+        return f"{self.title or 'Untitled'} · {self.updated[:16].replace('T', ' ')}{shared}"
 
 
 class Conversations:
     """The conversations kept for one notebook (on this machine, like the briefs archive): a signed-in
-    user's own, under their name; without sign-in, the deployment's."""
+    user's own, under their name; without sign-in, one browser's own, under its id, with the deployment's
+    list from before each browser had its own (conversations/*.json) shown to every browser read-only, so
+    nothing an operator kept vanishes and no browser changes what the others see. With neither: the
+    deployment's list itself."""
 
-    def __init__(self, settings: Settings, owner: str | None = None):
+    def __init__(self, settings: Settings, owner: str | None = None, browser: str | None = None):
         self.folder = settings.notebook_dir / FOLDER
+        self.shared: Path | None = None  # the deployment's list, offered read-only
         if owner:
             self.folder = self.folder / "users" / re.sub(r"[^\w.-]+", "_", owner)
+        elif browser is not None:
+            if valid_id(browser) is None:
+                raise ValueError("not a browser id")  # it comes from a cookie and names a folder
+            self.shared, self.folder = self.folder, self.folder / "browsers" / browser
 
-    def _path(self, conversation_id: str) -> Path:
+    def _path(self, conversation_id: str, folder: Path | None = None) -> Path:
         if not _ID.match(conversation_id):
             raise KeyError(conversation_id)  # never a path built from what a URL says
-        return self.folder / f"{conversation_id}.json"
+        return (folder or self.folder) / f"{conversation_id}.json"
+
+    def _folders(self) -> list[tuple[Path, bool]]:
+        return [(self.folder, False)] + ([(self.shared, True)] if self.shared else [])
 
     def list(self) -> list[Conversation]:
         """Newest first, without their exchanges; a damaged file is skipped, not a broken page."""
-        found = []
-        for path in self.folder.glob("*.json"):
-            try:
-                found.append(self._read(path, with_exchanges=False))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        return sorted(found, key=lambda c: c.updated, reverse=True)
+        found: dict[str, Conversation] = {}
+        for folder, shared in self._folders():
+            for path in folder.glob("*.json"):
+                try:
+                    conv = self._read(path, with_exchanges=False, shared=shared)
+                except (OSError, ValueError, KeyError, TypeError):
+                    continue
+                found.setdefault(conv.id, conv)
+        return sorted(found.values(), key=lambda c: c.updated, reverse=True)
 
     def load(self, conversation_id: str) -> Conversation | None:
-        try:
-            return self._read(self._path(conversation_id))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        for folder, shared in self._folders():
+            try:
+                return self._read(self._path(conversation_id, folder), shared=shared)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return None
 
     def save(self, conv: Conversation) -> None:
-        """Written whole to a temporary file first, so a crash never leaves half a conversation."""
+        """Written whole to a temporary file first, so a crash never leaves half a conversation. A shared
+        conversation continued (or renamed) becomes a copy of this list's own, under a new id; the shared
+        one stays as it was."""
+        if conv.shared:
+            conv.id, conv.shared = uuid.uuid4().hex, False
         conv.updated = datetime.now(UTC).isoformat(timespec="seconds")
         if not conv.title and conv.exchanges:
             conv.title = conv.exchanges[0].question[:80]
@@ -137,12 +161,13 @@ class Conversations:
         os.replace(tmp, self._path(conv.id))
 
     def delete(self, conversation_id: str) -> None:
+        """Only this list's own: a shared conversation is the operator's to remove."""
         self._path(conversation_id).unlink(missing_ok=True)
 
-    def _read(self, path: Path, with_exchanges: bool = True) -> Conversation:
+    def _read(self, path: Path, with_exchanges: bool = True, shared: bool = False) -> Conversation:
         data = json.loads(path.read_text(encoding="utf-8"))
         exchanges = [Exchange(**e) for e in data["exchanges"]] if with_exchanges else []
-        return Conversation(data["id"], data["title"], data["created"], data["updated"], exchanges)
+        return Conversation(data["id"], data["title"], data["created"], data["updated"], exchanges, shared)
 
 
 def to_markdown(conv: Conversation) -> str:

@@ -117,7 +117,7 @@ def test_notebooks_are_collections_switched_in_the_sidebar(app: AppTest, filled_
     ask(app, "What will the ferry tickets cost?")
     assert {c.outlet for c in app.session_state[sup.KEY_CHAT][0].answer.citations} == {"Silesian Wire"}
     assert list(
-        (filled_store / "notebooks" / "ferry-watch" / "conversations").glob("*.json")
+        (filled_store / "notebooks" / "ferry-watch" / "conversations" / "browsers").glob("*/*.json")
     )  # its own chats
     app.sidebar.selectbox(key="notebook_pick").set_value("articles").run()
     assert app.session_state[sup.KEY_NOTEBOOK] == "articles" and not app.session_state[sup.KEY_CHAT]

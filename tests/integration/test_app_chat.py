@@ -11,8 +11,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from briefing.answer import Answer, Answerer
+from briefing.app import browser
 from briefing.app import state as sup
-from briefing.app.conversations import Conversations, to_markdown
+from briefing.app.conversations import Conversation, Conversations, Exchange, to_markdown
 from briefing.app.render import answer_html, answer_warnings
 from briefing.cite import check_citations
 from briefing.config import Settings
@@ -39,7 +40,9 @@ def test_article_html_and_markdown_stay_text(app: AppTest) -> None:
     ask(app, "How much will the Kessel bridge toll rise to?")
     body = page_html(app)
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in body
-    assert "<script" not in body.lower()
+    scripted = [e.proto.body for e in app.get("html") if e.proto.unsafe_allow_javascript]
+    assert scripted == [browser.cookie_script(app.session_state[browser.KEY_BROWSER])]  # only the app's own
+    assert "<script" not in body.lower().replace(scripted[0].lower(), "")
     ask(app, "Where can I read the full plan and vote?")
     body = page_html(app)
     assert "[the full plan](javascript:alert(1))" in body and "**vote**" in body
@@ -120,21 +123,58 @@ def test_a_conversation_survives_a_new_session_and_is_renamed_exported_and_delet
     ask(app, "How much will the Kessel bridge toll rise to?")
     conv_id = app.query_params["c"]
     assert "asked with all articles" in " ".join(c.value for c in app.caption).replace("\\", "")
+    stranger = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    stranger.query_params["c"] = conv_id  # the link, in another browser (AppTest sends no cookie)
+    stranger.run()
+    assert not stranger.chat_message and "c" not in stranger.query_params
+    browser_id = app.session_state[browser.KEY_BROWSER]
     again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.session_state[browser.KEY_BROWSER] = browser_id  # the same browser: what its cookie would say
     again.query_params["c"] = conv_id  # a reload, a restart, or the link in another tab
     again.run()
     assert [m.name for m in again.chat_message] == ["user", "assistant"]
     assert '<a href="#src-0-1" class="cite">1</a>' in page_html(again)  # the answer as it was shown
     again.text_input(key=f"conv_title_{conv_id}").set_value("Kessel toll").run()
-    saved = Conversations(Settings(store_dir=filled_store)).load(conv_id)
+    kept = Conversations(Settings(store_dir=filled_store), browser=browser_id)
+    saved = kept.load(conv_id)
     assert saved.title == "Kessel toll" and saved.exchanges[0].question.startswith("How much")
     assert to_markdown(saved).startswith("# Kessel toll") and "[1] Kessel bridge toll to rise in April" in (
         to_markdown(saved)
     )
     again.checkbox(key=f"conv_sure_{conv_id}").check().run()
     again.button(key="conv_delete").click().run()
-    assert Conversations(Settings(store_dir=filled_store)).load(conv_id) is None
+    assert kept.load(conv_id) is None
     assert not again.chat_message and "c" not in again.query_params
+
+
+def test_the_deployments_earlier_conversation_is_read_only_and_a_follow_up_continues_a_copy(
+    app: AppTest, filled_store: Path
+) -> None:
+    """Kept before each browser had its own list (conversations/*.json): every browser may read it, none
+    may rename or delete it, and a follow-up continues this browser's own copy."""
+    shared = Conversations(Settings(store_dir=filled_store))
+    earlier = Conversation.new()
+    earlier.exchanges.append(
+        Exchange("What did the council say?", text="It rises [1].", html="<p>It rises [1].</p>")
+    )
+    shared.save(earlier)
+    try:
+        app.query_params["c"] = earlier.id
+        app.run()
+        assert [m.name for m in app.chat_message] == ["user", "assistant"]
+        assert any("read-only here" in c.value for c in app.sidebar.caption)
+        assert app.text_input(key=f"conv_title_{earlier.id}").disabled
+        assert app.checkbox(key=f"conv_sure_{earlier.id}").disabled
+        ask(app, "How much will the Kessel bridge toll rise to?")
+        copy_id = app.query_params["c"]
+        assert copy_id != earlier.id and len(shared.load(earlier.id).exchanges) == 1  # the original as it was
+        mine = Conversations(Settings(store_dir=filled_store), browser=app.session_state[browser.KEY_BROWSER])
+        assert [e.question for e in mine.load(copy_id).exchanges] == [
+            "What did the council say?",
+            "How much will the Kessel bridge toll rise to?",
+        ]
+    finally:
+        shared.delete(earlier.id)  # the store is shared with the other tests
 
 
 def test_a_new_conversation_opens_on_the_source_guide_and_its_questions_ask_themselves(app: AppTest) -> None:

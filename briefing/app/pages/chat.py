@@ -6,15 +6,21 @@ briefing.app.conversations and briefing.app.render."""
 import streamlit as st
 
 from briefing.answer import Answer
-from briefing.app import chat, signin
+from briefing.app import browser, chat, signin
 from briefing.app import state as sup
 from briefing.app.conversations import Conversation, Conversations, Exchange, to_docx, to_markdown
 from briefing.app.render import DOCX_MIME, escape_markdown
 from briefing.notes import Notes
 
+SHARED_NOTE = (
+    "Kept for every browser of this deployment, from before each browser had its own list: read-only here. "
+    "A question asked in it continues it as this browser's own copy."
+)
+
 settings = sup.page_setup("Chat")
 me = signin.current_user(settings)
-kept = Conversations(settings, owner=me.name if me else None)
+# Signed in: the user's own conversations; sign-in off: this browser's own (its id kept in a cookie).
+kept = Conversations(settings, owner=me.name) if me else Conversations(settings, browser=browser.browser_id())
 notes = Notes(sup.or_stop(lambda: sup.current_store(settings)))
 wanted = st.query_params.get("c", "")
 conv: Conversation | None = st.session_state.get(sup.KEY_CONVERSATION)
@@ -47,8 +53,13 @@ with st.sidebar:
                 st.session_state.pop("conv_open", None)
                 st.rerun()
             if conv.exchanges:
+                if conv.shared:
+                    st.caption(SHARED_NOTE)
                 title = st.text_input(
-                    "Name of this conversation", value=conv.title, key=f"conv_title_{conv.id}"
+                    "Name of this conversation",
+                    value=conv.title,
+                    key=f"conv_title_{conv.id}",
+                    disabled=conv.shared,
                 )
                 if title.strip() and title.strip() != conv.title:
                     conv.title = title.strip()
@@ -58,7 +69,9 @@ with st.sidebar:
                                    mime="text/markdown", icon=":material/download:")  # fmt: skip
                 word.download_button("Word", lambda: to_docx(conv), file_name=f"conversation-{conv.id[:8]}.docx",
                                      mime=DOCX_MIME, icon=":material/download:")  # fmt: skip
-                sure = st.checkbox("Yes, delete this conversation", key=f"conv_sure_{conv.id}")
+                sure = st.checkbox(
+                    "Yes, delete this conversation", key=f"conv_sure_{conv.id}", disabled=conv.shared
+                )
                 if st.button("Delete conversation", disabled=not sure, key="conv_delete"):
                     kept.delete(conv.id)
                     st.session_state.pop(sup.KEY_CONVERSATION, None)

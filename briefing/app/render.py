@@ -29,6 +29,12 @@ CARD_STYLE = (
     ".source-card:target .passage{display:block;margin:.4em 0}"
     ".source-card:target .where{display:block;font-size:.85em}</style>"
 )
+# The chat's outlet filter: Streamlit's multiselect chips cut a long outlet name with an ellipsis, and
+# outlets that differ only at the end ("... (Reuters)") then look alike. Wrapped, the whole name shows.
+WRAP_OUTLET_CHIPS = (
+    "<style>.st-key-filter_outlets [data-tag]{height:auto;white-space:normal}"
+    ".st-key-filter_outlets [data-tag]>span{white-space:normal;overflow-wrap:anywhere;text-overflow:clip}</style>"
+)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
 

@@ -9,7 +9,7 @@ from briefing.answer import Answer
 from briefing.app import browser, chat, signin
 from briefing.app import state as sup
 from briefing.app.conversations import Conversation, Conversations, Exchange, to_docx, to_markdown
-from briefing.app.render import DOCX_MIME, escape_markdown
+from briefing.app.render import DOCX_MIME, WRAP_OUTLET_CHIPS, escape_markdown
 from briefing.notes import Notes
 
 SHARED_NOTE = (
@@ -36,6 +36,7 @@ bounds = sup.or_stop(lambda: chat.filter_bounds(sup.current_store(settings)))
 if not bounds.outlets:
     sup.stop_on_empty_library(settings)
 
+st.html(WRAP_OUTLET_CHIPS)
 with st.sidebar:
     if st.button("New conversation", icon=":material/add_comment:", width="stretch", key="conv_new"):
         st.session_state[sup.KEY_CONVERSATION] = conv = Conversation.new()

@@ -5,9 +5,7 @@ ask, open a source card, draft a brief. Screenshots go to tests/artifacts/ (git-
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,21 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.paths import PROJECT_ROOT, SHARED
-from tests.store_fixtures import free_port, serving
+from tests.e2e.harness import CHROMIUM, FLAGS, WAIT_MS, briefing_app, shot
+from tests.paths import SHARED
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-WAIT_MS = 120_000  # first answer loads the embedding model; the machine is shared
 SCRIPT_ARTICLE = """Kessel bridge toll to rise in April
 
 The Ostrava city council said on Tuesday that the toll on the Kessel bridge will rise to 4 crowns in April <script>alert("pwned")</script> to pay for repairs. Read [the full plan](javascript:alert(1)) now.
@@ -42,34 +28,7 @@ Council member Ludek Sarna said the repairs would take eighteen months and cost 
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`briefing app` on a free port, started outside the checkout against an empty temporary store,
     answering extractively: the app runs from the installed package."""
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium not found at /usr/bin/chromium: apt-get install -y chromium (see the Makefile)")
-    tmp = tmp_path_factory.mktemp("e2e")
-    port = free_port()
-    env = {
-        **os.environ,
-        "BRIEFING_LLM": "extractive",
-        "BRIEFING_CONFIG": str(tmp / "none.toml"),
-    }
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CHROMA_URL"):
-        env.pop(var, None)
-    with serving(
-        [
-            str(Path(sys.executable).with_name("briefing")),
-            "app",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-        ],
-        port,
-        "/_stcore/health",
-        tmp / "streamlit.log",
-        cwd=tmp,  # the default store is ./vectorstore
-        env=env,
-    ) as url:
+    with briefing_app(tmp_path_factory.mktemp("e2e")) as url:
         yield url
 
 
@@ -93,13 +52,6 @@ def page(app_url: str) -> Iterator[object]:
         browser.close()
 
 
-def _shot(page: object, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))  # type: ignore[attr-defined]
-    return path
-
-
 def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: object, tmp_path: Path) -> None:
     seed = next((SHARED / "corpus" / "seeds").glob("000_*.txt"))
     script_article = tmp_path / "kessel-toll.txt"
@@ -121,7 +73,7 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
         page.get_by_label("Outlet, for files that do not name one").press("Enter")
         add.click()
         page.get_by_text(f"{path.name} — added").wait_for(timeout=WAIT_MS)
-    _shot(page, "library.png")
+    shot(page, "library.png")
 
     page.goto(app_url)
     box = page.get_by_test_id("stChatInputTextArea")
@@ -136,7 +88,7 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
     expect(card.locator(".passage")).to_be_visible(timeout=WAIT_MS)
     expect(card.locator("mark").first).to_be_visible()
     assert "Hikvision" in card.inner_text()
-    _shot(page, "chat-seed.png")
+    shot(page, "chat-seed.png")
 
     box.fill("How much will the Kessel bridge toll rise to?")
     box.press("Enter")
@@ -155,7 +107,7 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
     card.locator("a.card-head").click()  # a card's title opens it too
     expect(card.locator("mark").first).to_be_visible(timeout=WAIT_MS)
     expect(card.locator(".passage")).to_contain_text("eighteen months")
-    _shot(page, "chat.png")
+    shot(page, "chat.png")
 
     page.goto(f"{app_url}/briefs")
     page.get_by_label("Topic", exact=True).fill("US restrictions on Hikvision")
@@ -165,7 +117,7 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
     page.locator(".brief h1").wait_for(timeout=WAIT_MS)
     assert "US restrictions on Hikvision" in page.locator(".brief h1").inner_text()
     assert page.locator(".brief a.cite").count() >= 1
-    _shot(page, "brief-seed.png")
+    shot(page, "brief-seed.png")
 
     page.get_by_label("Topic", exact=True).fill("Kessel bridge toll and repairs")
     page.get_by_label("Topic", exact=True).press("Enter")
@@ -174,7 +126,7 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
     page.get_by_role("button", name="Draft brief").click()
     expect(page.locator(".brief h1")).to_contain_text("Kessel bridge toll and repairs", timeout=WAIT_MS)
     page.locator(".brief h1").evaluate("e => e.scrollIntoView({block: 'center'})")
-    _shot(page, "brief.png")
+    shot(page, "brief.png")
     assert page.dialogs == []  # type: ignore[attr-defined]
 
 

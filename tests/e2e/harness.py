@@ -1,0 +1,71 @@
+"""What the e2e tests share: `briefing app` started outside the checkout, and Debian's Chromium
+(/usr/bin/chromium) driven by Playwright, which never downloads a browser itself."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.paths import PROJECT_ROOT
+from tests.store_fixtures import free_port, serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+WAIT_MS = 120_000  # first answer loads the embedding model; the machine is shared
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"  # screenshots (git-ignored)
+
+
+def app_env(tmp: Path) -> dict[str, str]:
+    """The environment the app runs in: answering extractively, no configuration file, server or key of
+    this machine's."""
+    env = {**os.environ, "BRIEFING_LLM": "extractive", "BRIEFING_CONFIG": str(tmp / "none.toml")}
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CHROMA_URL"):
+        env.pop(var, None)
+    return env
+
+
+@contextlib.contextmanager
+def briefing_app(tmp: Path, port: int | None = None, log: str = "streamlit.log") -> Iterator[str]:
+    """`briefing app` on `port` (a free one unless given, so a restart can keep its address), started in
+    `tmp`, outside the checkout, on the store there (./vectorstore): the app runs from the installed
+    package. Its output goes to `tmp/log`. Yields its URL."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium not found at /usr/bin/chromium: apt-get install -y chromium (see the Makefile)")
+    port = port or free_port()
+    cmd = [str(Path(sys.executable).with_name("briefing")), "app", "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port)]  # fmt: skip
+    with serving(cmd, port, "/_stcore/health", tmp / log, cwd=tmp, env=app_env(tmp)) as url:
+        yield url
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """A headless Chromium in which each `new_context()` is a browser of its own: its own cookies."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+
+
+def wait_idle(page: Any) -> None:
+    """Until the app's script run has finished: a dropdown opened while the page is still being drawn can
+    close again under the click."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=WAIT_MS)
+
+
+def shot(page: Any, name: str) -> Path:
+    """A screenshot of the page in tests/artifacts/, to look at after a run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path

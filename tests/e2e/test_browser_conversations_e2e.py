@@ -27,6 +27,9 @@ The Ostrava city council said on Tuesday that the toll on the Kessel bridge will
 
 Council member Ludek Sarna said the repairs would take eighteen months and cost 90 million crowns.
 """
+# Tall enough for the whole sidebar: a dropdown at the bottom edge opens while it is scrolled into view,
+# and a scroll closes it again.
+VIEWPORT = {"width": 1280, "height": 1400}
 QUESTION = "How long will the Kessel bridge repairs take?"
 EARLIER = "What did the council say about the toll?"  # kept deployment-wide before browsers had their own
 
@@ -74,7 +77,7 @@ def test_each_browser_keeps_its_own_conversations_and_outlet_chips_show_whole_na
     port = free_port()
     with sync_playwright() as p:
         chromium = launch_chromium(p)
-        a = chromium.new_context(viewport={"width": 1280, "height": 900})
+        a = chromium.new_context(viewport=VIEWPORT)
         page_a = a.new_page()
         with briefing_app(tmp_path, port) as url:
             page_a.goto(url)
@@ -99,7 +102,7 @@ def test_each_browser_keeps_its_own_conversations_and_outlet_chips_show_whole_na
             assert mine[1].startswith(EARLIER) and mine[1].endswith(" · shared")
             assert [c["value"] for c in a.cookies() if c["name"] == browser.COOKIE] == [cookie["value"]]
 
-            b = chromium.new_context(viewport={"width": 1280, "height": 900})
+            b = chromium.new_context(viewport=VIEWPORT)
             page_b = b.new_page()
             page_b.goto(url)
             theirs = _listed(page_b)

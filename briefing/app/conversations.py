@@ -143,12 +143,17 @@ class Conversations:
                 continue
         return None
 
-    def save(self, conv: Conversation) -> None:
-        """Written whole to a temporary file first, so a crash never leaves half a conversation. A shared
-        conversation continued (or renamed) becomes a copy of this list's own, under a new id; the shared
-        one stays as it was."""
+    @staticmethod
+    def own(conv: Conversation) -> None:
+        """A shared conversation about to change (continued or renamed) becomes a copy of this list's own,
+        under a new id; the shared one stays as it was."""
         if conv.shared:
             conv.id, conv.shared = uuid.uuid4().hex, False
+
+    def save(self, conv: Conversation) -> None:
+        """Written whole to a temporary file first, so a crash never leaves half a conversation; a shared
+        one is saved as this list's own copy (`own`)."""
+        self.own(conv)
         conv.updated = datetime.now(UTC).isoformat(timespec="seconds")
         if not conv.title and conv.exchanges:
             conv.title = conv.exchanges[0].question[:80]

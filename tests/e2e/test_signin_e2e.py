@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from briefing.users import Users
-from tests.e2e.test_app_e2e import CHROMIUM, FLAGS, WAIT_MS
+from tests.e2e.harness import CHROMIUM, FLAGS, WAIT_MS
 from tests.store_fixtures import free_port, serving
 
 PASSWORD = "reader password 1"

@@ -160,6 +160,9 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     exchange = Exchange(question)
+    kept.own(conv)
+    if st.query_params.get("c") != conv.id:  # named before the answer is drawn: changing the address
+        st.query_params["c"] = conv.id  # later would drop a marker's #src-… clicked in the meantime
     with st.chat_message("assistant"):
         draft = st.empty()
         written = ""
@@ -179,5 +182,3 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
         show_reply(exchange, len(history))
     history.append(exchange)
     kept.save(conv)
-    if st.query_params.get("c") != conv.id:
-        st.query_params["c"] = conv.id  # a reload, or the link, reopens this conversation

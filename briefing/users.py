@@ -9,9 +9,9 @@ notebooks. `ACTIONS` says which role each change needs; `check` is the one place
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import tempfile
+import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -20,6 +20,8 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from briefing.files import write_json
 
 ROLES = ("reader", "editor", "admin")
 # The least role each action needs, in the notebook it acts on. The app offers a page or button only to
@@ -133,13 +135,45 @@ class Users:
         return user
 
     def _write(self, users: dict[str, User]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"users": {n: {k: v for k, v in asdict(u).items() if k != "name"} for n, u in users.items()}}
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        write_json(self.path, data, private=True, indent=2)
+
+
+class SignIns:
+    """Password sign-ins that outlive a reload of the page: the browser keeps a random token in a cookie,
+    this file its sha256 (never the token) with who signed in and when. A sign-out ends it here, so a copied
+    cookie is worth nothing after; one past `hours` is refused and dropped at the next write."""
+
+    def __init__(self, users_file: Path, hours: float):
+        self.path = users_file.with_name(users_file.stem + ".signins.json")
+        self.hours = hours
+
+    def start(self, name: str, now: float) -> str:
+        token = secrets.token_urlsafe(32)
+        self._write({**self._live(now), _digest(token): {"name": name, "since": now}})
+        return token
+
+    def find(self, token: str, now: float) -> tuple[str, float] | None:
+        """Who the token signed in, and when, while that sign-in lasts."""
+        held = self._live(now).get(_digest(token))
+        return (held["name"], held["since"]) if held else None
+
+    def end(self, token: str, now: float) -> None:
+        self._write({k: v for k, v in self._live(now).items() if k != _digest(token)})
+
+    def _live(self, now: float) -> dict[str, dict[str, Any]]:
+        try:
+            held = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # none yet, or damaged: everyone signs in again, nobody gets in who should not
+        return {k: v for k, v in held.items() if now - v["since"] <= self.hours * 3600}
+
+    def _write(self, held: dict[str, dict[str, Any]]) -> None:
+        write_json(self.path, held, private=True)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _role(role: str) -> str:

@@ -11,7 +11,6 @@ even after the article it cites was removed.
 from __future__ import annotations
 
 import json
-import os
 import re
 import tempfile
 import uuid
@@ -26,6 +25,7 @@ from briefing.answer import Answer
 from briefing.app.browser import valid_id
 from briefing.app.render import answer_html, answer_warnings, source_cards_html
 from briefing.config import Settings
+from briefing.files import write_json
 
 FOLDER = "conversations"  # under the store folder, beside briefs/
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -159,11 +159,7 @@ class Conversations:
             conv.title = conv.exchanges[0].question[:80]
         data = {"id": conv.id, "title": conv.title, "created": conv.created, "updated": conv.updated,
                 "exchanges": [e.to_dict() for e in conv.exchanges]}  # fmt: skip
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
-        os.replace(tmp, self._path(conv.id))
+        write_json(self._path(conv.id), data)
 
     def delete(self, conversation_id: str) -> None:
         """Only this list's own: a shared conversation is the operator's to remove."""

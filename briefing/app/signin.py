@@ -1,5 +1,6 @@
 """Sign-in for the app, two ways: the organisation's identity provider (Streamlit's OIDC `st.login`,
-configured in the `auth_file` secrets) and, for a small team, passwords checked against the users file.
+configured in the `auth_file` secrets) and, for a small team, passwords checked against the users file
+(a password sign-in is kept in a cookie naming a server-side token, so a reload keeps it).
 While either is configured a visitor sees only the sign-in page until signed in; a sign-in lasts
 `session_hours`; a role is offered only the pages and buttons it may use, and every change asks `require`
 before it acts, so a hidden button is not the only guard.
@@ -14,10 +15,14 @@ from pathlib import Path
 import streamlit as st
 
 from briefing import activity
+from briefing.app.browser import set_cookie, valid_id
 from briefing.config import Settings
-from briefing.users import User, Users, allowed, check, identity_providers, member, vouched
+from briefing.users import SignIns, User, Users, allowed, check, identity_providers, member, vouched
 
 KEY_USER = "signed_in"  # (user name, time signed in) for a password sign-in
+KEY_TOKEN = "signin_token"  # that sign-in's token, also in the browser's SIGNIN_COOKIE
+KEY_COOKIE = "signin_cookie"  # (value, max age) of SIGNIN_COOKIE, to send with the next page drawn
+SIGNIN_COOKIE = "briefing_signin"
 KEY_IDP_SEEN = "idp_signed_in"  # the identity provider's user whose sign-in this session has logged
 PAGE_ACTIONS = {
     "library.py": "upload",
@@ -63,13 +68,30 @@ def current_user(settings: Settings) -> User | None:
     """Who is signed in (roles re-read from the users file, so a removed user or a changed role takes effect
     at the next click), or None: nobody, the sign-in expired, or the user is not (any longer) listed."""
     held = st.session_state.get(KEY_USER)
+    token = st.session_state.get(KEY_TOKEN)
+    if not held and (token := valid_id(st.context.cookies.get(SIGNIN_COOKIE))):
+        held = _sign_ins(settings).find(token, time.time())  # a reload: the sign-in its cookie names
+        if held:
+            st.session_state[KEY_USER], st.session_state[KEY_TOKEN] = held, token
     if held:
         name, since = held
         user = team(settings).get(name)
         if user is not None and time.time() - since <= settings.session_hours * 3600:
             return user
         st.session_state.pop(KEY_USER, None)
+        if token:
+            _sign_ins(settings).end(token, time.time())
     return _idp_user(settings)
+
+
+def _sign_ins(settings: Settings) -> SignIns:
+    return SignIns(settings.users_file, settings.session_hours)
+
+
+def send_cookie() -> None:
+    """Give the browser the sign-in cookie a sign-in or sign-out of this run changed."""
+    if pending := st.session_state.pop(KEY_COOKIE, None):
+        set_cookie(SIGNIN_COOKIE, *pending)
 
 
 def _idp_identity(settings: Settings) -> tuple[str, bool] | None:
@@ -163,8 +185,11 @@ def _try(settings: Settings) -> None:
     st.session_state["signin_password"] = ""
     if user is None:
         st.session_state["signin_failed"] = True
-    else:
-        st.session_state[KEY_USER] = (user.name, time.time())
+    else:  # kept in a cookie too, so a reload of the page keeps the sign-in
+        now = time.time()
+        token = _sign_ins(settings).start(user.name, now)
+        st.session_state[KEY_USER], st.session_state[KEY_TOKEN] = (user.name, now), token
+        st.session_state[KEY_COOKIE] = (token, int(settings.session_hours * 3600))
     activity.record(settings, user.name if user else st.session_state.get("signin_name", ""),
                     "sign-in" if user else "sign-in refused")  # fmt: skip
 
@@ -179,7 +204,11 @@ def sign_out_button(user: User, settings: Settings) -> None:
 def _sign_out(user: User, settings: Settings) -> None:
     activity.record(settings, user.name, "sign-out")
     through_idp = KEY_USER not in st.session_state
+    if token := st.session_state.get(KEY_TOKEN):
+        _sign_ins(settings).end(token, time.time())  # the cookie, copied or not, signs nobody in again
     for key in list(st.session_state):
         del st.session_state[key]  # nothing of this session outlives its sign-out
+    if token:
+        st.session_state[KEY_COOKIE] = ("", 0)
     if through_idp:
         st.logout()  # clears the identity cookie and ends the provider's session where it supports that

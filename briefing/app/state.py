@@ -76,6 +76,7 @@ def navigate() -> None:
     file, title, icon, url = READER
     pages.append(st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, visibility="hidden"))
     page = st.navigation(pages, position="hidden" if signed_out else "sidebar")
+    signin.send_cookie()
     if signed_out:
         signin.sign_in_page(settings)
         return

@@ -1,5 +1,5 @@
 """Sign-in in real Chromium: `briefing app` with a users file shows a visitor only the sign-in form; a wrong
-password is refused; a reader gets the chat but no Library; sign-out ends the session;
+password is refused; a reader gets the chat but no Library; a reload keeps the sign-in, and its cookie signs nobody in after sign-out; sign-out ends the session;
 a page asked for by its URL while signed out shows the sign-in form instead; an admin adds an editor on the
 Team page. Through a real OpenID Connect provider: an editor listed by email signs in and out, someone the
 team does not list is told so and offered nothing, and the app serves beyond 127.0.0.1 with it configured."""
@@ -60,10 +60,24 @@ def test_sign_in_out_and_a_readers_pages(signed_app: str) -> None:
         expect(nav.get_by_text("Chat", exact=True)).to_be_visible()
         expect(nav.get_by_text("Library", exact=True)).to_have_count(0)  # a reader: no uploads or deletes
         expect(page.get_by_text("Signed in as rita (reader)")).to_be_visible()
+        page.reload()  # a new session: the sign-in cookie names the sign-in
+        expect(page.get_by_text("Signed in as rita (reader)")).to_be_visible(timeout=WAIT_MS)
+        copied = [c for c in browser.cookies() if c["name"] == "briefing_signin"]
+        assert copied and copied[0]["path"] == "/"
         page.get_by_role("button", name="Sign out").click()
         expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
         page.goto(f"{signed_app}/library")
         expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+        assert not [c for c in browser.cookies() if c["name"] == "briefing_signin"]  # forgotten
+        with tempfile.TemporaryDirectory() as other_profile:  # the cookie copied before the sign-out
+            thief = p.chromium.launch_persistent_context(
+                other_profile, executable_path=str(CHROMIUM), args=FLAGS
+            )
+            thief.add_cookies(copied)
+            stolen = thief.new_page()
+            stolen.goto(signed_app)
+            expect(stolen.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+            thief.close()
 
         # An admin adds an editor on the Team page, who can then sign in and reach the Library.
         _sign_in(page, "ada", ADMIN_PASSWORD)

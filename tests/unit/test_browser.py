@@ -27,10 +27,10 @@ def test_only_an_id_of_the_shape_briefing_makes_is_accepted() -> None:
     for bad in (None, 42, "", made[:-1], made + "A", "../" + made[3:], made[:-1] + ".", made[:-1] + "/",
                 made[:-1] + "%", made[:-1] + "\n", "users/rita", " " + made[1:]):  # fmt: skip
         assert browser.valid_id(bad) is None, bad
-    script = browser.cookie_script(made)
+    script = browser.cookie_script(browser.COOKIE, made, browser.MAX_AGE)
     assert f"briefing_browser={made}; Max-Age=31536000; Path=/; SameSite=Lax" in script
     with pytest.raises(ValueError):
-        browser.cookie_script("x'; alert(1); '")
+        browser.cookie_script(browser.COOKIE, "x'; alert(1); '", browser.MAX_AGE)
 
 
 def test_a_browsers_conversations_are_its_own_and_never_under_users(tmp_path: Path) -> None:

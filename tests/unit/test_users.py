@@ -11,6 +11,7 @@ import pytest
 from briefing.users import (
     ACTIONS,
     Refused,
+    SignIns,
     UserError,
     Users,
     allowed,
@@ -110,3 +111,19 @@ def test_whom_the_identity_provider_vouches_for_and_for_how_long(tmp_path: Path)
     assert member("edna@example.org", team, None).role == "editor"
     assert member("stranger@example.org", team, None) is None  # not listed: refused
     assert member("stranger@example.org", team, "reader").role == "reader"  # idp_role lets everyone in
+
+
+def test_a_sign_in_kept_for_reloads_lasts_its_hours_and_ends_at_sign_out(tmp_path: Path) -> None:
+    now = 1_900_000_000.0
+    sign_ins = SignIns(tmp_path / "users.json", hours=2)
+    token = sign_ins.start("rita", now)
+    other = sign_ins.start("ada", now - 3 * 3600)  # already past its hours
+    assert sign_ins.find(token, now + 3600) == ("rita", now)
+    assert sign_ins.find(other, now) is None and sign_ins.find("made-up", now) is None
+    assert sign_ins.find(token, now + 2 * 3600 + 1) is None  # expired
+    kept = sign_ins.path.read_text()
+    assert token not in kept and stat.S_IMODE(sign_ins.path.stat().st_mode) == 0o600  # only its digest
+    sign_ins.end(token, now + 60)
+    assert sign_ins.find(token, now + 120) is None  # a copy of the cookie signs nobody in after sign-out
+    sign_ins.path.write_text("{not json")
+    assert sign_ins.find(token, now) is None  # a damaged file lets nobody in

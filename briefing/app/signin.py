@@ -22,6 +22,7 @@ from briefing.users import SignIns, User, Users, allowed, check, identity_provid
 KEY_USER = "signed_in"  # (user name, time signed in) for a password sign-in
 KEY_TOKEN = "signin_token"  # that sign-in's token, also in the browser's SIGNIN_COOKIE
 KEY_COOKIE = "signin_cookie"  # (value, max age) of SIGNIN_COOKIE, to send with the next page drawn
+KEY_MISSED = "signin_missed"  # a token found to sign nobody in: not looked up again this session
 SIGNIN_COOKIE = "briefing_signin"
 KEY_IDP_SEEN = "idp_signed_in"  # the identity provider's user whose sign-in this session has logged
 PAGE_ACTIONS = {
@@ -69,10 +70,14 @@ def current_user(settings: Settings) -> User | None:
     at the next click), or None: nobody, the sign-in expired, or the user is not (any longer) listed."""
     held = st.session_state.get(KEY_USER)
     token = st.session_state.get(KEY_TOKEN)
-    if not held and (token := valid_id(st.context.cookies.get(SIGNIN_COOKIE))):
-        held = _sign_ins(settings).find(token, time.time())  # a reload: the sign-in its cookie names
+    sent = valid_id(st.context.cookies.get(SIGNIN_COOKIE))
+    if not held and sent and sent != st.session_state.get(KEY_MISSED):
+        token = sent  # a reload: the sign-in its cookie names
+        held = _sign_ins(settings).find(token, time.time())
         if held:
             st.session_state[KEY_USER], st.session_state[KEY_TOKEN] = held, token
+        else:
+            _forget(token)
     if held:
         name, since = held
         user = team(settings).get(name)
@@ -81,7 +86,17 @@ def current_user(settings: Settings) -> User | None:
         st.session_state.pop(KEY_USER, None)
         if token:
             _sign_ins(settings).end(token, time.time())
+            _forget(token)
     return _idp_user(settings)
+
+
+def _forget(token: str) -> None:
+    """A token that signs nobody in (ended, expired, its user removed): the browser is told to drop its
+    cookie, and this session does not read the sign-ins file for it again (Streamlit keeps offering the
+    cookie the session connected with, on every click)."""
+    st.session_state[KEY_MISSED] = token
+    st.session_state.pop(KEY_TOKEN, None)
+    st.session_state[KEY_COOKIE] = ("", 0)
 
 
 def _sign_ins(settings: Settings) -> SignIns:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,17 @@ def wait_idle(page: Any) -> None:
     """Until the app's script run has finished: a dropdown opened while the page is still being drawn can
     close again under the click."""
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=WAIT_MS)
+
+
+def cookie_gone(context: Any, name: str) -> bool:
+    """Whether the browser `context` has dropped its cookie `name`, waiting up to WAIT_MS: the app drops a
+    cookie by a script in the page, which runs a moment after the page's heading is drawn."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while any(c["name"] == name for c in context.cookies()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def shot(page: Any, name: str) -> Path:

@@ -64,15 +64,36 @@ def wait_idle(page: Any) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=WAIT_MS)
 
 
+def cookie(context: Any, name: str) -> dict[str, Any] | None:
+    """The browser `context`'s cookie `name` once it is there, waiting up to WAIT_MS (None if it never
+    comes): the app sets a cookie by a script in the page, which runs a moment after the page is drawn."""
+    return _await_cookie(context, name, present=True)
+
+
 def cookie_gone(context: Any, name: str) -> bool:
-    """Whether the browser `context` has dropped its cookie `name`, waiting up to WAIT_MS: the app drops a
-    cookie by a script in the page, which runs a moment after the page's heading is drawn."""
+    """Whether the browser `context` has dropped its cookie `name`, waiting up to WAIT_MS (dropped by a
+    script too)."""
+    return _await_cookie(context, name, present=False) is None
+
+
+def _await_cookie(context: Any, name: str, present: bool) -> dict[str, Any] | None:
     deadline = time.monotonic() + WAIT_MS / 1000
-    while any(c["name"] == name for c in context.cookies()):
-        if time.monotonic() > deadline:
-            return False
+    while True:
+        found = next((c for c in context.cookies() if c["name"] == name), None)
+        if (found is not None) == present or time.monotonic() > deadline:
+            return found
         time.sleep(0.1)
-    return True
+
+
+def ask(page: Any, url: str, question: str) -> Any:
+    """Open the chat at `url`, ask `question` and wait for the answer's source cards. Returns the chat box."""
+    page.goto(url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=WAIT_MS)
+    box.fill(question)
+    box.press("Enter")
+    page.locator("div.source-card").first.wait_for(timeout=WAIT_MS)
+    return box
 
 
 def shot(page: Any, name: str) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import CHROMIUM, FLAGS, WAIT_MS, briefing_app, shot
+from tests.e2e.harness import CHROMIUM, FLAGS, WAIT_MS, ask, briefing_app, shot
 from tests.paths import SHARED
 
 SCRIPT_ARTICLE = """Kessel bridge toll to rise in April
@@ -75,11 +75,7 @@ def test_upload_ask_open_a_source_card_and_draft_a_brief(app_url: str, page: obj
         page.get_by_text(f"{path.name} — added").wait_for(timeout=WAIT_MS)
     shot(page, "library.png")
 
-    page.goto(app_url)
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=WAIT_MS)
-    box.fill("Why is the US considering blacklisting Hikvision?")
-    box.press("Enter")
+    box = ask(page, app_url, "Why is the US considering blacklisting Hikvision?")
     marker = page.locator(".answer a.cite").first
     marker.wait_for(timeout=WAIT_MS)
     card = page.locator(f"div.source-card{marker.get_attribute('href')}")
@@ -134,12 +130,7 @@ def test_a_reload_keeps_the_conversation_and_a_notebook_switch_changes_what_is_s
     app_url: str, page: object
 ) -> None:
     """Runs after the upload test above, on the library it filled."""
-    page.goto(app_url)
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=WAIT_MS)
-    box.fill("How long will the Kessel bridge repairs take?")
-    box.press("Enter")
-    page.locator("div.source-card").first.wait_for(timeout=WAIT_MS)
+    ask(page, app_url, "How long will the Kessel bridge repairs take?")
     expect(page).to_have_url(re.compile(r"[?&]c=[0-9a-f]{32}"), timeout=WAIT_MS)  # the conversation's link
     page.reload()
     expect(page.get_by_text("How long will the Kessel bridge repairs take?")).to_be_visible(timeout=WAIT_MS)
@@ -160,12 +151,7 @@ def test_a_reload_keeps_the_conversation_and_a_notebook_switch_changes_what_is_s
 def test_a_passage_saved_as_a_note_is_cited_in_a_brief(app_url: str, page: object) -> None:
     """Runs after the upload test above: a note taken in the chat, then chosen for a brief whose outlet
     filter retrieval alone could not get past."""
-    page.goto(app_url)
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=WAIT_MS)
-    box.fill("How long will the Kessel bridge repairs take and what will they cost?")
-    box.press("Enter")
-    page.locator("div.source-card").first.wait_for(timeout=WAIT_MS)
+    ask(page, app_url, "How long will the Kessel bridge repairs take and what will they cost?")
     page.get_by_role("button", name="Save as note").last.click()
     page.get_by_role("button", name=re.compile(r"^Passage \[1\]")).click()
     page.get_by_text("Saved passage [1]").wait_for(timeout=WAIT_MS)

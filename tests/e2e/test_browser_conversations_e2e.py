@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from briefing.app import browser
 from briefing.app.conversations import Conversation, Conversations, Exchange
 from briefing.config import Settings
-from tests.e2e.harness import WAIT_MS, app_env, briefing_app, launch_chromium, shot, wait_idle
+from tests.e2e.harness import WAIT_MS, app_env, briefing_app, cookie, launch_chromium, shot, wait_idle
 from tests.store_fixtures import free_port
 
 LONG_OUTLET = "The Ostrava Evening Post and Moravian-Silesian Regional Chronicle"
@@ -62,14 +62,6 @@ def _listed(page: Any) -> list[str]:
     return labels
 
 
-def _browser_cookie(context: Any) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not (found := [c for c in context.cookies() if c["name"] == browser.COOKIE]):
-        assert time.monotonic() < deadline, "the browser cookie was never set"
-        time.sleep(0.2)
-    return found[0]
-
-
 def test_each_browser_keeps_its_own_conversations_and_outlet_chips_show_whole_names(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -83,16 +75,17 @@ def test_each_browser_keeps_its_own_conversations_and_outlet_chips_show_whole_na
             page_a.goto(url)
             box = page_a.get_by_test_id("stChatInputTextArea")
             box.wait_for(timeout=WAIT_MS)
-            cookie = _browser_cookie(a)
-            assert browser.valid_id(cookie["value"]), cookie
-            assert (cookie["domain"], cookie["path"], cookie["sameSite"]) == ("127.0.0.1", "/", "Lax")
-            assert cookie["expires"] - time.time() > 360 * 24 * 3600  # kept for a year
+            ours = cookie(a, browser.COOKIE)
+            assert ours, "the browser cookie was never set"
+            assert browser.valid_id(ours["value"]), ours
+            assert (ours["domain"], ours["path"], ours["sameSite"]) == ("127.0.0.1", "/", "Lax")
+            assert ours["expires"] - time.time() > 360 * 24 * 3600  # kept for a year
             box.fill(QUESTION)
             box.press("Enter")
             page_a.locator("div.source-card").first.wait_for(timeout=WAIT_MS)
             expect(page_a).to_have_url(re.compile(r"[?&]c=[0-9a-f]{32}"), timeout=WAIT_MS)
             conv_id = page_a.url.rsplit("c=", 1)[1][:32]
-            kept = tmp_path / "vectorstore" / "conversations" / "browsers" / cookie["value"]
+            kept = tmp_path / "vectorstore" / "conversations" / "browsers" / ours["value"]
             assert [f.stem for f in kept.glob("*.json")] == [conv_id]  # this browser's own folder
 
             page_a.reload()
@@ -100,14 +93,14 @@ def test_each_browser_keeps_its_own_conversations_and_outlet_chips_show_whole_na
             mine = _listed(page_a)
             assert [label.startswith(QUESTION) for label in mine] == [True, False], mine
             assert mine[1].startswith(EARLIER) and mine[1].endswith(" · shared")
-            assert [c["value"] for c in a.cookies() if c["name"] == browser.COOKIE] == [cookie["value"]]
+            assert [c["value"] for c in a.cookies() if c["name"] == browser.COOKIE] == [ours["value"]]
 
             b = chromium.new_context(viewport=VIEWPORT)
             page_b = b.new_page()
             page_b.goto(url)
             theirs = _listed(page_b)
             assert len(theirs) == 1 and theirs[0].startswith(EARLIER), theirs  # not A's conversation
-            assert _browser_cookie(b)["value"] != cookie["value"]
+            assert cookie(b, browser.COOKIE)["value"] != ours["value"]
             page_b.goto(f"{url}/?c={conv_id}")  # A's link, in B
             expect(page_b.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=WAIT_MS)
             expect(page_b).not_to_have_url(re.compile(conv_id), timeout=WAIT_MS)

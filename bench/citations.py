@@ -140,14 +140,14 @@ def swap_name(claim: str, passage: str, pool: list[str], rng: random.Random) -> 
     low = passage.lower()
     for m in _NAME_SEQ.finditer(claim):
         name = m.group(1)
-        if m.start() == 0 or name.split()[0] in signals._NOT_NAMES or name.lower() not in low:
+        if m.start() == 0 or name.split()[0] in signals.NOT_NAMES or name.lower() not in low:
             continue
         options = [
             p
             for p in pool
             if len(p.split()) == len(name.split())
             and p.lower() not in low
-            and p.split()[0] not in signals._NOT_NAMES
+            and p.split()[0] not in signals.NOT_NAMES
         ]
         if options:
             return claim[: m.start()] + rng.choice(options) + claim[m.end() :]

@@ -78,7 +78,7 @@ class Records:
         self.col.delete(ids=[rid])
 
 
-def chunk_meta(chunk: Chunk, article: Article) -> dict[str, Any]:
+def chunk_meta(chunk: Chunk) -> dict[str, Any]:
     """A passage as stored: its outlets start with its own, and grow as other articles reprint it."""
     return {
         "article_id": chunk.article_id,

@@ -23,7 +23,7 @@ _STOP = (
 ) - _NEGATIONS
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _NAME_RE = re.compile(r"(?<![.!?]\s)\b([A-Z][a-zA-Z]+|[A-Z]{2,})\b")
-_NOT_NAMES = {
+NOT_NAMES = {
     "I",
     "The",
     "A",
@@ -101,7 +101,7 @@ def names(claim: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for m in _NAME_RE.finditer(claim):
         w = m.group(1)
-        if w not in _NOT_NAMES and m.start() > 0:
+        if w not in NOT_NAMES and m.start() > 0:
             found.setdefault(_STEM.stemWord(w.lower()), w)
     return found
 

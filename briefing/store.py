@@ -380,7 +380,7 @@ class Store:
         articles' chunks, then the article records, the commit mark. On failure the chunks and notes
         written so far are taken back."""
         ids = [c.article.id for c in commits]
-        chunks = [(chunk, c.article) for c in commits for chunk in c.chunks]
+        chunks = [chunk for c in commits for chunk in c.chunks]
         carried = [note for c in commits for note in c.carried]
         try:
             if chunks:
@@ -389,10 +389,10 @@ class Store:
                 for at in range(0, len(chunks), step):
                     part = chunks[at : at + step]
                     self.chunks.add(
-                        ids=[chunk.id for chunk, _ in part],
+                        ids=[chunk.id for chunk in part],
                         embeddings=vectors[at : at + step],
-                        documents=[chunk.text for chunk, _ in part],
-                        metadatas=[chunk_meta(chunk, article) for chunk, article in part],
+                        documents=[chunk.text for chunk in part],
+                        metadatas=[chunk_meta(chunk) for chunk in part],
                     )
             self._add_carriers(carried)
             # The generation mark is part of the commit: bumped before the records land, so a writer killed

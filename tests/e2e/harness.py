@@ -40,16 +40,18 @@ def app_env(tmp: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def briefing_app(tmp: Path, port: int | None = None, log: str = "streamlit.log") -> Iterator[str]:
+def briefing_app(
+    tmp: Path, port: int | None = None, log: str = "streamlit.log", env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`briefing app` on `port` (a free one unless given, so a restart can keep its address), started in
-    `tmp`, outside the checkout, on the store there (./vectorstore): the app runs from the installed
-    package. Its output goes to `tmp/log`. Yields its URL."""
+    `tmp`, outside the checkout, on the store there (./vectorstore), with `app_env` and `env`: the app
+    runs from the installed package. Its output goes to `tmp/log`. Yields its URL."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium not found at /usr/bin/chromium: apt-get install -y chromium (see the Makefile)")
     port = port or free_port()
     cmd = [str(Path(sys.executable).with_name("briefing")), "app", "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port)]  # fmt: skip
-    with serving(cmd, port, "/_stcore/health", tmp / log, cwd=tmp, env=app_env(tmp)) as url:
+    with serving(cmd, port, "/_stcore/health", tmp / log, cwd=tmp, env=app_env(tmp) | (env or {})) as url:
         yield url
 
 
@@ -86,13 +88,21 @@ def _await_cookie(context: Any, name: str, present: bool) -> dict[str, Any] | No
 
 
 def ask(page: Any, url: str, question: str) -> Any:
-    """Open the chat at `url`, ask `question` and wait for the answer's source cards. Returns the chat box."""
+    """Open the chat at `url` (a new session), ask `question` and wait for the answer's source cards.
+    Returns the chat box."""
     page.goto(url)
+    return ask_here(page, question)
+
+
+def ask_here(page: Any, question: str) -> Any:
+    """Ask `question` in the chat on screen, in this session, and wait for a source card of the answer.
+    Returns the chat box."""
     box = page.get_by_test_id("stChatInputTextArea")
     box.wait_for(timeout=WAIT_MS)
+    cards = page.locator("div.source-card").count()
     box.fill(question)
     box.press("Enter")
-    page.locator("div.source-card").first.wait_for(timeout=WAIT_MS)
+    page.locator("div.source-card").nth(cards).wait_for(timeout=WAIT_MS)
     return box
 
 

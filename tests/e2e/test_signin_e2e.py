@@ -1,9 +1,10 @@
 """Sign-in in real Chromium: `briefing app` with a users file shows a visitor only the sign-in form; a wrong
-password is refused; a reader gets the chat but no Library; a reload keeps the sign-in; sign-out ends it
-and drops the cookie, which signs nobody in after (a browser that still sends it is told to drop it); a
-page asked for by its URL while signed out shows the sign-in form instead; an admin adds an editor on the
-Team page. Through a real OpenID Connect provider: an editor listed by email signs in and out, someone the
-team does not list is told so and offered nothing, and the app serves beyond 127.0.0.1 with it configured."""
+password is refused; a reader gets the chat but no Library, not even by its address; a reload keeps the
+sign-in; sign-out ends it and drops the cookie, which signs nobody in after (a browser that still sends
+it is told to drop it); a page asked for by its URL while signed out shows the sign-in form instead; an
+admin adds an editor on the Team page. Through a real OpenID Connect provider: an editor listed by email
+signs in and out, someone the team does not list is told so and offered nothing, and the app serves
+beyond 127.0.0.1 with it configured."""
 
 from __future__ import annotations
 
@@ -65,6 +66,12 @@ def test_sign_in_out_and_a_readers_pages(signed_app: str) -> None:
         expect(page.get_by_text("Signed in as rita (reader)")).to_be_visible(timeout=WAIT_MS)
         copied = [c for c in browser.cookies() if c["name"] == "briefing_signin"]
         assert copied and copied[0]["path"] == "/"
+        page.goto(f"{signed_app}/library")  # the reader asks for the Library by its address
+        expect(page.get_by_role("dialog")).to_contain_text("Page not found", timeout=WAIT_MS)
+        expect(page.locator("h1")).to_have_text(["Chat"], timeout=WAIT_MS)  # the main page instead
+        expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog")).to_have_count(0)
         page.get_by_role("button", name="Sign out").click()
         expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
         assert cookie_gone(browser, "briefing_signin")  # forgotten

@@ -6,7 +6,7 @@ SEEDS ?= ../shared/corpus/seeds
 
 MODEL ?= qwen2.5-1.5b
 
-.PHONY: setup model demo test unit chromium
+.PHONY: setup model demo test unit chromium nginx
 
 setup: $(VENV)/.installed
 
@@ -28,12 +28,16 @@ demo: setup model
 	$(VENV)/bin/briefing search "Why is the US considering blacklisting Hikvision?" -k 3
 	$(VENV)/bin/briefing ask "How did Hikvision respond to the human rights concerns?"
 
-# Debian's Chromium for tests/test_app_e2e.py; Playwright drives it and never downloads a browser itself.
+# Debian's Chromium for the e2e tests; Playwright drives it and never downloads a browser itself.
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# Debian's nginx for tests/e2e/test_deployment_e2e.py: the README's reverse proxy, run as the test's own.
+nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && apt-get install -y nginx)
+
 # The three tiers (README "Tests"); `make unit` is the quick one, no model, server or network.
-test: setup model chromium
+test: setup model chromium nginx
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest tests/unit tests/integration tests/e2e

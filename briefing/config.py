@@ -295,6 +295,11 @@ class Settings(BaseSettings):
         "visitor is refused until an admin adds them (`briefing users add EMAIL --idp`).",
     )
     session_hours: float = Field(12, gt=0, description="Hours a sign-in lasts before the app asks again.")
+    proxy_signs_in: bool = Field(
+        False,
+        description="The reverse proxy in front signs people in itself (an SSO gateway such as oauth2-proxy). "
+        "Unset, a visitor the proxy forwards is refused while the app has no sign-in configured.",
+    )
     docx_paper: Literal["A4", "Letter"] = Field(
         "A4", description="Page size of Word briefs: A4, or Letter for North American offices."
     )

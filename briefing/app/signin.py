@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -25,6 +26,8 @@ KEY_COOKIE = "signin_cookie"  # (value, max age) of SIGNIN_COOKIE, to send with 
 KEY_MISSED = "signin_missed"  # a token found to sign nobody in: not looked up again this session
 SIGNIN_COOKIE = "briefing_signin"
 KEY_IDP_SEEN = "idp_signed_in"  # the identity provider's user whose sign-in this session has logged
+# headers a reverse proxy adds to the requests it forwards
+FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP")
 PAGE_ACTIONS = {
     "library.py": "upload",
     "team.py": "users",
@@ -63,6 +66,16 @@ def providers(settings: Settings) -> list[str | None]:
 def gated(settings: Settings) -> bool:
     """Whether visitors must sign in: the users file lists anyone, or an identity provider is configured."""
     return bool(team(settings)) or bool(providers(settings))
+
+
+def open_through_a_proxy(settings: Settings, headers: Mapping[str, str]) -> bool:
+    """Whether a visit with these request headers came through a reverse proxy (it added forwarding
+    headers) to an app with no sign-in of its own or the proxy's: behind a proxy the app listens on
+    127.0.0.1, so `briefing app` cannot see at start that it is public; each visit can."""
+    if settings.proxy_signs_in or gated(settings):
+        return False
+    present = {name.lower() for name in headers}
+    return any(name.lower() in present for name in FORWARDING_HEADERS)
 
 
 def current_user(settings: Settings) -> User | None:

@@ -62,12 +62,14 @@ READER = ("reader.py", "Article", ":material/article:", "reader")  # opened from
 
 def navigate() -> None:
     """Run the page the visitor is on; while sign-in is required and nobody is signed in, the sign-in page
-    instead (the pages are still declared, with no menu, so the page asked for is known but not run).
+    instead (the pages are still declared, with no menu, so the page asked for is known but not run), and
+    a refusal instead to a visitor a proxy forwarded to an app with no sign-in.
     A signed-in user is offered the pages their role may use."""
     settings = or_stop(lambda: session_settings(st.session_state))
     gated = or_stop(lambda: signin.gated(settings))
-    signed_out = gated and signin.current_user(settings) is None
-    hidden = set() if signed_out else signin.hidden_pages(settings)
+    exposed = not gated and signin.open_through_a_proxy(settings, st.context.headers)
+    kept_out = exposed or (gated and signin.current_user(settings) is None)
+    hidden = set() if kept_out else signin.hidden_pages(settings)
     pages = [
         st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
         for i, (file, title, icon, url) in enumerate(PAGES)
@@ -75,12 +77,19 @@ def navigate() -> None:
     ]
     file, title, icon, url = READER
     pages.append(st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, visibility="hidden"))
-    page = st.navigation(pages, position="hidden" if signed_out else "sidebar")
+    page = st.navigation(pages, position="hidden" if kept_out else "sidebar")
     signin.send_cookie()
-    if signed_out:
+    if exposed:
+        st.error(
+            "This app was reached through a reverse proxy but has no sign-in: anyone who reaches the proxy "
+            "could read, upload and delete. An administrator adds users (`briefing users add NAME --role "
+            "admin`) or the organisation's identity provider (README, Deployment), or sets proxy_signs_in "
+            "when the proxy signs people in itself."
+        )
+    elif kept_out:
         signin.sign_in_page(settings)
-        return
-    page.run()
+    else:
+        page.run()
 
 
 def page_path(file: str) -> str:

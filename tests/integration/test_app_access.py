@@ -156,3 +156,19 @@ def test_a_deployment_where_nobody_can_sign_in_says_so(
          BRIEFING_AUTH_FILE=str(tmp_path / "none.toml"))  # fmt: skip
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert [t.value for t in at.title] == ["Sign in"] and "Nobody can sign in" in at.error[0].value
+
+
+def test_a_visit_through_a_proxy_is_refused_only_while_neither_the_app_nor_the_proxy_signs_in(
+    tmp_path: Path, team: Users
+) -> None:
+    """The headers Streamlit hands a page (st.context.headers), as nginx's README block forwards them; the
+    chain itself runs in tests/e2e/test_deployment_e2e.py."""
+    forwarded = {"Host": "briefing.example.org", "X-Forwarded-For": "203.0.113.7"}
+    direct = {"Host": "127.0.0.1:8501"}
+    open_app = Settings(users_file=tmp_path / "nobody.json", auth_file=tmp_path / "none.toml")
+    assert signin.open_through_a_proxy(open_app, forwarded)
+    assert signin.open_through_a_proxy(open_app, {"forwarded": "for=203.0.113.7"})  # any case
+    assert not signin.open_through_a_proxy(open_app, direct)
+    assert not signin.open_through_a_proxy(open_app.model_copy(update={"proxy_signs_in": True}), forwarded)
+    gated = open_app.model_copy(update={"users_file": team.path})
+    assert not signin.open_through_a_proxy(gated, forwarded)  # the sign-in page takes over

@@ -67,7 +67,7 @@ def navigate() -> None:
     A signed-in user is offered the pages their role may use."""
     settings = or_stop(lambda: session_settings(st.session_state))
     gated = or_stop(lambda: signin.gated(settings))
-    exposed = not gated and signin.open_through_a_proxy(settings, st.context.headers)
+    exposed = signin.open_through_a_proxy(settings, st.context.headers)
     kept_out = exposed or (gated and signin.current_user(settings) is None)
     hidden = set() if kept_out else signin.hidden_pages(settings)
     pages = [

@@ -74,6 +74,26 @@ def test_library_search_and_delete(library: AppTest) -> None:
     assert list(library.dataframe[0].value["title"]) == ["Kessel bridge toll to rise in April"]
 
 
+def test_an_upload_while_another_writer_holds_the_store_is_refused_as_busy_and_can_be_tried_again(
+    library: AppTest, tmp_path: Path
+) -> None:
+    """A refresh with new articles holds the write lock to its end (README, Limitations): the analyst is told
+    the store is busy, the chosen file stays chosen, and the same click afterwards adds it."""
+    good = ARTICLES["kessel-ferry.txt"][2].encode()
+    library.text_input(key="upload_outlet").set_value("Silesian Wire")
+    library.date_input(key="upload_date").set_value(date(2031, 5, 20))
+    settings = Settings(store_dir=tmp_path / "store")
+    with Store(settings).writing():
+        upload(library, ("ferry.txt", good))
+        assert "store busy: another ingest, refresh or removal is writing" in library.error[0].value
+        assert [f.name for f in library.file_uploader[0].value] == ["ferry.txt"] and not library.success
+    library.button(key="add_uploads").click().run()
+    assert library.success[0].value.replace("\\", "").startswith("ferry.txt — added")
+    assert [r.article.title for r in Store(settings).article_records()] == [
+        "Ferry service returns while Kessel bridge is repaired"
+    ]
+
+
 def test_upload_progress_reaches_the_end(tmp_path: Path) -> None:
     steps: list[tuple[float, str]] = []
     files = [_FakeUpload("a.txt", 0), _FakeUpload("b.md", 0)]

@@ -6,8 +6,9 @@ The browser id is a long random id, so that each browser keeps its own saved con
 conversations/browsers/<id>/) across reloads and restarts, and one visitor never sees another's. A
 browser without the cookie gets an id made here, held in the session so this visit keeps it, and a
 one-line script that sets the cookie, so the next visit (a reload, another tab, after a restart) sends it
-back; a browser that sent it gets the same script once per visit, to keep it another year. A cookie is
-user input and the id names a folder: only the shape made here is accepted."""
+back (unless another tab of that first visit set one first: that id is taken up instead); a browser that
+sent it gets the same script once per visit, to keep it another year. A cookie is user input and the id
+names a folder: only the shape made here is accepted."""
 
 from __future__ import annotations
 
@@ -36,24 +37,35 @@ def valid_id(value: object) -> str | None:
     return value if isinstance(value, str) and _ID.fullmatch(value) else None
 
 
-def cookie_script(name: str, value: str, max_age: int) -> str:
+def cookie_script(name: str, value: str, max_age: int, adopt: bool = False) -> str:
     """The script that keeps `value` in this browser's cookie `name` for `max_age` seconds (0 with an empty
     value: forgets it), for the whole app (path /), not sent with requests other sites start
-    (SameSite=Lax), and only over HTTPS when the app is."""
+    (SameSite=Lax), and only over HTTPS when the app is.
+
+    `adopt`, for a value made for a session that connected without the cookie: if the browser has one by
+    now (another tab of a first visit set it meanwhile), the page is reloaded once to take that one up
+    instead of overwriting it, which would hide whatever the other tab keeps under its id."""
     if not re.fullmatch(r"briefing_[a-z]+", name) or (valid_id(value) is None and (value or max_age)):
         raise ValueError("not a briefing cookie")  # never write anything else into a script
     cookie = f"{name}={value}; Max-Age={max_age}; Path=/; SameSite=Lax"
+    keep = f"document.cookie = '{cookie}' + (location.protocol === 'https:' ? '; Secure' : '');"
+    if not adopt:
+        return f"<script>{keep}</script>"
+    flag = f"{name}_adopted"  # per tab: one reload at the most, should the server not be sent the cookie
     return (
-        f"<script>document.cookie = '{cookie}' + (location.protocol === 'https:' ? '; Secure' : '');</script>"
+        f"<script>(() => {{ const had = document.cookie.match(/(?:^|; ){name}=([A-Za-z0-9_-]{{43}})(?:;|$)/);"
+        f" if (had && had[1] !== '{value}') {{ if (!sessionStorage.getItem('{flag}')) {{"
+        f" sessionStorage.setItem('{flag}', '1'); location.reload(); }} return; }}"
+        f" sessionStorage.removeItem('{flag}'); {keep} }})();</script>"
     )
 
 
-def set_cookie(name: str, value: str, max_age: int) -> None:
+def set_cookie(name: str, value: str, max_age: int, adopt: bool = False) -> None:
     """Send the page `cookie_script`, in a hidden container so it leaves no gap. The script runs in the
     page itself, not in a frame, so the cookie is the app's own."""
     st.html(_HIDE_SETTER)  # style only: drawn outside the page's flow
     with st.container(key=f"{_SETTER}_{name}"):
-        st.html(cookie_script(name, value, max_age), unsafe_allow_javascript=True)
+        st.html(cookie_script(name, value, max_age, adopt), unsafe_allow_javascript=True)
 
 
 def browser_id() -> str:
@@ -67,5 +79,5 @@ def browser_id() -> str:
     if first_run:
         held = st.session_state[KEY_BROWSER] = sent or new_id()
     if first_run or held != sent:
-        set_cookie(COOKIE, held, MAX_AGE)
+        set_cookie(COOKIE, held, MAX_AGE, adopt=sent is None)
     return held

@@ -1,7 +1,8 @@
 """Where nobody signs in, each browser keeps its own conversations, in real Chromium: browser A asks, its
 cookie is set on the app's own origin, a reload and a server restart still list the conversation; a fresh
 browser B neither lists it nor opens it from its link, while the deployment's earlier conversation is
-listed read-only for both. And the outlet filter's chips show a long outlet name whole."""
+listed read-only for both. And the outlet filter's chips show a long outlet name whole. A tab of a first
+visit whose id another tab set meanwhile takes that id up rather than overwriting it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ from playwright.sync_api import expect
 from briefing.app import browser
 from briefing.app.conversations import Conversation, Conversations, Exchange
 from briefing.config import Settings
-from tests.e2e.harness import WAIT_MS, app_env, briefing_app, cookie, launch_chromium, shot, wait_idle
+from tests.e2e.harness import (
+    WAIT_MS,
+    app_env,
+    ask_here,
+    briefing_app,
+    cookie,
+    launch_chromium,
+    shot,
+    wait_idle,
+)
 from tests.store_fixtures import free_port
 
 LONG_OUTLET = "The Ostrava Evening Post and Moravian-Silesian Regional Chronicle"
@@ -131,4 +141,42 @@ def test_each_browser_keeps_its_own_conversations_and_outlet_chips_show_whole_na
         with briefing_app(tmp_path, port, log="streamlit-restarted.log") as url:
             page_a.goto(url)  # after a restart, without the conversation's link
             assert _listed(page_a)[0].startswith(QUESTION)
+        chromium.close()
+
+
+# Once a tab's WebSocket is open (its session connected without the cookie), another tab of the same first
+# visit sets its own id: here, the page itself does, at that moment, every time it connects.
+OTHER_TAB = """(() => {{
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {{
+    constructor(...args) {{
+      super(...args);
+      this.addEventListener("open", () => {{ document.cookie = "{cookie}={value}; Path=/"; }});
+    }}
+  }};
+}})();"""
+
+
+def test_a_tab_takes_up_the_id_another_tab_of_the_first_visit_set_meanwhile(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    _prepare_store(tmp_path)
+    other = browser.new_id()
+    with sync_playwright() as p, briefing_app(tmp_path) as url:
+        chromium = launch_chromium(p)
+        context = chromium.new_context(viewport=VIEWPORT)
+        context.add_init_script(OTHER_TAB.format(cookie=browser.COOKIE, value=other))
+        page = context.new_page()
+        page.goto(url)
+        # the first session's id was made for it; finding the other tab's in the browser, the page reloads
+        page.wait_for_function(
+            "() => performance.getEntriesByType('navigation')[0].type === 'reload'", timeout=WAIT_MS
+        )
+        wait_idle(page)
+        ask_here(page, QUESTION)
+        expect(page).to_have_url(re.compile(r"[?&]c=[0-9a-f]{32}"), timeout=WAIT_MS)
+        conv_id = page.url.rsplit("c=", 1)[1][:32]
+        assert [c["value"] for c in context.cookies() if c["name"] == browser.COOKIE] == [other]
+        kept = tmp_path / "vectorstore" / "conversations" / "browsers" / other
+        assert [f.stem for f in kept.glob("*.json")] == [conv_id]  # under the id both tabs now share
         chromium.close()

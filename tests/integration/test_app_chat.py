@@ -42,8 +42,10 @@ def test_article_html_and_markdown_stay_text(app: AppTest) -> None:
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in body
     scripted = [e.proto.body for e in app.get("html") if e.proto.unsafe_allow_javascript]
     assert scripted == [
-        browser.cookie_script(browser.COOKIE, app.session_state[browser.KEY_BROWSER], browser.MAX_AGE)
-    ]  # only the app's own
+        browser.cookie_script(
+            browser.COOKIE, app.session_state[browser.KEY_BROWSER], browser.MAX_AGE, adopt=True
+        )
+    ]  # only the app's own (AppTest sends no cookie: the id is made for this session)
     assert "<script" not in body.lower().replace(scripted[0].lower(), "")
     ask(app, "Where can I read the full plan and vote?")
     body = page_html(app)

@@ -92,6 +92,7 @@ def test_the_cookies_id_is_used_and_a_missing_or_forged_one_is_replaced(
     monkeypatch.setattr(browser, "st", st)
     assert browser.browser_id() == kept
     assert any(f"{browser.COOKIE}={kept};" in shown for shown in st.shown)  # kept another year
+    assert not any("location.reload()" in shown for shown in st.shown)  # its own id: nothing to take up
     st.shown.clear()
     assert browser.browser_id() == kept and st.shown == []  # the browser has it: once a visit is enough
 
@@ -101,4 +102,6 @@ def test_the_cookies_id_is_used_and_a_missing_or_forged_one_is_replaced(
         made = browser.browser_id()
         assert browser.valid_id(made) and made != kept
         assert browser.browser_id() == made  # the same for the rest of this session
-        assert any(f"{browser.COOKIE}={made};" in shown for shown in st.shown)
+        assert any(
+            f"{browser.COOKIE}={made};" in shown and "location.reload()" in shown for shown in st.shown
+        )

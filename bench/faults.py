@@ -8,6 +8,8 @@ Each case runs the real `briefing` command in a child process and then inspects 
   (orphaned). Then the same ingest again: its seconds, and the same counts after it.
 - timeout: `briefing ask` against a server that streams one word every 2 s, with BRIEFING_LLM_TIMEOUT=3.
 - oversized: a 50 MB one-line .txt; seconds, peak memory of the child, the message.
+- idp-email, revocation, guessing, notebook-replay, users-file, signin-race: sign-in attacks, one held/FAILED
+  line each (bench/faults_auth.py).
 - injection: an article holding `</source><source id="99">...`; whether the stored text or an answer shows a
   fake source.
 
@@ -33,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REALTIMEQA, read_jsonl  # noqa: E402
+from bench.faults_auth import CASES as AUTH_CASES  # noqa: E402
 from briefing.config import Settings  # noqa: E402
 from briefing.store import Store  # noqa: E402
 from tests.fake_llm import fake_llm  # noqa: E402
@@ -178,7 +181,11 @@ def injection(work: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cases", default="crash,timeout,oversized,injection")
+    ap.add_argument(
+        "--cases",
+        default=",".join(["crash", "timeout", "oversized", "injection", *AUTH_CASES]),
+        help="Comma-separated cases: crash, timeout, oversized, injection; sign-in: " + ", ".join(AUTH_CASES),
+    )
     ap.add_argument("--articles", type=int, default=200, help="Articles in the crash case's ingest.")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="briefing-faults-"))
@@ -189,6 +196,7 @@ def main() -> None:
             "timeout": lambda: timeout(work),
             "oversized": lambda: oversized(work),
             "injection": lambda: injection(work),
+            **{name: (lambda run=run: run(work)) for name, run in AUTH_CASES.items()},
         }[case]()
 
 

@@ -1,6 +1,8 @@
 """The team's users: names, roles and, for password sign-in, salted argon2 hashes in one JSON file (never a
 password), managed with `briefing users add|remove|list|passwd|role`. A user who signs in through the
-organisation's identity provider is listed by the email the provider vouches for, with no hash.
+organisation's identity provider has no hash: they are known by the provider's (issuer, subject) pair, never
+by an email alone (an email a provider's user can edit would let anyone become anyone). One listed by email
+only is bound to the first (issuer, subject) whose ID token carries that email with `email_verified` true.
 
 A role is reader (ask, read, export), editor (also add and remove articles and feeds, write briefs and
 notes) or admin (also users, settings and the activity log); a user may have another role in named
@@ -14,7 +16,7 @@ import json
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,8 @@ class User:
     role: str
     hash: str | None  # None: signs in through the identity provider only
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook -> role there
+    issuer: str | None = None  # the identity provider's issuer and subject this user signs in as
+    subject: str | None = None
 
     def role_in(self, notebook: str) -> str:
         return self.notebooks.get(notebook, self.role)
@@ -88,16 +92,38 @@ class Users:
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(f"{self.path}: not a users file ({exc})") from None
 
-    def add(self, name: str, password: str | None, role: str = "reader") -> User:
-        """Add a user; with no password, one who signs in through the identity provider as `name` (the
-        email it vouches for)."""
+    def add(
+        self,
+        name: str,
+        password: str | None,
+        role: str = "reader",
+        issuer: str | None = None,
+        subject: str | None = None,
+    ) -> User:
+        """Add a user; with no password, one who signs in through the identity provider: as `subject` at
+        `issuer` when given, else as the first provider user whose verified email is `name`."""
         name = name.strip()
         if not name or any(c.isspace() for c in name):
             raise UserError("a user name is one word")
+        if (issuer is None) != (subject is None):
+            raise UserError("an identity-provider user is named by --issuer and --subject together")
         users = self.all()
         if name in users:
             raise UserError(f"{name!r} exists; change the password with `briefing users passwd {name}`")
-        user = User(name, _role(role), None if password is None else _hash(password))
+        if subject is not None and _holder(users, issuer, subject):
+            raise UserError(f"{_holder(users, issuer, subject)!r} already signs in as {subject} at {issuer}")
+        user = User(name, _role(role), None if password is None else _hash(password), {}, issuer, subject)
+        self._write({**users, name: user})
+        return user
+
+    def bind(self, name: str, issuer: str, subject: str) -> User:
+        """Tie a user listed by email only to the provider's (issuer, subject) that first proved it: from
+        then on that pair, and no other, signs in as them."""
+        users = self.all()
+        user = users.get(name)
+        if user is None or user.subject is not None or _holder(users, issuer, subject):
+            raise UserError(f"{name!r} cannot be bound to {subject} at {issuer}")
+        user = replace(user, issuer=issuer, subject=subject)
         self._write({**users, name: user})
         return user
 
@@ -135,7 +161,12 @@ class Users:
         return user
 
     def _write(self, users: dict[str, User]) -> None:
-        data = {"users": {n: {k: v for k, v in asdict(u).items() if k != "name"} for n, u in users.items()}}
+        data = {
+            "users": {
+                n: {k: v for k, v in asdict(u).items() if k != "name" and (v is not None or k == "hash")}
+                for n, u in users.items()
+            }
+        }
         write_json(self.path, data, private=True, indent=2)
 
 
@@ -188,18 +219,54 @@ def _hash(password: str) -> str:
     return _hasher.hash(password)
 
 
-def vouched(claims: Mapping[str, Any], hours: float, now: float) -> tuple[str, bool] | None:
-    """Whom an identity provider's ID-token claims name (their email, else their subject) and whether that
-    sign-in is still within `hours` of when the provider issued it; None for claims naming nobody."""
-    name = str(claims.get("email") or claims.get("sub") or "").strip()
-    issued = claims.get("iat")
-    return (name, issued is None or now - float(issued) <= hours * 3600) if name else None
+def _holder(users: Mapping[str, User], issuer: str | None, subject: str | None) -> str | None:
+    """The user who signs in as `subject` at `issuer`, if any."""
+    return next((u.name for u in users.values() if (u.issuer, u.subject) == (issuer, subject)), None)
 
 
-def member(name: str, team: Mapping[str, User], default_role: str | None) -> User | None:
-    """The team member someone signed in through the identity provider is: listed by name, or, where the
-    deployment lets in everyone the provider signs in, a user with `default_role`."""
-    return team.get(name) or (User(name, default_role, None) if default_role else None)
+@dataclass(frozen=True)
+class Identity:
+    """Who an identity provider's ID token says signed in: its issuer and subject (the provider's own,
+    stable name for the account) and, only when the provider verified it, their email."""
+
+    issuer: str
+    subject: str
+    email: str | None
+    issued: float
+
+    @property
+    def label(self) -> str:
+        """How to show this person: their verified email, else the subject."""
+        return self.email or self.subject
+
+    def fresh(self, hours: float, now: float) -> bool:
+        return now - self.issued <= hours * 3600
+
+
+def vouched(claims: Mapping[str, Any]) -> Identity | None:
+    """The identity in ID-token claims; None without an issuer, a subject or an issue time (an OpenID
+    Connect ID token always carries all three)."""
+    issuer, subject, issued = (str(claims.get(k) or "").strip() for k in ("iss", "sub", "iat"))
+    if not (issuer and subject and issued):
+        return None
+    email = str(claims.get("email") or "").strip() if claims.get("email_verified") is True else ""
+    return Identity(issuer, subject, email or None, float(issued))
+
+
+def member(identity: Identity, team: Mapping[str, User], default_role: str | None) -> User | None:
+    """The team member this identity is: the user bound to its (issuer, subject); else the identity-provider
+    user listed by its verified email who is bound to nobody yet (the caller then binds them); else, where
+    the deployment lets in everyone the provider signs in, a user with `default_role`, named so as to be
+    none of the listed users."""
+    if holder := _holder(team, identity.issuer, identity.subject):
+        return team[holder]
+    listed = team.get(identity.email or "")
+    if listed is not None and listed.hash is None and listed.subject is None:
+        return listed
+    if default_role is None:
+        return None
+    name = identity.label if identity.label not in team else f"{identity.subject}@{identity.issuer}"
+    return None if name in team else User(name, default_role, None, {}, identity.issuer, identity.subject)
 
 
 def identity_providers(auth_file: Path) -> list[str | None]:

@@ -17,8 +17,19 @@ import streamlit as st
 
 from briefing import activity
 from briefing.app.browser import set_cookie, valid_id
+from briefing.app.render import escape_markdown
 from briefing.config import Settings
-from briefing.users import SignIns, User, Users, allowed, check, identity_providers, member, vouched
+from briefing.users import (
+    Identity,
+    SignIns,
+    User,
+    Users,
+    allowed,
+    check,
+    identity_providers,
+    member,
+    vouched,
+)
 
 KEY_USER = "signed_in"  # (user name, time signed in) for a password sign-in
 KEY_TOKEN = "signin_token"  # that sign-in's token, also in the browser's SIGNIN_COOKIE
@@ -122,22 +133,24 @@ def send_cookie() -> None:
         set_cookie(SIGNIN_COOKIE, *pending)
 
 
-def _idp_identity(settings: Settings) -> tuple[str, bool] | None:
-    """The identity provider's signed-in user and whether that sign-in is within `session_hours`, or None
+def _idp_identity(settings: Settings) -> Identity | None:
+    """Who the identity provider signed in (its ID token's claims, in Streamlit's signed cookie), or None
     when nobody is signed in through it."""
     if not providers(settings) or not st.user.is_logged_in:
         return None
-    return vouched(st.user, settings.session_hours, time.time())
+    return vouched(st.user)
 
 
 def _idp_user(settings: Settings) -> User | None:
     identity = _idp_identity(settings)
-    if identity is None or not identity[1]:
+    if identity is None or not identity.fresh(settings.session_hours, time.time()):
         return None
-    user = member(identity[0], team(settings), settings.idp_role)
+    user = member(identity, team(settings), settings.idp_role)
+    if user is not None and user.subject is None:  # listed by a verified email: bound to this account now
+        user = Users(settings.users_file).bind(user.name, identity.issuer, identity.subject)
     if user is not None and st.session_state.get(KEY_IDP_SEEN) != user.name:
         st.session_state[KEY_IDP_SEEN] = user.name
-        activity.record(settings, user.name, "sign-in", via="identity provider")
+        activity.record(settings, user.name, "sign-in", via="identity provider", subject=identity.subject)
     return user
 
 
@@ -170,15 +183,17 @@ def sign_in_page(settings: Settings) -> None:
     st.title("Sign in")
     offered = providers(settings)
     identity = _idp_identity(settings)
-    if identity and not identity[1]:
+    if identity and not identity.fresh(settings.session_hours, time.time()):
         st.info("Your sign-in has expired; sign in again.")
     elif identity:
-        if st.session_state.get(KEY_IDP_SEEN) != identity[0]:
-            st.session_state[KEY_IDP_SEEN] = identity[0]
-            activity.record(settings, identity[0], "sign-in refused", via="identity provider")
+        if st.session_state.get(KEY_IDP_SEEN) != identity.subject:
+            st.session_state[KEY_IDP_SEEN] = identity.subject
+            activity.record(settings, identity.label, "sign-in refused", via="identity provider",
+                            subject=identity.subject, issuer=identity.issuer)  # fmt: skip
+        command = f"briefing users add NAME --idp --issuer {identity.issuer} --subject {identity.subject}"
         st.warning(
-            f"{identity[0]} signed in through the identity provider but is not a user of this deployment. "
-            f"An admin can add them on the Team page or with `briefing users add {identity[0]} --idp`."
+            f"{escape_markdown(identity.label)} signed in through the identity provider but is not a user of "
+            f"this deployment. An admin can add them with `{command.replace('`', '')}`."
         )
     for provider in offered:
         label = f"Sign in with {provider}" if provider else "Sign in with your organisation's account"

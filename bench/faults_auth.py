@@ -3,15 +3,23 @@ did and prints `held` or `FAILED` with what it saw. Run through bench/faults.py 
 
 - idp-email: ID-token claims with the admin's email, email_verified false and another subject; then the
   editor's verified email from a second account after the first bound it.
+- revocation: the app (AppTest) with a tab open on a copied sign-in cookie: its next click after the
+  victim's sign-out, and a tab's next click after a `passwd`; an identity-provider sign-in signed out.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from briefing.users import Users, member, vouched
+from streamlit.testing.v1 import AppTest
+
+from briefing.app import signin
+from briefing.users import SignIns, Users, member, vouched
+
+APP = Path(__file__).resolve().parents[1] / "briefing" / "app" / "main.py"
 
 PASSWORD = "faults password 1"
 ISSUER = "https://login.example.org"
@@ -44,4 +52,52 @@ def idp_email(work: Path) -> None:
     )
 
 
-CASES: dict[str, Callable[[Path], None]] = {"idp-email": idp_email}
+def _app_env(work: Path, users_file: Path) -> None:
+    """The app as `briefing app` would run it on `work`, extractive, with this users file."""
+    for key in [k for k in os.environ if k.startswith(("BRIEFING_", "OPENAI_"))]:
+        del os.environ[key]
+    os.environ.update(
+        BRIEFING_STORE_DIR=str(work / "store"), BRIEFING_LLM="extractive", BRIEFING_USERS_FILE=str(users_file),
+        BRIEFING_AUTH_FILE=str(work / "no-auth.toml"), BRIEFING_CONFIG=str(work / "none.toml"),
+    )  # fmt: skip
+
+
+def _tab(token: str) -> AppTest:
+    """A browser tab already signed in by the cookie holding `token`."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[signin.KEY_TOKEN] = token
+    return at.run()
+
+
+def _still_in(tab: AppTest) -> bool:
+    """Whether the tab's next click is still signed in."""
+    tab.run()
+    return signin.KEY_TOKEN in tab.session_state
+
+
+def revocation(work: Path) -> None:
+    users = Users(work / "revocation" / "users.json")
+    users.add("rita", PASSWORD, "reader")
+    users.add("ed", PASSWORD, "editor")
+    _app_env(work / "revocation", users.path)
+    sign_ins = SignIns(users.path, 12)
+    victim = _tab(sign_ins.start("rita", time.time()))
+    thief = _tab(victim.session_state[signin.KEY_TOKEN])
+    victim.sidebar.button(key="sign_out").click().run()
+    after_sign_out = _still_in(thief)
+    eds = _tab(sign_ins.start("ed", time.time()))
+    time.sleep(0.01)  # the passwd after the sign-in on the clock
+    users.passwd("ed", "another password 1")
+    after_passwd = _still_in(eds)
+    claims = {"iss": ISSUER, "sub": "edna-1", "iat": time.time()}
+    sign_ins.end_identity(vouched(claims), time.time())
+    idp_ended = sign_ins.ended(vouched(claims))
+    _verdict(
+        "revocation",
+        not after_sign_out and not after_passwd and idp_ended,
+        f"copied cookie's open tab signed in after the sign-out: {after_sign_out}; after passwd: "
+        f"{after_passwd}; provider sign-in recorded as ended: {idp_ended}",
+    )
+
+
+CASES: dict[str, Callable[[Path], None]] = {"idp-email": idp_email, "revocation": revocation}

@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from briefing.files import write_json
+from briefing.files import locked, write_json
 
 ROLES = ("reader", "editor", "admin")
 # The least role each action needs, in the notebook it acts on. The app offers a page or button only to
@@ -52,6 +53,7 @@ class User:
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook -> role there
     issuer: str | None = None  # the identity provider's issuer and subject this user signs in as
     subject: str | None = None
+    valid_from: float | None = None  # sign-ins begun before this (the user's addition, a passwd) are ended
 
     def role_in(self, notebook: str) -> str:
         return self.notebooks.get(notebook, self.role)
@@ -112,8 +114,9 @@ class Users:
             raise UserError(f"{name!r} exists; change the password with `briefing users passwd {name}`")
         if subject is not None and _holder(users, issuer, subject):
             raise UserError(f"{_holder(users, issuer, subject)!r} already signs in as {subject} at {issuer}")
-        user = User(name, _role(role), None if password is None else _hash(password), {}, issuer, subject)
-        self._write({**users, name: user})
+        hashed = None if password is None else _hash(password)
+        user = User(name, _role(role), hashed, {}, issuer, subject, time.time())
+        self._write({**users, name: user})  # valid_from: a removed user's old sign-ins do not come back
         return user
 
     def bind(self, name: str, issuer: str, subject: str) -> User:
@@ -128,15 +131,18 @@ class Users:
         return user
 
     def passwd(self, name: str, password: str) -> None:
-        user = self._get(name)
-        self._write({**self.all(), name: User(name, user.role, _hash(password), user.notebooks)})
+        """Set the password; every sign-in of the user so far ends (a stolen cookie included)."""
+        user = replace(self._get(name), hash=_hash(password), valid_from=time.time())
+        self._write({**self.all(), name: user})
 
     def set_role(self, name: str, role: str, notebook: str | None = None) -> User:
+        """Set a role everywhere or in one notebook. Sign-ins go on: the app reads the role again at every
+        click, so the new one holds from the next."""
         user = self._get(name)
         if notebook:
-            user = User(name, user.role, user.hash, {**user.notebooks, notebook: _role(role)})
+            user = replace(user, notebooks={**user.notebooks, notebook: _role(role)})
         else:
-            user = User(name, _role(role), user.hash, user.notebooks)
+            user = replace(user, role=_role(role))
         self._write({**self.all(), name: user})
         return user
 
@@ -171,9 +177,12 @@ class Users:
 
 
 class SignIns:
-    """Password sign-ins that outlive a reload of the page: the browser keeps a random token in a cookie,
-    this file its sha256 (never the token) with who signed in and when. A sign-out ends it here, so a copied
-    cookie is worth nothing after; one past `hours` is refused and dropped at the next write."""
+    """Sign-ins that outlive a reload of the page, checked on every click. For a password sign-in the
+    browser keeps a random token in a cookie and this file its sha256 (never the token) with who signed in
+    and when; an identity-provider sign-in that was signed out is kept here as ended until it would have
+    expired anyway. A sign-out ends a sign-in here, so a copied cookie, even in a tab already open, signs
+    nobody in after; one past `hours` is refused and dropped at the next write. Every change is a
+    read-modify-write under a lock, so sign-ins at the same moment do not lose one another."""
 
     def __init__(self, users_file: Path, hours: float):
         self.path = users_file.with_name(users_file.stem + ".signins.json")
@@ -181,26 +190,44 @@ class SignIns:
 
     def start(self, name: str, now: float) -> str:
         token = secrets.token_urlsafe(32)
-        self._write({**self._live(now), _digest(token): {"name": name, "since": now}})
+        self._change(now, lambda held: {**held, _digest(token): {"name": name, "since": now}})
         return token
 
-    def find(self, token: str, now: float) -> tuple[str, float] | None:
-        """Who the token signed in, and when, while that sign-in lasts."""
-        held = self._live(now).get(_digest(token))
-        return (held["name"], held["since"]) if held else None
+    def find(self, token: str, now: float, held: Mapping[str, Any] | None = None) -> tuple[str, float] | None:
+        """Who the token signed in, and when, while that sign-in lasts (`held`: the file, already read)."""
+        entry = (self.read() if held is None else held).get(_digest(token))
+        if not entry or entry.get("ended") or now - entry["since"] > self.hours * 3600:
+            return None
+        return entry["name"], entry["since"]
 
     def end(self, token: str, now: float) -> None:
-        self._write({k: v for k, v in self._live(now).items() if k != _digest(token)})
+        self._change(now, lambda held: {k: v for k, v in held.items() if k != _digest(token)})
 
-    def _live(self, now: float) -> dict[str, dict[str, Any]]:
+    def end_identity(self, identity: Identity, now: float) -> None:
+        """Record an identity provider's sign-in as signed out: its ID token, copied or not, is refused."""
+        entry = {"name": identity.label, "since": identity.issued, "ended": True}
+        self._change(now, lambda held: {**held, _idp_key(identity): entry})
+
+    def ended(self, identity: Identity, held: Mapping[str, Any] | None = None) -> bool:
+        return _idp_key(identity) in (self.read() if held is None else held)
+
+    def read(self) -> dict[str, dict[str, Any]]:
         try:
-            held = json.loads(self.path.read_text(encoding="utf-8"))
+            return json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}  # none yet, or damaged: everyone signs in again, nobody gets in who should not
-        return {k: v for k, v in held.items() if now - v["since"] <= self.hours * 3600}
 
-    def _write(self, held: dict[str, dict[str, Any]]) -> None:
-        write_json(self.path, held, private=True)
+    def _change(
+        self, now: float, step: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]]
+    ) -> None:
+        with locked(self.path):
+            live = {k: v for k, v in self.read().items() if now - v["since"] <= self.hours * 3600}
+            write_json(self.path, step(live), private=True)
+
+
+def _idp_key(identity: Identity) -> str:
+    """One identity-provider sign-in: the account and when the provider issued its token."""
+    return "idp:" + _digest(f"{identity.issuer}\n{identity.subject}\n{identity.issued}")
 
 
 def _digest(token: str) -> str:

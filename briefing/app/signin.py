@@ -31,8 +31,7 @@ from briefing.users import (
     vouched,
 )
 
-KEY_USER = "signed_in"  # (user name, time signed in) for a password sign-in
-KEY_TOKEN = "signin_token"  # that sign-in's token, also in the browser's SIGNIN_COOKIE
+KEY_TOKEN = "signin_token"  # a password sign-in's token, also in the browser's SIGNIN_COOKIE
 KEY_COOKIE = "signin_cookie"  # (value, max age) of SIGNIN_COOKIE, to send with the next page drawn
 KEY_MISSED = "signin_missed"  # a token found to sign nobody in: not looked up again this session
 SIGNIN_COOKIE = "briefing_signin"
@@ -47,20 +46,23 @@ PAGE_ACTIONS = {
 }  # a page offered only to a role that may do its action
 
 
-def _mtime(path: Path) -> int | None:
+def _mtime(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file changed: its time, inode and size (every write here puts a new file in place, so
+    a change within one tick of the file system's clock is still seen)."""
     try:
-        return path.stat().st_mtime_ns
+        st_ = path.stat()
     except FileNotFoundError:
         return None
+    return st_.st_mtime_ns, st_.st_ino, st_.st_size
 
 
 @functools.lru_cache(maxsize=8)
-def _team_at(path: Path, _mtime_ns: int | None) -> dict[str, User]:
+def _team_at(path: Path, _mtime_ns: tuple[int, int, int] | None) -> dict[str, User]:
     return Users(path).all()
 
 
 @functools.lru_cache(maxsize=8)
-def _providers_at(path: Path, _mtime_ns: int | None) -> list[str | None]:
+def _providers_at(path: Path, _mtime_ns: tuple[int, int, int] | None) -> list[str | None]:
     return identity_providers(path)
 
 
@@ -90,28 +92,34 @@ def open_through_a_proxy(settings: Settings, headers: Mapping[str, str]) -> bool
 
 
 def current_user(settings: Settings) -> User | None:
-    """Who is signed in (roles re-read from the users file, so a removed user or a changed role takes effect
-    at the next click), or None: nobody, the sign-in expired, or the user is not (any longer) listed."""
-    held = st.session_state.get(KEY_USER)
+    """Who is signed in, checked against the server's records on every click: the sign-in not ended (by a
+    sign-out anywhere, a passwd or the user's removal) nor expired, the user still listed
+    and their role re-read. None: nobody is, or no longer."""
     token = st.session_state.get(KEY_TOKEN)
     sent = valid_id(st.context.cookies.get(SIGNIN_COOKIE))
-    if not held and sent and sent != st.session_state.get(KEY_MISSED):
+    if not token and sent and sent != st.session_state.get(KEY_MISSED):
         token = sent  # a reload: the sign-in its cookie names
-        held = _sign_ins(settings).find(token, time.time())
-        if held:
-            st.session_state[KEY_USER], st.session_state[KEY_TOKEN] = held, token
-        else:
-            _forget(token)
-    if held:
-        name, since = held
-        user = team(settings).get(name)
-        if user is not None and time.time() - since <= settings.session_hours * 3600:
+    if token:
+        now = time.time()
+        held = _sign_ins(settings).find(token, now, _held(settings))
+        user = team(settings).get(held[0]) if held else None
+        if held and user is not None and held[1] >= (user.valid_from or 0):
+            st.session_state[KEY_TOKEN] = token
             return user
-        st.session_state.pop(KEY_USER, None)
-        if token:
-            _sign_ins(settings).end(token, time.time())
-            _forget(token)
+        if held:
+            _sign_ins(settings).end(token, now)
+        _forget(token)
     return _idp_user(settings)
+
+
+@functools.lru_cache(maxsize=8)
+def _held_at(users_file: Path, _mtime_ns: tuple[int, int, int] | None) -> dict[str, dict[str, object]]:
+    return SignIns(users_file, 1).read()
+
+
+def _held(settings: Settings) -> dict[str, dict[str, object]]:
+    """The sign-ins file (beside the users file), read again only when it changed."""
+    return _held_at(settings.users_file, _mtime(_sign_ins(settings).path))
 
 
 def _forget(token: str) -> None:
@@ -141,9 +149,20 @@ def _idp_identity(settings: Settings) -> Identity | None:
     return vouched(st.user)
 
 
+def _live(identity: Identity, settings: Settings) -> bool:
+    """An identity-provider sign-in within `session_hours` and not signed out (in this browser or another),
+    and begun after its user was (last) added."""
+    if not identity.fresh(settings.session_hours, time.time()):
+        return False
+    if _sign_ins(settings).ended(identity, _held(settings)):
+        return False
+    user = member(identity, team(settings), None)
+    return user is None or identity.issued >= (user.valid_from or 0)
+
+
 def _idp_user(settings: Settings) -> User | None:
     identity = _idp_identity(settings)
-    if identity is None or not identity.fresh(settings.session_hours, time.time()):
+    if identity is None or not _live(identity, settings):
         return None
     user = member(identity, team(settings), settings.idp_role)
     if user is not None and user.subject is None:  # listed by a verified email: bound to this account now
@@ -183,8 +202,8 @@ def sign_in_page(settings: Settings) -> None:
     st.title("Sign in")
     offered = providers(settings)
     identity = _idp_identity(settings)
-    if identity and not identity.fresh(settings.session_hours, time.time()):
-        st.info("Your sign-in has expired; sign in again.")
+    if identity and not _live(identity, settings):
+        st.info("Your sign-in has expired or was ended; sign in again.")
     elif identity:
         if st.session_state.get(KEY_IDP_SEEN) != identity.subject:
             st.session_state[KEY_IDP_SEEN] = identity.subject
@@ -231,7 +250,7 @@ def _try(settings: Settings) -> None:
     else:  # kept in a cookie too, so a reload of the page keeps the sign-in
         now = time.time()
         token = _sign_ins(settings).start(user.name, now)
-        st.session_state[KEY_USER], st.session_state[KEY_TOKEN] = (user.name, now), token
+        st.session_state[KEY_TOKEN] = token
         st.session_state[KEY_COOKIE] = (token, int(settings.session_hours * 3600))
     activity.record(settings, user.name if user else st.session_state.get("signin_name", ""),
                     "sign-in" if user else "sign-in refused")  # fmt: skip
@@ -246,9 +265,12 @@ def sign_out_button(user: User, settings: Settings) -> None:
 
 def _sign_out(user: User, settings: Settings) -> None:
     activity.record(settings, user.name, "sign-out")
-    through_idp = KEY_USER not in st.session_state
-    if token := st.session_state.get(KEY_TOKEN):
+    token = st.session_state.get(KEY_TOKEN)
+    through_idp = not token
+    if token:
         _sign_ins(settings).end(token, time.time())  # the cookie, copied or not, signs nobody in again
+    elif identity := _idp_identity(settings):
+        _sign_ins(settings).end_identity(identity, time.time())  # so is the provider's, in any tab
     for key in list(st.session_state):
         del st.session_state[key]  # nothing of this session outlives its sign-out
     if token:

@@ -1,7 +1,7 @@
 """Sign-in in real Chromium: `briefing app` with a users file shows a visitor only the sign-in form; a wrong
 password is refused; a reader gets the chat but no Library, not even by its address; a reload keeps the
-sign-in; sign-out ends it and drops the cookie, which signs nobody in after (a browser that still sends
-it is told to drop it); a page asked for by its URL while signed out shows the sign-in form instead; an
+sign-in; sign-out ends it and drops the cookie, which signs nobody in after (a tab already open with a
+copy is signed out at its next click, a browser that still sends it is told to drop it); a page asked for by its URL while signed out shows the sign-in form instead; an
 admin adds an editor on the Team page. Through a real OpenID Connect provider: an editor listed by email
 signs in with that email verified (and is bound to that account) and out; another account with the
 admin's or the editor's email, unverified or not bound, signs in as neither; someone the team does not
@@ -74,8 +74,19 @@ def test_sign_in_out_and_a_readers_pages(signed_app: str) -> None:
         expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
         page.keyboard.press("Escape")
         expect(page.get_by_role("dialog")).to_have_count(0)
-        page.get_by_role("button", name="Sign out").click()
-        expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+        with tempfile.TemporaryDirectory() as open_profile:  # a tab open with the copied cookie before...
+            open_tab = p.chromium.launch_persistent_context(
+                open_profile, executable_path=str(CHROMIUM), args=FLAGS
+            )
+            open_tab.add_cookies(copied)
+            held = open_tab.new_page()
+            held.goto(signed_app)
+            expect(held.get_by_text("Signed in as rita (reader)")).to_be_visible(timeout=WAIT_MS)
+            page.get_by_role("button", name="Sign out").click()  # ...the victim signs out
+            expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+            held.get_by_test_id("stSidebarNav").get_by_text("Notes", exact=True).click()  # its next click
+            expect(held.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+            open_tab.close()
         assert cookie_gone(browser, "briefing_signin")  # forgotten
         page.goto(f"{signed_app}/library")
         expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
@@ -226,9 +237,20 @@ def test_sign_in_through_the_identity_provider(idp_app: tuple[str, Path, str]) -
         nav = page.get_by_test_id("stSidebarNav")
         expect(nav.get_by_text("Library", exact=True)).to_be_visible()  # an editor adds articles
         expect(nav.get_by_text("Settings", exact=True)).to_have_count(0)  # but is no admin
+        copied = browser.cookies()  # Streamlit's signed cookie holding the provider's ID token
         page.get_by_role("button", name="Sign out").click()
         page.get_by_role("button", name="End session").click()  # the provider's own end-of-session form
         expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+        with tempfile.TemporaryDirectory() as other_profile:  # that cookie, copied before the sign-out
+            thief = p.chromium.launch_persistent_context(
+                other_profile, executable_path=str(CHROMIUM), args=FLAGS
+            )
+            thief.add_cookies(copied)
+            stolen = thief.new_page()
+            stolen.goto(url)
+            expect(stolen.get_by_text("Your sign-in has expired or was ended")).to_be_visible(timeout=WAIT_MS)
+            expect(stolen.get_by_test_id("stSidebarNav")).to_have_count(0)
+            thief.close()
 
         # Someone the provider knows but the team does not: told so, and offered nothing.
         page.get_by_role("button", name="Sign in with your organisation's account").click()

@@ -8,6 +8,7 @@ none, so these tests start a session already signed in.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -18,8 +19,9 @@ from streamlit.testing.v1 import AppTest
 from briefing import activity
 from briefing.app import PAGES_DIR, signin
 from briefing.config import Settings
+from briefing.files import write_json
 from briefing.store import Store
-from briefing.users import Users
+from briefing.users import SignIns, Users
 from tests.integration import app_helpers
 from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, page_text, upload
 
@@ -36,9 +38,11 @@ def team(tmp_path: Path) -> Users:
     return accounts
 
 
-def _signed_in(script: str, name: str) -> AppTest:
+def _signed_in(script: str, name: str, since: float | None = None) -> AppTest:
+    """A session of a tab already signed in as `name` (a real sign-in in the sign-ins file)."""
     at = AppTest.from_file(script, default_timeout=TIMEOUT)
-    at.session_state[signin.KEY_USER] = (name, time.time())
+    sign_ins = SignIns(Settings().users_file, Settings().session_hours)
+    at.session_state[signin.KEY_TOKEN] = sign_ins.start(name, time.time() if since is None else since)
     return at.run()
 
 
@@ -59,20 +63,51 @@ def test_a_sign_in_lasts_session_hours(
     accounts = Users(tmp_path / "users.json")
     accounts.add("rita", "reader password 1", "reader")
     app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path), BRIEFING_SESSION_HOURS="1")
-    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    fresh.session_state[signin.KEY_USER] = ("rita", time.time() - 600)
-    fresh.run()
+    added = json.loads(accounts.path.read_text())
+    added["users"]["rita"]["valid_from"] -= 3 * 3600  # rita was added three hours ago
+    write_json(accounts.path, added, private=True)
+    fresh = _signed_in(APP, "rita", time.time() - 600)
     assert [t.value for t in fresh.title] == ["Chat"] and fresh.chat_input
-    stale = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    stale.session_state[signin.KEY_USER] = ("rita", time.time() - 2 * 3600)
-    stale.run()
+    stale = _signed_in(APP, "rita", time.time() - 2 * 3600)
     assert [t.value for t in stale.title] == ["Sign in"] and not stale.chat_input
     accounts.add("ada", "admin password 1", "admin")
     accounts.remove("rita")  # a removed user is signed out at once
-    gone = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    gone.session_state[signin.KEY_USER] = ("rita", time.time())
-    gone.run()
-    assert [t.value for t in gone.title] == ["Sign in"]
+    assert [t.value for t in _signed_in(APP, "rita").title] == ["Sign in"]
+
+
+def test_a_sign_out_elsewhere_a_passwd_or_a_removal_ends_a_tab_already_open_at_its_next_click(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
+) -> None:
+    """A copied cookie's tab, open before the victim signed out, is signed out at its next click; so is
+    every tab of a user whose password changed, or who was removed and added again. (After a sign-out the
+    entry script draws the sign-in page, which AppTest does not show: the session's state tells.)"""
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+    sign_ins = SignIns(team.path, Settings().session_hours)
+
+    def ended(at: AppTest) -> bool:
+        token = at.session_state[signin.KEY_TOKEN]
+        at.run()
+        return signin.KEY_TOKEN not in at.session_state and at.session_state[signin.KEY_MISSED] == token
+
+    victim = _signed_in(APP, "rita")
+    thief = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    thief.session_state[signin.KEY_TOKEN] = victim.session_state[signin.KEY_TOKEN]  # the copied cookie
+    assert [t.value for t in thief.run().title] == ["Chat"]
+    victim.sidebar.button(key="sign_out").click().run()
+    assert sign_ins.read() == {}
+    assert ended(thief)  # its next click
+    before_passwd = _signed_in(APP, "ed")
+    assert [t.value for t in before_passwd.title] == ["Chat"]
+    time.sleep(0.01)  # the passwd comes after the sign-in on the clock (timestamps, not timing)
+    team.passwd("ed", "a new long password")
+    assert ended(before_passwd)
+    readded = _signed_in(APP, "ada")
+    assert [t.value for t in readded.title] == ["Chat"]
+    team.remove("ada")
+    time.sleep(0.01)
+    team.add("ada", PASSWORD, "admin")  # a new account of the same name: the old sign-in is not theirs
+    assert ended(readded)
+    assert sign_ins.read() == {}  # each ended sign-in is dropped from the file
 
 
 def test_a_reader_is_offered_no_library_and_is_refused_there_and_behind_it(

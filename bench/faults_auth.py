@@ -5,10 +5,13 @@ did and prints `held` or `FAILED` with what it saw. Run through bench/faults.py 
   editor's verified email from a second account after the first bound it.
 - revocation: the app (AppTest) with a tab open on a copied sign-in cookie: its next click after the
   victim's sign-out, and a tab's next click after a `passwd`; an identity-provider sign-in signed out.
+- guessing: 30 password guesses for one name through the app's form as fast as it answers, then the right
+  password; and a 1 MB typed name: what the activity log keeps of it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -17,6 +20,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from briefing.app import signin
+from briefing.throttle import FREE, delay
 from briefing.users import SignIns, Users, member, vouched
 
 APP = Path(__file__).resolve().parents[1] / "briefing" / "app" / "main.py"
@@ -100,4 +104,38 @@ def revocation(work: Path) -> None:
     )
 
 
-CASES: dict[str, Callable[[Path], None]] = {"idp-email": idp_email, "revocation": revocation}
+def _form(name: str, password: str) -> AppTest:
+    """One try in the sign-in form, from a new session (a guessing script need not keep one)."""
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.text_input(key="signin_name").set_value(name)
+    at.text_input(key="signin_password").set_value(password)
+    return at.button[0].click().run()
+
+
+def guessing(work: Path) -> None:
+    users = Users(work / "guessing" / "users.json")
+    users.add("rita", PASSWORD, "reader")
+    _app_env(work / "guessing", users.path)
+    start = time.monotonic()
+    answers = [_form("rita", f"guess number {i}").session_state["signin_failed"] for i in range(30)]
+    checked = sum(a.startswith("That name") for a in answers)
+    seconds = time.monotonic() - start
+    allowed = FREE + sum(1 for n in range(FREE, FREE + 30) if sum(map(delay, range(FREE, n + 1))) <= seconds)
+    right = signin.KEY_TOKEN in _form("rita", PASSWORD).session_state
+    _form("x" * 1_000_000, "a guess")
+    log = (work / "guessing" / "store" / "activity.jsonl").read_text()
+    longest = max(len(json.loads(line)["who"]) for line in log.splitlines())
+    _verdict(
+        "guessing",
+        checked <= allowed and not right and longest <= 40 and len(log) < 10_000,
+        f"{len(answers)} guesses in {seconds:.1f} s: {checked} checked (the delays allow {allowed}), the rest "
+        "told to wait; right password "
+        f"during the wait signed in: {right}; longest logged name {longest} chars, log {len(log)} bytes",
+    )
+
+
+CASES: dict[str, Callable[[Path], None]] = {
+    "idp-email": idp_email,
+    "revocation": revocation,
+    "guessing": guessing,
+}

@@ -300,6 +300,11 @@ class Settings(BaseSettings):
         description="The reverse proxy in front signs people in itself (an SSO gateway such as oauth2-proxy). "
         "Unset, a visitor the proxy forwards is refused while the app has no sign-in configured.",
     )
+    behind_proxy: bool = Field(
+        False,
+        description="The app is reached only through the README's nginx, which appends the client's address "
+        "to X-Forwarded-For: sign-in throttling counts that address. Unset, the connection's own.",
+    )
     docx_paper: Literal["A4", "Letter"] = Field(
         "A4", description="Page size of Word briefs: A4, or Letter for North American offices."
     )

@@ -9,16 +9,18 @@ before it acts, so a hidden button is not the only guard.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
 
-from briefing import activity
+from briefing import activity, throttle
 from briefing.app.browser import set_cookie, valid_id
 from briefing.app.render import escape_markdown
 from briefing.config import Settings
+from briefing.throttle import Throttle
 from briefing.users import (
     Identity,
     SignIns,
@@ -35,6 +37,7 @@ KEY_TOKEN = "signin_token"  # a password sign-in's token, also in the browser's 
 KEY_COOKIE = "signin_cookie"  # (value, max age) of SIGNIN_COOKIE, to send with the next page drawn
 KEY_MISSED = "signin_missed"  # a token found to sign nobody in: not looked up again this session
 SIGNIN_COOKIE = "briefing_signin"
+LOGGED_NAME = 40  # characters of a typed name the activity log keeps (a refused name can be anything)
 KEY_IDP_SEEN = "idp_signed_in"  # the identity provider's user whose sign-in this session has logged
 # headers a reverse proxy adds to the requests it forwards
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP")
@@ -231,28 +234,37 @@ def sign_in_page(settings: Settings) -> None:
         if offered:
             st.caption("Or with a name and password:")
         with st.form("sign_in"):
-            st.text_input("Name", key="signin_name")
-            st.text_input("Password", type="password", key="signin_password")
+            st.text_input("Name", key="signin_name", max_chars=254)
+            st.text_input("Password", type="password", key="signin_password", max_chars=1024)
             st.form_submit_button("Sign in", type="primary", on_click=_try, args=(settings,))
-    if st.session_state.pop("signin_failed", False):
-        st.error("That name and password do not match.")
+    if failed := st.session_state.pop("signin_failed", None):
+        st.error(failed)
 
 
 def _try(settings: Settings) -> None:
     """The form's callback, run before the page is drawn: a right password signs in at once, and the
-    password is emptied from the session either way."""
-    user = Users(settings.users_file).verify(
-        st.session_state.get("signin_name", ""), st.session_state.get("signin_password", "")
-    )
+    password is emptied from the session either way. A name or address with too many failures waits
+    (throttle.py) and its password is not even checked; a typed name is logged cut to `LOGGED_NAME`."""
+    typed, password = st.session_state.get("signin_name", ""), st.session_state.get("signin_password", "")
     st.session_state["signin_password"] = ""
+    guard, now = Throttle(settings.users_file), time.time()
+    counted = throttle.keys(typed, throttle.client_address(
+        st.context.headers, st.context.ip_address, settings.behind_proxy
+    ))  # fmt: skip
+    if (wait := guard.wait(counted, now)) > 0:
+        st.session_state["signin_failed"] = f"Too many failed sign-ins: try again in {math.ceil(wait)} s."
+        return
+    user = Users(settings.users_file).verify(typed, password)
     if user is None:
-        st.session_state["signin_failed"] = True
+        st.session_state["signin_failed"] = "That name and password do not match."
+        if started := guard.failed(counted, now):
+            activity.record(settings, typed[:LOGGED_NAME], "sign-in throttled", seconds=started)
     else:  # kept in a cookie too, so a reload of the page keeps the sign-in
-        now = time.time()
+        guard.succeeded(counted[0], now)
         token = _sign_ins(settings).start(user.name, now)
         st.session_state[KEY_TOKEN] = token
         st.session_state[KEY_COOKIE] = (token, int(settings.session_hours * 3600))
-    activity.record(settings, user.name if user else st.session_state.get("signin_name", ""),
+    activity.record(settings, user.name if user else typed[:LOGGED_NAME],
                     "sign-in" if user else "sign-in refused")  # fmt: skip
 
 

@@ -207,3 +207,32 @@ def test_a_visit_through_a_proxy_is_refused_only_while_neither_the_app_nor_the_p
     assert not signin.open_through_a_proxy(open_app.model_copy(update={"proxy_signs_in": True}), forwarded)
     gated = open_app.model_copy(update={"users_file": team.path})
     assert not signin.open_through_a_proxy(gated, forwarded)  # the sign-in page takes over
+
+
+def test_password_guesses_are_slowed_and_a_typed_name_is_logged_cut(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
+) -> None:
+    """Five wrong passwords for rita, each from a new session: the sixth try, with her right password, is
+    refused without being checked (a wait, kept beside the users file); a 100,000-character name is logged
+    cut to 40. (AppTest draws no page after the form's click: the session's state tells the outcome.)"""
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+
+    def attempt(name: str, password: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        at.text_input(key="signin_name").set_value(name)
+        at.text_input(key="signin_password").set_value(password)
+        return at.button[0].click().run()
+
+    for _ in range(5):
+        assert signin.KEY_TOKEN not in attempt("rita", "not her password").session_state
+    refused = attempt("rita", PASSWORD)
+    assert signin.KEY_TOKEN not in refused.session_state
+    assert refused.session_state["signin_failed"].startswith("Too many failed sign-ins: try again in")
+    log = activity.recent(Settings(store_dir=filled_store))
+    assert [e["action"] for e in log[:6][::-1]] == ["sign-in refused"] * 4 + [
+        "sign-in throttled",
+        "sign-in refused",
+    ]
+    # the fifth started the wait; the sixth was not checked, nor logged
+    attempt("x" * 100_000, "a guess")
+    assert activity.recent(Settings(store_dir=filled_store))[0]["who"] == "x" * 40

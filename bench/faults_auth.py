@@ -7,11 +7,15 @@ did and prints `held` or `FAILED` with what it saw. Run through bench/faults.py 
   victim's sign-out, and a tab's next click after a `passwd`; an identity-provider sign-in signed out.
 - guessing: 30 password guesses for one name through the app's form as fast as it answers, then the right
   password; and a 1 MB typed name: what the activity log keeps of it.
+- users-file: users_file a directory, a link to nothing, a file others may read: the app opens to whom?
+  And a write through a linked users file: is the link kept?
+- signin-race: six processes signing in at once, 20 times each: sign-ins kept.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -134,8 +138,48 @@ def guessing(work: Path) -> None:
     )
 
 
+def users_file(work: Path) -> None:
+    folder = work / "users-file"
+    folder.mkdir()
+    (folder / "dir.json").mkdir()
+    (folder / "dangling.json").symlink_to(folder / "gone.json")
+    Users(folder / "open.json").add("ada", PASSWORD, "admin")
+    (folder / "open.json").chmod(0o644)
+    opened = []
+    for name in ("dir.json", "dangling.json", "open.json"):
+        _app_env(folder, folder / name)
+        at = AppTest.from_file(str(APP), default_timeout=120).run()
+        if at.chat_input or not at.error:
+            opened.append(name)
+    Users(folder / "target.json").add("ada", PASSWORD, "admin")
+    (folder / "link.json").symlink_to(folder / "target.json")
+    Users(folder / "link.json").add("rita", PASSWORD)
+    kept = (folder / "link.json").is_symlink() and "rita" in Users(folder / "target.json").all()
+    _verdict(
+        "users-file",
+        not opened and kept,
+        f"opened or silent with: {', '.join(opened) or 'none'}; a write through a link kept it: {kept}",
+    )
+
+
+def _sign_in_many(sign_ins: SignIns, name: str) -> int:
+    for _ in range(20):
+        sign_ins.start(name, time.time())
+    return 20
+
+
+def signin_race(work: Path) -> None:
+    sign_ins = SignIns(work / "race" / "users.json", 12)
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        made = sum(pool.starmap(_sign_in_many, [(sign_ins, f"user{i}") for i in range(6)]))
+    kept = len(sign_ins.read())
+    _verdict("signin-race", kept == made, f"{made} sign-ins at once by 6 processes, {kept} kept")
+
+
 CASES: dict[str, Callable[[Path], None]] = {
     "idp-email": idp_email,
     "revocation": revocation,
     "guessing": guessing,
+    "users-file": users_file,
+    "signin-race": signin_race,
 }

@@ -445,6 +445,7 @@ APP_OPTIONS = ("--browser.gatherUsageStats=false", "--client.toolbarMode=minimal
 def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
     """Open the browser app on this store (extra arguments go to `streamlit run`). It listens on 127.0.0.1
     unless --server.address says otherwise, and refuses any other address while nobody can sign in."""
+    _run_users(lambda: Users(settings.users_file).all())  # a broken users file: no app, not an open one
     address = _option(streamlit_args, "--server.address") or os.environ.get("STREAMLIT_SERVER_ADDRESS")
     if address is None:
         streamlit_args = ("--server.address", "127.0.0.1", *streamlit_args)

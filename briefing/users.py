@@ -11,9 +11,12 @@ notebooks. `ACTIONS` says which role each change needs; `check` is the one place
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 import secrets
+import stat
 import time
 import tomllib
 from collections.abc import Callable, Mapping
@@ -79,21 +82,46 @@ def check(user: User | None, action: str, notebook: str, gated: bool) -> None:
         raise Refused(f"not allowed: {action} needs the {ACTIONS[action]} role ({who})")
 
 
+def _locked(change: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a change of the users file (a read-modify-write) under its lock: the CLI and the Team page at
+    the same moment do not lose one another's change."""
+
+    @functools.wraps(change)
+    def run(self: Users, *args: Any, **kwargs: Any) -> Any:
+        with locked(self.path):
+            return change(self, *args, **kwargs)
+
+    return run
+
+
 class Users:
-    """The users file. Written whole through a temporary file, readable by its owner only."""
+    """The users file. Written whole through a temporary file, readable by its owner only. A file that
+    others may read or write, or a users_file that is a directory or a link to nothing, is an error, never
+    "nobody listed" (which would turn sign-in off)."""
 
     def __init__(self, path: Path):
         self.path = path
 
     def all(self) -> dict[str, User]:
+        if not self.path.exists() and not self.path.is_symlink():
+            return {}  # none yet: nobody listed
+        if not self.path.exists():
+            raise UserError(f"{self.path}: a link to {os.readlink(self.path)}, which does not exist")
         if not self.path.is_file():
-            return {}
+            raise UserError(f"{self.path}: not a file; users_file names the users file (e.g. users.json)")
+        mode = stat.S_IMODE(self.path.stat().st_mode)
+        if mode & 0o077:
+            raise UserError(
+                f"{self.path}: others may read or change it (mode {mode:o}); it holds password hashes and "
+                f"roles: `chmod 600 {self.path}`"
+            )
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             return {name: User(name, **u) for name, u in data["users"].items()}
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(f"{self.path}: not a users file ({exc})") from None
 
+    @_locked
     def add(
         self,
         name: str,
@@ -119,6 +147,7 @@ class Users:
         self._write({**users, name: user})  # valid_from: a removed user's old sign-ins do not come back
         return user
 
+    @_locked
     def bind(self, name: str, issuer: str, subject: str) -> User:
         """Tie a user listed by email only to the provider's (issuer, subject) that first proved it: from
         then on that pair, and no other, signs in as them."""
@@ -130,11 +159,13 @@ class Users:
         self._write({**users, name: user})
         return user
 
+    @_locked
     def passwd(self, name: str, password: str) -> None:
         """Set the password; every sign-in of the user so far ends (a stolen cookie included)."""
         user = replace(self._get(name), hash=_hash(password), valid_from=time.time())
         self._write({**self.all(), name: user})
 
+    @_locked
     def set_role(self, name: str, role: str, notebook: str | None = None) -> User:
         """Set a role everywhere or in one notebook. Sign-ins go on: the app reads the role again at every
         click, so the new one holds from the next."""
@@ -146,6 +177,7 @@ class Users:
         self._write({**self.all(), name: user})
         return user
 
+    @_locked
     def remove(self, name: str) -> None:
         self._get(name)
         self._write({n: u for n, u in self.all().items() if n != name})
@@ -173,7 +205,7 @@ class Users:
                 for n, u in users.items()
             }
         }
-        write_json(self.path, data, private=True, indent=2)
+        write_json(self.path.resolve(), data, private=True, indent=2)  # through a link: its target
 
 
 class SignIns:

@@ -236,3 +236,22 @@ def test_password_guesses_are_slowed_and_a_typed_name_is_logged_cut(
     # the fifth started the wait; the sixth was not checked, nor logged
     attempt("x" * 100_000, "a guess")
     assert activity.recent(Settings(store_dir=filled_store))[0]["who"] == "x" * 40
+
+
+@pytest.mark.parametrize("broken", ["directory", "dangling link", "open to others"])
+def test_a_broken_users_file_keeps_the_app_shut_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path, broken: str
+) -> None:
+    """Not "nobody listed", which would open the app to every visitor with sign-in off."""
+    users_file = tmp_path / "users.json"
+    if broken == "directory":
+        users_file.mkdir()
+    elif broken == "dangling link":
+        users_file.symlink_to(tmp_path / "moved-away.json")
+    else:
+        Users(users_file).add("ada", PASSWORD, "admin")
+        users_file.chmod(0o644)
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(users_file))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.chat_input and "Kessel" not in page_text(at)
+    assert str(users_file) in at.error[0].value

@@ -3,7 +3,9 @@ which role each action needs, and a refusal that names it; the identity provider
 
 from __future__ import annotations
 
+import multiprocessing
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,45 @@ def test_a_sign_in_kept_for_reloads_lasts_its_hours_and_ends_at_sign_out(tmp_pat
     assert sign_ins.find(token, now + 120) is None  # a copy of the cookie signs nobody in after sign-out
     sign_ins.path.write_text("{not json")
     assert sign_ins.find(token, now) is None  # a damaged file lets nobody in
+
+
+def test_a_users_file_that_is_a_directory_a_dangling_link_or_open_to_others_is_an_error(
+    tmp_path: Path,
+) -> None:
+    """Never read as "nobody listed", which turns sign-in off."""
+    (tmp_path / "dir.json").mkdir()
+    with pytest.raises(UserError, match="dir.json: not a file"):
+        Users(tmp_path / "dir.json").all()
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "gone.json")
+    with pytest.raises(UserError, match="dangling.json: a link to .*gone.json, which does not exist"):
+        Users(tmp_path / "dangling.json").all()
+    users = Users(tmp_path / "users.json")
+    users.add("ada", PASSWORD, "admin")
+    users.path.chmod(0o644)
+    with pytest.raises(UserError, match=r"others may read or change it \(mode 644\).*chmod 600"):
+        users.all()
+    assert Users(tmp_path / "none.json").all() == {}  # no file yet: nobody listed, as before
+
+
+def test_a_write_through_a_linked_users_file_changes_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    target = tmp_path / "etc" / "users.json"
+    Users(target).add("ada", PASSWORD, "admin")
+    (tmp_path / "users.json").symlink_to(target)
+    linked = Users(tmp_path / "users.json")
+    linked.add("rita", PASSWORD)
+    assert (tmp_path / "users.json").is_symlink() and set(Users(target).all()) == {"ada", "rita"}
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_six_sign_ins_at_once_are_all_kept(tmp_path: Path) -> None:
+    """Each sign-in is a read-modify-write of one file: without its lock, simultaneous ones lose others."""
+    sign_ins = SignIns(tmp_path / "users.json", hours=12)
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        tokens = pool.starmap(_sign_in_many, [(sign_ins, f"user{i}") for i in range(6)])
+    assert len(sign_ins.read()) == 6 * 20
+    assert all(sign_ins.find(t, time.time()) for batch in tokens for t in batch)
+
+
+def _sign_in_many(sign_ins: SignIns, name: str) -> list[str]:
+    return [sign_ins.start(name, time.time()) for _ in range(20)]

@@ -7,6 +7,7 @@ did and prints `held` or `FAILED` with what it saw. Run through bench/faults.py 
   victim's sign-out, and a tab's next click after a `passwd`; an identity-provider sign-in signed out.
 - guessing: 30 password guesses for one name through the app's form as fast as it answers, then the right
   password; and a 1 MB typed name: what the activity log keeps of it.
+- notebook-replay: a reader's session replays the notebook picker with a name never offered.
 - users-file: users_file a directory, a link to nothing, a file others may read: the app opens to whom?
   And a write through a linked users file: is the link kept?
 - signin-race: six processes signing in at once, 20 times each: sign-ins kept.
@@ -24,6 +25,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from briefing.app import signin
+from briefing.config import Settings
+from briefing.store import Store, notebooks
 from briefing.throttle import FREE, delay
 from briefing.users import SignIns, Users, member, vouched
 
@@ -138,6 +141,18 @@ def guessing(work: Path) -> None:
     )
 
 
+def notebook_replay(work: Path) -> None:
+    users = Users(work / "replay" / "users.json")
+    users.add("rita", PASSWORD, "reader")
+    _app_env(work / "replay", users.path)
+    reader = _tab(SignIns(users.path, 12).start("rita", time.time()))
+    picker = reader.sidebar.selectbox(key="notebook_pick")
+    picker.options.append("readers-own")  # what a replayed message can name
+    picker.set_value("readers-own").run()
+    made = "readers-own" in notebooks(Store(Settings(store_dir=work / "replay" / "store")).client)
+    _verdict("notebook-replay", not made, f"the reader's replayed name became a notebook: {made}")
+
+
 def users_file(work: Path) -> None:
     folder = work / "users-file"
     folder.mkdir()
@@ -180,6 +195,7 @@ CASES: dict[str, Callable[[Path], None]] = {
     "idp-email": idp_email,
     "revocation": revocation,
     "guessing": guessing,
+    "notebook-replay": notebook_replay,
     "users-file": users_file,
     "signin-race": signin_race,
 }

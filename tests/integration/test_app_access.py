@@ -17,10 +17,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from briefing import activity
-from briefing.app import PAGES_DIR, signin
+from briefing.app import PAGES_DIR, signin, state
 from briefing.config import Settings
 from briefing.files import write_json
-from briefing.store import Store
+from briefing.store import Store, notebooks
 from briefing.users import SignIns, Users
 from tests.integration import app_helpers
 from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, page_text, upload
@@ -255,3 +255,21 @@ def test_a_broken_users_file_keeps_the_app_shut_with_a_message(
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.chat_input and "Kessel" not in page_text(at)
     assert str(users_file) in at.error[0].value
+
+
+def test_a_reader_replaying_the_notebook_picker_with_a_new_name_starts_no_notebook(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
+) -> None:
+    """The picker's value comes from the browser, which can send any name, not only an offered one."""
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+    reader = _signed_in(APP, "rita")
+    picker = reader.sidebar.selectbox(key="notebook_pick")
+    picker.options.append("readers-own")  # what a replayed message can name
+    picker.set_value("readers-own").run()
+    assert "readers-own" not in notebooks(Store(Settings(store_dir=filled_store)).client)
+    assert state.KEY_NOTEBOOK not in reader.session_state  # still in the configured notebook
+    editor = _signed_in(APP, "ed")  # a role that may start a notebook does, under a name Chroma accepts
+    picker = editor.sidebar.selectbox(key="notebook_pick")
+    picker.options.append("Editors Own!")
+    picker.set_value("Editors Own!").run()
+    assert editor.session_state[state.KEY_NOTEBOOK] == "editors-own"

@@ -25,6 +25,7 @@ from briefing.users import (
     Identity,
     SignIns,
     User,
+    UserError,
     Users,
     allowed,
     check,
@@ -169,7 +170,10 @@ def _idp_user(settings: Settings) -> User | None:
         return None
     user = member(identity, team(settings), settings.idp_role)
     if user is not None and user.subject is None:  # listed by a verified email: bound to this account now
-        user = Users(settings.users_file).bind(user.name, identity.issuer, identity.subject)
+        try:
+            user = Users(settings.users_file).bind(user.name, identity.issuer, identity.subject)
+        except UserError:  # another tab bound them meanwhile: whoever the file now says this account is
+            user = member(identity, Users(settings.users_file).all(), settings.idp_role)
     if user is not None and st.session_state.get(KEY_IDP_SEEN) != user.name:
         st.session_state[KEY_IDP_SEEN] = user.name
         activity.record(settings, user.name, "sign-in", via="identity provider", subject=identity.subject)

@@ -302,7 +302,11 @@ def ingest(
     with store.writing():
         quiet = (not progress) if progress is not None else None
         writer = Writer(store, settings, report, tell, quiet)
-        bar = tqdm(load_paths(paths, limits=limits_of(settings)), unit=" article", disable=quiet)
+        bar = tqdm(
+            load_paths(paths, limits=limits_of(settings), allow_hosts=settings.fetch_allow_hosts),
+            unit=" article",
+            disable=quiet,
+        )
         for item in bar:
             if isinstance(item, LoadFailure):
                 writer.take(item)

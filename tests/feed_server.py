@@ -23,6 +23,12 @@ from briefing.config import Settings
 
 embedded = pytest.mark.parametrize("make_settings", ["embedded"], indirect=True)
 FAST = {"feed_host_pause": 0.0, "feed_timeout": 0.4, "feed_retries": 2}  # no pause, short timeouts
+ALLOW = "127.0.0.1"  # the server's host: the fetch policy refuses it unless fetch_allow_hosts names it
+
+
+def allow_hosts(monkeypatch: pytest.MonkeyPatch, *hosts: str) -> None:
+    """Settings made from now on (the CLI's and the app's too) fetch from these internal hosts."""
+    monkeypatch.setenv("BRIEFING_FETCH_ALLOW_HOSTS", json.dumps(list(hosts)))
 
 
 @dataclass
@@ -34,6 +40,8 @@ class Route:
     last_modified: str = ""
     delay: float = 0.0  # seconds before answering
     length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    location: str = ""  # when set, a 302 redirect there
+    trickle: float = 0.0  # when set, the status line and headers go one byte every this many seconds
 
 
 @dataclass
@@ -43,6 +51,7 @@ class FeedServer:
     port: int = 0
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[float, str, dict[str, str]]] = field(default_factory=list)  # (time, path, headers)
+    sent: dict[str, int] = field(default_factory=dict)  # path -> header bytes a trickling route sent
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -52,7 +61,9 @@ class FeedServer:
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
+    """The server, its host allowed by the fetch policy (a test that checks the policy narrows that)."""
+    allow_hosts(monkeypatch, ALLOW)
     state = FeedServer()
 
     class Handler(BaseHTTPRequestHandler):
@@ -64,6 +75,24 @@ def server() -> Iterator[FeedServer]:
                 self.send_error(404)
                 return
             time.sleep(route.delay)
+            if route.trickle:
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(route.body)}\r\nX-Pad: {'x' * 60}\r\n\r\n"
+                try:
+                    for byte in head.encode():
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        state.sent[self.path] = state.sent.get(self.path, 0) + 1
+                        time.sleep(route.trickle)
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                    pass
+                return
+            if route.location:
+                self.send_response(302)
+                self.send_header("Location", route.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if route.status != 200:
                 self.send_error(route.status)
                 return

@@ -32,11 +32,13 @@ from briefing.models import LoadFailure, RawArticle
 # --------------------------------------------------------------------------------------------------
 
 
-def _load_url(url: str, allow_network: bool, limits: Limits | None) -> Iterator[RawArticle | LoadFailure]:
+def _load_url(
+    url: str, allow_network: bool, limits: Limits | None, allow_hosts: Iterable[str]
+) -> Iterator[RawArticle | LoadFailure]:
     if not allow_network:
         yield LoadFailure(url, "could not fetch URL: network access is disabled")
         return
-    fetcher = Fetcher(FETCH_TIMEOUT, agent="briefing/0.1 (+news ingestion)")
+    fetcher = Fetcher(FETCH_TIMEOUT, agent="briefing/0.1 (+news ingestion)", allow_hosts=allow_hosts)
     try:
         got = fetcher.get(url, limits.article_file if limits else MAX_FETCH_BYTES, "max_file_mb")
     except FetchError as exc:
@@ -163,15 +165,19 @@ def _walk(folder: Path) -> list[Path | LoadFailure]:
 
 
 def load_paths(
-    paths: Iterable[str | Path], *, allow_network: bool = True, limits: Limits | None = None
+    paths: Iterable[str | Path],
+    *,
+    allow_network: bool = True,
+    limits: Limits | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> Iterator[RawArticle | LoadFailure]:
     """Yield one `RawArticle` per article found and one `LoadFailure` per unreadable or oversized input, in
     input order (folders sorted). Never raises for bad input; metadata from a manifest is applied by
-    `apply_metadata`."""
+    `apply_metadata`. URLs are fetched under the fetch policy, `allow_hosts` exempt from it."""
     for item in paths:
         s = str(item)
         if re.match(r"(?i)^https?://", s):
-            yield from _load_url(s, allow_network, limits)
+            yield from _load_url(s, allow_network, limits, allow_hosts)
             continue
         path = Path(item)
         try:

@@ -1,0 +1,99 @@
+"""The fetch policy and the request deadline, against the real feed server on 127.0.0.1 and a real embedded
+store: a feed (or a redirect, or a URL to ingest) naming an internal address in any spelling is refused and
+nothing is stored; a server trickling its headers is abandoned at the request's deadline."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import pytest
+
+from briefing.config import Settings
+from briefing.feeds import Subscriptions
+from briefing.ingest import ingest
+from briefing.refresh import refresh
+from briefing.store import Store
+from tests.feed_server import FeedServer, Route, allow_hosts, embedded, http_date, page, rss
+
+# 127.0.0.1 spelled every way a resolver accepts, the IPv6 loopback, and a private range
+INTERNAL = ["127.0.0.1", "localhost", "[::1]", "0x7f000001", "2130706433", "127.1", "10.0.0.1"]
+
+
+@pytest.fixture
+def outside(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> FeedServer:
+    """The feed server as an outside publisher: reached as `public.test` (allowed, as a public host would
+    be), while 127.0.0.1 and localhost are not allowed."""
+    allow_hosts(monkeypatch, "public.test")
+    monkeypatch.setattr(socket, "getaddrinfo", _public_test(socket.getaddrinfo))
+    return server
+
+
+def _public_test(real: Callable[..., list]) -> Callable[..., list]:
+    """getaddrinfo with one more name, `public.test`, for the feed server's address (no hosts file edit)."""
+
+    def resolve(host: str, *args: object, **kwargs: object) -> list:
+        return real("127.0.0.1" if host == "public.test" else host, *args, **kwargs)
+
+    return resolve
+
+
+def public(server: FeedServer, path: str) -> str:
+    return f"http://public.test:{server.port}{path}"
+
+
+@embedded
+def test_feed_entries_and_redirects_to_internal_addresses_are_refused_and_nothing_stored(
+    make_settings: Callable[..., Settings], outside: FeedServer, stories: list[dict]
+) -> None:
+    server = outside
+    server.routes["/secret"] = Route(page(stories[0]), content_type="text/html")  # the internal page
+    server.routes["/hop"] = Route(b"", location=server.url("/secret"))  # an allowed host redirecting inward
+    links = [f"http://{host}:{server.port}/secret" for host in INTERNAL] + [public(server, "/hop")]
+    entries = [(f"Entry {i}", link, "A summary.", http_date(1)) for i, link in enumerate(links)]
+    server.routes["/feed.xml"] = Route(rss("Outside", entries, full=False))
+    settings = make_settings(feed_host_pause=0, feed_retries=0, feed_timeout=5)
+    subscriptions = Subscriptions(Store(settings))
+    subscriptions.add(public(server, "/feed.xml"), "Outside")
+    subscriptions.add(f"http://127.1:{server.port}/feed.xml", "Inside")  # a feed URL naming one too
+
+    report = refresh(settings)
+    by_feed = {r.feed.name: r for r in report.results}
+    assert by_feed["Inside"].errors == (
+        "refused: 127.1 (resolves to 127.0.0.1) is a loopback address; only public hosts are fetched "
+        "(setting fetch_allow_hosts allows a host)",
+    )
+    refused = by_feed["Outside"].errors
+    assert len(refused) == len(links) and all(": refused: " in e for e in refused), refused
+    assert any("10.0.0.1 is a private address" in e for e in refused)
+    assert any("0x7f000001 (resolves to 127.0.0.1) is a loopback address" in e for e in refused)
+    assert server.asked("/secret") == [] and len(server.asked("/hop")) == 1
+    assert Store(settings).article_records() == []
+
+
+@embedded
+def test_ingest_of_an_internal_url_is_refused(
+    make_settings: Callable[..., Settings], outside: FeedServer, stories: list[dict]
+) -> None:
+    outside.routes["/secret"] = Route(page(stories[0]), content_type="text/html")
+    settings = make_settings()
+    report = ingest([outside.url("/secret")], settings, progress=False)
+    assert [f.reason for f in report.failures] == [
+        "could not fetch URL: refused: 127.0.0.1 is a loopback address; only public hosts are fetched "
+        "(setting fetch_allow_hosts allows a host)"
+    ]
+    assert outside.asked("/secret") == []
+
+
+@embedded
+def test_a_server_trickling_its_headers_is_abandoned_at_the_deadline(
+    make_settings: Callable[..., Settings], server: FeedServer, stories: list[dict]
+) -> None:
+    body = rss("Trickle", [(stories[0]["title"], server.url("/t/0"), stories[0]["body"], http_date(1))])
+    server.routes["/trickle.xml"] = Route(body, trickle=0.05)  # ~100 header bytes: 5 s to send them
+    settings = make_settings(feed_host_pause=0, feed_retries=0, feed_timeout=0.5)
+    Subscriptions(Store(settings)).add(server.url("/trickle.xml"), "Trickle")
+    [result] = refresh(settings).results
+    assert result.line() == "Trickle: error: timed out after 0.5s"
+    assert server.sent["/trickle.xml"] < 60  # hung up mid-headers, not after reading them all
+    assert Store(settings).article_records() == []

@@ -270,7 +270,9 @@ class Writer:
 
 def limits_of(settings: Settings) -> Limits:
     """The size limits the settings give, in bytes."""
-    return Limits(int(settings.max_file_mb * 2**20), int(settings.max_collection_mb * 2**20))
+    return Limits(
+        int(settings.max_file_mb * 2**20), int(settings.max_collection_mb * 2**20), settings.max_article_words
+    )
 
 
 def ingest(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from briefing.clean import clean_text, normalize_chars
 from briefing.ingest import to_article
 from briefing.loaders import (
+    Limits,
     ManifestRow,
     apply_metadata,
     find_row,
@@ -729,3 +731,45 @@ def test_corrupt_docx_fails(tmp_path: Path) -> None:
     f = tmp_path / "bad.docx"
     f.write_bytes(b"PK\x03\x04 not really a zip")
     assert "malformed Word document" in only_failure(load(f)).reason
+
+
+def docx_bomb(path: Path, unpacked_mb: int) -> Path:
+    """A real Word file whose document.xml holds `unpacked_mb` paragraphs of 1 MB of repeated words: a few
+    hundred KB on disk."""
+    import docx
+
+    doc = docx.Document()
+    doc.add_paragraph("seed")
+    plain = path.with_suffix(".plain.docx")
+    doc.save(str(plain))
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                out.writestr(info, src.read(info))
+                continue
+            head, tail = src.read(info).split(b"seed")
+            with out.open("word/document.xml", "w") as xml:
+                xml.write(head)
+                for _ in range(unpacked_mb):
+                    xml.write(b"word " * (2**20 // 5) + b"</w:t></w:r></w:p><w:p><w:r><w:t>")
+                xml.write(tail)
+    return path
+
+
+def test_docx_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
+    bomb = docx_bomb(tmp_path / "bomb.docx", 40)
+    assert bomb.stat().st_size < 2**20
+    fail = only_failure(load(bomb, limits=Limits(20 * 2**20, 500 * 2**20, 30000)))
+    assert fail.path == str(bomb)
+    assert re.fullmatch(
+        r"Word document refused unread: unpacks to 4\d MB, over the 31 MB a Word article may "
+        r"\(settings max_file_mb and max_article_words\)",
+        fail.reason,
+    )
+
+
+def test_docx_with_one_part_inflating_over_100x_is_refused(tmp_path: Path) -> None:
+    bomb = docx_bomb(tmp_path / "dense.docx", 4)  # within the unpacked total, not within the ratio
+    reason = only_failure(load(bomb)).reason
+    assert reason.startswith("Word document refused unread: part word/document.xml unpacks ")
+    assert reason.endswith("x (a zip bomb?)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from itertools import zip_longest
 from typing import Literal
@@ -44,6 +44,7 @@ class FeedResult:
     linked: int = 0  # of the added, near-duplicates linked to a twin (a syndicated copy)
     known: int = 0  # entries already stored
     errors: tuple[str, ...] = ()  # the feed's, or its entries'
+    unread: int = 0  # older entries left unread, over feed_max_entries
     added_ids: tuple[str, ...] = ()  # the articles this refresh stored, for matching saved topics
 
     @property
@@ -63,6 +64,7 @@ class FeedResult:
                 f"added {self.added}"
                 + (f" ({self.linked} linked to a twin)" if self.linked else "")
                 + (f", {self.known} already stored" if self.known else "")
+                + (f", {self.unread} older entries left unread (feed_max_entries)" if self.unread else "")
             )
         if self.errors:
             more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
@@ -157,6 +159,15 @@ def _full_text(raw: RawArticle, fetcher: Fetcher, settings: Settings) -> RawArti
     )
 
 
+def _newest(items: list[RawArticle | LoadFailure], cap: int) -> tuple[list[RawArticle | LoadFailure], int]:
+    """The feed's failures and its `cap` newest entries (dated ones newest first, then undated ones in the
+    feed's order), and how many entries were left out: a feed of thousands of entries, or an outside
+    publisher's flood, costs one refresh no more than `cap` pages and articles."""
+    entries = [i for i in items if isinstance(i, RawArticle)]
+    kept = sorted(entries, key=lambda e: (e.published is None, -(e.published or date.min).toordinal()))[:cap]
+    return [i for i in items if isinstance(i, LoadFailure)] + kept, len(entries) - len(kept)
+
+
 def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settings) -> FeedResult:
     """Fetch one feed, ingest its new entries and commit them; the feed's new status is in the result."""
     now = _now()
@@ -175,7 +186,8 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     errors: list[str] = []
     keep_validators = False  # True when asking again later could bring what failed now
     known, title = 0, feed.title
-    for item in load_feed(feed.url, got.content):
+    items, unread = _newest(list(load_feed(feed.url, got.content)), settings.feed_max_entries)
+    for item in items:
         if isinstance(item, LoadFailure):
             if item.path == feed.url and item.reason == NO_ENTRIES:
                 continue
@@ -202,7 +214,14 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     ]
     ids = tuple(a.id for a in intake.report.added[before[0] :])
     result = FeedResult(
-        feed, "error" if errors else "added", added, linked, known + skipped, tuple(errors), ids
+        feed,
+        "error" if errors else "added",
+        added,
+        linked,
+        known + skipped,
+        tuple(errors),
+        unread=unread,
+        added_ids=ids,
     )
     status = replace(
         feed,

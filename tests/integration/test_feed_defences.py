@@ -1,6 +1,7 @@
-"""The fetch policy and the request deadline, against the real feed server on 127.0.0.1 and a real embedded
-store: a feed (or a redirect, or a URL to ingest) naming an internal address in any spelling is refused and
-nothing is stored; a server trickling its headers is abandoned at the request's deadline."""
+"""Defences of refresh and URL ingest, against the real feed server on 127.0.0.1 and a real embedded store:
+a feed (or a redirect, or a URL to ingest) naming an internal address in any spelling is refused and nothing
+is stored; a server trickling its headers is abandoned at the request's deadline; a feed is read to its
+newest `feed_max_entries` entries."""
 
 from __future__ import annotations
 
@@ -97,3 +98,18 @@ def test_a_server_trickling_its_headers_is_abandoned_at_the_deadline(
     assert result.line() == "Trickle: error: timed out after 0.5s"
     assert server.sent["/trickle.xml"] < 60  # hung up mid-headers, not after reading them all
     assert Store(settings).article_records() == []
+
+
+@embedded
+def test_a_feed_is_read_to_its_newest_feed_max_entries(
+    make_settings: Callable[..., Settings], server: FeedServer, stories: list[dict]
+) -> None:
+    days = [3, 1, 5, 2, 4]  # a feed not in date order
+    entries = [(s["title"], server.url(f"/e/{d}"), s["body"], http_date(d)) for s, d in zip(stories, days)]
+    server.routes["/many.xml"] = Route(rss("Many", entries))
+    settings = make_settings(feed_host_pause=0, feed_max_entries=3)
+    Subscriptions(Store(settings)).add(server.url("/many.xml"), "Many")
+    [result] = refresh(settings).results
+    assert result.line() == "Many: added 3, 2 older entries left unread (feed_max_entries)"
+    stored = {r.article.url for r in Store(settings).article_records()}
+    assert stored == {server.url(f"/e/{d}") for d in (3, 4, 5)}

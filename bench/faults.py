@@ -178,7 +178,13 @@ def injection(work: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cases", default="crash,timeout,oversized,injection")
+    from bench.faults_fetch import CASES as FETCH_CASES
+
+    ap.add_argument(
+        "--cases",
+        default="crash,timeout,oversized,injection," + ",".join(FETCH_CASES),
+        help="Comma-separated: crash, timeout, oversized, injection, " + ", ".join(FETCH_CASES) + ".",
+    )
     ap.add_argument("--articles", type=int, default=200, help="Articles in the crash case's ingest.")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="briefing-faults-"))
@@ -189,6 +195,7 @@ def main() -> None:
             "timeout": lambda: timeout(work),
             "oversized": lambda: oversized(work),
             "injection": lambda: injection(work),
+            **{name: (lambda run=run: run(work)) for name, run in FETCH_CASES.items()},
         }[case]()
 
 

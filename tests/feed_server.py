@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -60,11 +61,10 @@ class FeedServer:
         return [headers for _, p, headers in self.requests if p == path]
 
 
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
-    """The server, its host allowed by the fetch policy (a test that checks the policy narrows that)."""
-    allow_hosts(monkeypatch, ALLOW)
-    state = FeedServer()
+@contextmanager
+def serving(state: FeedServer) -> Iterator[FeedServer]:
+    """Serve `state`'s routes on 127.0.0.1 (its port set) until the block ends; the tests' fixture and the
+    fault benchmark (bench/faults_fetch.py) share it."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -124,9 +124,19 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
     state.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
+    """The server, its host allowed by the fetch policy (a test that checks the policy narrows that)."""
+    allow_hosts(monkeypatch, ALLOW)
+    with serving(FeedServer()) as state:
+        yield state
 
 
 @pytest.fixture(scope="module")

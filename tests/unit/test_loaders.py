@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from briefing.loaders import (
     read_manifest,
 )
 from briefing.models import Article, LoadFailure, RawArticle
+from tests.hostile import docx_bomb
 
 BODY_1 = (
     "The finance ministers of three coastal states agreed on Tuesday to a common levy on container traffic."
@@ -731,29 +731,6 @@ def test_corrupt_docx_fails(tmp_path: Path) -> None:
     f = tmp_path / "bad.docx"
     f.write_bytes(b"PK\x03\x04 not really a zip")
     assert "malformed Word document" in only_failure(load(f)).reason
-
-
-def docx_bomb(path: Path, unpacked_mb: int) -> Path:
-    """A real Word file whose document.xml holds `unpacked_mb` paragraphs of 1 MB of repeated words: a few
-    hundred KB on disk."""
-    import docx
-
-    doc = docx.Document()
-    doc.add_paragraph("seed")
-    plain = path.with_suffix(".plain.docx")
-    doc.save(str(plain))
-    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            if info.filename != "word/document.xml":
-                out.writestr(info, src.read(info))
-                continue
-            head, tail = src.read(info).split(b"seed")
-            with out.open("word/document.xml", "w") as xml:
-                xml.write(head)
-                for _ in range(unpacked_mb):
-                    xml.write(b"word " * (2**20 // 5) + b"</w:t></w:r></w:p><w:p><w:r><w:t>")
-                xml.write(tail)
-    return path
 
 
 def test_docx_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def internal(address: str) -> str:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    for kind in ("loopback", "link_local", "private", "unspecified", "multicast", "reserved"):
+    for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
     return "" if ip.is_global else "non-global"
@@ -165,7 +165,8 @@ class Fetcher:
         self.backend = _PolicyBackend(allow_hosts)
         transport = httpx.HTTPTransport(trust_env=False)
         transport._pool = httpcore.ConnectionPool(  # httpx takes no network backend; its pool does
-            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=self.backend
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=self.backend,  # SSL_CERT_FILE still read
         )
         self.client = httpx.Client(
             timeout=timeout,

@@ -7,8 +7,8 @@ Each runs the real `briefing` command in a child process against the tests' feed
   linking to a redirect into 127.0.0.1: held when the internal page is never requested and nothing stored.
 - stall: a feed server sending its ~90 header bytes one every 0.2 s, feed_timeout 2: held when refresh
   hung up within 30 bytes (6 s) and names the feed with "timed out".
-- docx-bomb: a .docx of ~500 KB unpacking to 300 MB: held when refused unread in under 10 s (the peak
-  memory printed is the whole CLI's, its imports included).
+- docx-bomb: a .docx of ~500 KB unpacking to 300 MB: held when refused unread (the seconds and peak
+  memory printed are the whole CLI's, its start and imports included).
 - feed-entries: a feed of 60 entries with feed_max_entries 20: held when 40 are said unread and at most
   20 stored (the corpus repeats a few articles: those are said already stored).
 - markdown: an article full of links, images, HTML and bare URLs, briefed to Markdown: held when the
@@ -94,7 +94,7 @@ def stall(work: Path) -> None:
 def docx(work: Path) -> None:
     bomb = docx_bomb(work / "bomb.docx", 300)
     code, said, seconds, peak = _run(["ingest", str(bomb), "--source", "X"], _env(work / "bomb-store"))
-    held = "refused unread" in said and seconds < 10
+    held = "Word document refused unread" in said  # from the zip directory: nothing inflated or parsed
     detail = f"{bomb.stat().st_size / 1024:.0f} KB file, {seconds:.1f} s, CLI peak {peak:.0f} MB, exit {code}"
     _said("docx-bomb", held, f"{detail}: {said}")
 

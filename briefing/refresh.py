@@ -28,6 +28,7 @@ from briefing.models import LoadFailure, RawArticle
 from briefing.store import Store
 
 SUMMARY_WORDS = 150  # an entry shorter than this, with a link, is a summary: its page holds the article
+PAGE_FAILURES = 3  # pages of one feed that time out or cannot be reached before the rest wait a refresh
 LOCK = "refresh.lock"
 
 
@@ -185,7 +186,7 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     before = intake.counts()
     errors: list[str] = []
     keep_validators = False  # True when asking again later could bring what failed now
-    known, title = 0, feed.title
+    known, title, failed_pages, deferred = 0, feed.title, 0, 0
     items, unread = _newest(list(load_feed(feed.url, got.content)), settings.feed_max_entries)
     for item in items:
         if isinstance(item, LoadFailure):
@@ -199,14 +200,23 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
             known += 1
             continue
         if item.url and len(item.text.split()) < SUMMARY_WORDS:
+            if failed_pages >= PAGE_FAILURES:  # a feed of stalling pages must not hold refresh for hours
+                deferred += 1
+                continue
             try:
                 item = _full_text(item, fetcher, settings)
             except FetchError as exc:
                 errors.append(f"{item.path}: page {item.url}: {exc}")
                 keep_validators |= exc.retryable
+                failed_pages += exc.retryable
                 continue
         intake.take(replace(item, source=item.source or feed.name or None))
     intake.commit()
+    if deferred:
+        keep_validators = True
+        errors.append(
+            f"{deferred} more entries' pages left for the next refresh after {PAGE_FAILURES} failed"
+        )
     added, linked, skipped, failed, unstored = (b - a for a, b in zip(before, intake.counts()))
     keep_validators |= unstored > 0
     errors += [

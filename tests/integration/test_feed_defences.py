@@ -113,3 +113,21 @@ def test_a_feed_is_read_to_its_newest_feed_max_entries(
     assert result.line() == "Many: added 3, 2 older entries left unread (feed_max_entries)"
     stored = {r.article.url for r in Store(settings).article_records()}
     assert stored == {server.url(f"/e/{d}") for d in (3, 4, 5)}
+
+
+@embedded
+def test_a_feed_of_stalling_pages_gives_up_on_its_pages_after_three(
+    make_settings: Callable[..., Settings], server: FeedServer
+) -> None:
+    for i in range(5):
+        server.routes[f"/p/{i}"] = Route(b"<html></html>", content_type="text/html", delay=1.0)
+    entries = [(f"Entry {i}", server.url(f"/p/{i}"), "A summary.", http_date(1)) for i in range(5)]
+    server.routes["/pages.xml"] = Route(
+        rss("Pages", entries, full=False), etag='"p"', last_modified=http_date(1)
+    )
+    settings = make_settings(feed_host_pause=0, feed_retries=0, feed_timeout=0.3)
+    Subscriptions(Store(settings)).add(server.url("/pages.xml"), "Pages")
+    [result] = refresh(settings).results
+    assert [len(server.asked(f"/p/{i}")) for i in range(5)] == [1, 1, 1, 0, 0]
+    assert result.errors[-1] == "2 more entries' pages left for the next refresh after 3 failed"
+    assert result.feed.etag == ""  # asked in full again next time, for the entries left

@@ -256,6 +256,16 @@ class Settings(BaseSettings):
     feed_timeout: float = Field(10.0, gt=0, description="Seconds before a feed or page request is abandoned.")
     feed_retries: int = Field(2, ge=0, description="Further attempts after a server error or timeout.")
     feed_host_pause: float = Field(1.0, ge=0, description="Seconds between two requests to the same host.")
+    feed_max_entries: int = Field(
+        200,
+        ge=1,
+        description="Entries read from one feed per refresh, newest first; older ones are left unread.",
+    )
+    fetch_allow_hosts: list[str] = Field(
+        [],
+        description="Hosts fetched although they are or resolve to internal addresses (loopback, private, "
+        "link-local): every other feed, page or URL to ingest must resolve to public addresses only.",
+    )
 
     # --- embeddings ---
     embedding: str = Field(

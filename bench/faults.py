@@ -178,9 +178,15 @@ def injection(work: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cases", default="crash,timeout,oversized,injection")
+    ap.add_argument(
+        "--cases",
+        default="crash,timeout,oversized,injection,prompt-injection",
+        help="Comma-separated: crash, timeout, oversized, injection, prompt-injection.",
+    )
     ap.add_argument("--articles", type=int, default=200, help="Articles in the crash case's ingest.")
     args = ap.parse_args()
+    from bench.faults_model import CASES as MODEL_CASES  # here: it imports this module's helpers
+
     work = Path(tempfile.mkdtemp(prefix="briefing-faults-"))
     print(f"work folder {work}; load average {os.getloadavg()[0]:.2f} at start")
     for case in args.cases.split(","):
@@ -189,6 +195,7 @@ def main() -> None:
             "timeout": lambda: timeout(work),
             "oversized": lambda: oversized(work),
             "injection": lambda: injection(work),
+            **{name: (lambda run=run: run(work)) for name, run in MODEL_CASES.items()},
         }[case]()
 
 

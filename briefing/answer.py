@@ -22,6 +22,7 @@ from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.evidence import Evidence, by_passage, choose, rank_sentences, unmentioned_names
 from briefing.extract import extract
+from briefing.injection import instruction_spans
 from briefing.llm import LLMInfo, get_chat_model_or_extractive
 from briefing.markers import strip_markers
 from briefing.models import Chunk
@@ -170,6 +171,7 @@ class Answerer:
         hits = self.retriever.search(standalone, k or self.settings.evidence_passages, filters)
         chunks = [h.chunk for h in hits]
         absent = unmentioned_names(standalone, chunks)
+        injected = dict.fromkeys(f"“{c.title}” ({c.source})" for c in chunks if instruction_spans(c.text))
         ranked = [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract)
         evidence = (
             choose(ranked, self.settings.evidence_windows)
@@ -216,7 +218,15 @@ class Answerer:
             backend=self.info.backend,
             model=self.info.model,
             prompts=prompts,
-            note="; ".join(n for n in (self.note, absent and "no passage mentions " + ", ".join(absent)) if n)
+            note="; ".join(
+                n
+                for n in (
+                    self.note,
+                    absent and "no passage mentions " + ", ".join(absent),
+                    injected and "text addressed to the model was ignored in " + ", ".join(injected),
+                )
+                if n
+            )
             or None,
             filters={
                 k: (v.isoformat() if hasattr(v, "isoformat") else list(v) if isinstance(v, tuple) else v)

@@ -52,12 +52,14 @@ _ANYWHERE = re.compile(  # rules 1-3
 # Rules 4 and 5, read with quotations removed; case matters only for the capitals ("say PWNED", not
 # "say many").
 _ORDER = re.compile(
-    rf"(?i:\byou\s+are\s+now\s+(?:\w+\s+){{0,3}}?(?:{_MODEL}|DAN|unrestricted|unfiltered|jailbroken|free\s+of)\b"
+    r"(?i:\byou\s+are\s+now\s+(?:\w+\s+){0,3}?"
+    rf"(?:{_MODEL}|DAN|unrestricted|unfiltered|jailbroken|free\s+of)\b"
     r"|\bfrom\s+now\s+on,?\s+you\b"
     rf"|\byou\s+are\s+an?\s+{_MODEL}\b|\byour\s+(?:instructions|system\s+prompt|guidelines|programming)\b"
     r"|\b(?:reveal|print|show|repeat|ignore|leak)\s+(?:your|the)\s+system\s+prompt\b"
     r"|\b(?:enable|enter|activate)\s+developer\s+mode\b"
-    rf"|\byou\s+(?:must|should|will|shall|need\s+to|have\s+to)\s+(?:now\s+|only\s+)?(?:{_OUTPUT_VERBS}|ignore)\b)"
+    r"|\byou\s+(?:must|should|will|shall|need\s+to|have\s+to)\s+(?:now\s+|only\s+)?"
+    rf"(?:{_OUTPUT_VERBS}|ignore)\b)"
     rf"|(?i:(?:^|[,;:–—]\s*|\s-\s+|\b(?:and|then|now|please)\s+)(?:please\s+)?(?:{_OUTPUT_VERBS})\s+)"
     r"(?:(?i:(?:only|just|exactly|simply|with)\b|the\s+(?:words?|following)\b)|:|\"|[A-Z]{3,}\b)"
 )

@@ -180,8 +180,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--cases",
-        default="crash,timeout,oversized,injection,prompt-injection",
-        help="Comma-separated: crash, timeout, oversized, injection, prompt-injection.",
+        default="crash,timeout,oversized,injection,prompt-injection,model-queue",
+        help="Comma-separated: crash, timeout, oversized, injection, prompt-injection, model-queue.",
     )
     ap.add_argument("--articles", type=int, default=200, help="Articles in the crash case's ingest.")
     args = ap.parse_args()

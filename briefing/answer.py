@@ -174,7 +174,7 @@ class Answerer:
         The question joins the model's line when asked, so retrieval runs while it waits; the turn is held
         from the first model call (the condensing of a follow-up, else the draft) to the draft's end."""
         queue: ModelQueue | None = getattr(self.model, "queue", None)  # the backends that take turns
-        with queue.join() if queue else nullcontext() as ticket:
+        with queue.join() if queue is not None else nullcontext() as ticket:
             yield from self._answer(question, history, filters, k, ticket)
 
     def _wait(self, ticket: Ticket | None) -> Iterator[Waiting]:

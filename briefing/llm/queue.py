@@ -79,7 +79,8 @@ class ModelQueue:
         """Requests before `ticket` that keep it waiting (0: its turn). Call holding `cond`."""
         return max(0, self.line.index(ticket) - self.slots + 1)
 
-    def __len__(self) -> int:
+    def size(self) -> int:
+        """Requests in the line, the ones being answered included."""
         with self.cond:
             return len(self.line)
 

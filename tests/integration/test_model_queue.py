@@ -77,7 +77,7 @@ def test_askers_take_turns_in_order_and_hear_their_place(seeded: tuple[Settings,
                     finished.append(i)
 
         def in_line(i: int) -> None:  # the next asker starts only once this one has joined the line
-            while len(queue) < i + 1:
+            while queue.size() < i + 1:
                 time.sleep(0.01)
             if i == 3:
                 gate.set()
@@ -87,7 +87,7 @@ def test_askers_take_turns_in_order_and_hear_their_place(seeded: tuple[Settings,
     assert heard[0] == [] and all(
         heard[i][0] == i and heard[i] == sorted(heard[i], reverse=True) for i in (1, 2, 3)
     )
-    assert len(queue) == 0  # every ticket left the line
+    assert queue.size() == 0  # every ticket left the line
 
 
 def test_a_wait_past_llm_queue_wait_fails_as_busy_and_leaves_the_line(seeded: tuple[Settings, Store]) -> None:
@@ -98,13 +98,13 @@ def test_a_wait_past_llm_queue_wait_fails_as_busy_and_leaves_the_line(seeded: tu
         first: list[Answer] = []
         holder = threading.Thread(target=lambda: first.append(answerer.ask(QUESTION)), daemon=True)
         holder.start()
-        while len(queue) < 1:
+        while queue.size() < 1:
             time.sleep(0.01)
         with pytest.raises(
             LLMError, match="no turn at the model after waiting 0.5s \\(1 request still ahead\\)"
         ) as err:
             answerer.ask(QUESTION)
-        assert err.value.kind == "busy" and len(queue) == 1
+        assert err.value.kind == "busy" and queue.size() == 1
         gate.set()
         holder.join(60)
-    assert first and "Prosper" in first[0].text and len(queue) == 0
+    assert first and "Prosper" in first[0].text and queue.size() == 0

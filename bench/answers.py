@@ -137,7 +137,7 @@ def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[st
             for part in answerer.stream(case.question, filters=case.filters):
                 if isinstance(part, Answer):
                     answer = part
-                elif t_first is None and part.strip():
+                elif t_first is None and isinstance(part, str) and part.strip():
                     t_first = time.perf_counter() - t0
         except LLMError as exc:
             failures += 1

@@ -35,15 +35,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REALTIMEQA, read_jsonl  # noqa: E402
-from bench.faults_auth import CASES as AUTH_CASES  # noqa: E402
-from bench.faults_fetch import CASES as FETCH_CASES  # noqa: E402
 from briefing.config import Settings  # noqa: E402
 from briefing.store import Store  # noqa: E402
 from tests.fake_llm import fake_llm  # noqa: E402
 
-# Issue 24's cases, by the part of the product they attack; each takes the work folder.
-SLICES: dict[str, dict[str, Callable[[Path], None]]] = {"sign-in": AUTH_CASES, "fetch": FETCH_CASES}
-SLICE_CASES = {name: run for cases in SLICES.values() for name, run in cases.items()}
+
+def slices() -> dict[str, dict[str, Callable[[Path], None]]]:
+    """Issue 24's cases, by the part of the product they attack; each takes the work folder."""
+    # Imported here: they import this module's helpers.
+    from bench.faults_auth import CASES as AUTH_CASES
+    from bench.faults_fetch import CASES as FETCH_CASES
+    from bench.faults_model import CASES as MODEL_CASES
+
+    return {"sign-in": AUTH_CASES, "fetch": FETCH_CASES, "model": MODEL_CASES}
+
 
 BRIEFING = Path(sys.executable).parent / "briefing"
 KILL_AT = (0.1, 0.3, 0.5, 0.7, 0.95)  # of an uninterrupted ingest's seconds
@@ -185,12 +190,14 @@ def injection(work: Path) -> None:
 
 
 def main() -> None:
+    parts = slices()
+    more = {name: run for cases in parts.values() for name, run in cases.items()}
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--cases",
-        default=",".join(["crash", "timeout", "oversized", "injection", *SLICE_CASES]),
+        default=",".join(["crash", "timeout", "oversized", "injection", *more]),
         help="Comma-separated cases: crash, timeout, oversized, injection; "
-        + "; ".join(f"{part}: {', '.join(cases)}" for part, cases in SLICES.items()),
+        + "; ".join(f"{part}: {', '.join(cases)}" for part, cases in parts.items()),
     )
     ap.add_argument("--articles", type=int, default=200, help="Articles in the crash case's ingest.")
     args = ap.parse_args()
@@ -202,7 +209,7 @@ def main() -> None:
             "timeout": lambda: timeout(work),
             "oversized": lambda: oversized(work),
             "injection": lambda: injection(work),
-            **{name: (lambda run=run: run(work)) for name, run in SLICE_CASES.items()},
+            **{name: (lambda run=run: run(work)) for name, run in more.items()},
         }[case]()
 
 

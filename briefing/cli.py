@@ -27,6 +27,7 @@ from briefing.config import BACKENDS, Settings, config_file, load_settings, unkn
 from briefing.guide import source_guide
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
+from briefing.llm.queue import Waiting
 from briefing.models import Hit
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store, StoreError
@@ -357,11 +358,15 @@ def ask_cmd(
         _ask_batch(answerer, batch, k)
         return
     live = not as_json and sys.stdout.isatty()
-    streamed = ""
+    streamed, ahead = "", None
     try:
         for part in answerer.stream(question, filters=Filters(since, until, source), k=k):
             if isinstance(part, Answer):
                 answer = part
+            elif isinstance(part, Waiting):  # another process's questions never count: one CLI, one line
+                if part.ahead != ahead:
+                    ahead = part.ahead
+                    click.echo(f"waiting for the model: {ahead} ahead", err=True)
             elif live:
                 streamed += part
                 click.echo(part, nl=False)

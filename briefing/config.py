@@ -339,7 +339,21 @@ class Settings(BaseSettings):
     local_model_path: Path | None = Field(
         None, description="GGUF file for the local backend; default: the packaged one."
     )
-    llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
+    llm_timeout: float = Field(
+        120.0, gt=0, description="Seconds a model call may take from its turn's start before it is abandoned."
+    )
+    llm_queue_wait: float = Field(
+        3600.0,
+        gt=0,
+        description="Seconds a request may wait for its turn at the model (one generation at a time per "
+        "model, in the order asked) before it fails as busy.",
+    )
+    llm_parallel: int = Field(
+        1,
+        ge=1,
+        description="Generations at once per model on the openai backend (a server with several slots, or a "
+        "hosted API, can take more); the local backend always runs one.",
+    )
     llm_max_tokens: int = Field(512, ge=16, description="Longest answer the model may write, in tokens.")
     llm_max_retries: int = Field(2, ge=0)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from briefing.answer import Answer, Answerer, Turn
 from briefing.app.conversations import Exchange
+from briefing.llm.queue import Waiting
 from briefing.retrieve import Filters
 from briefing.store import Store
 
@@ -60,6 +61,13 @@ def make_filters(bounds: FilterBounds, window: Sequence[date], outlets: Sequence
 
 def ask(
     answerer: Answerer, question: str, history: Sequence[Exchange], filters: Filters
-) -> Iterator[str | Answer]:
-    """The answer's text as it is written, then the checked Answer."""
+) -> Generator[str | Waiting | Answer, None, None]:
+    """The place in the model's line while the question waits, the answer's text as it is written, then
+    the checked Answer."""
     return answerer.stream(question, history_turns(history), filters)
+
+
+def waiting_text(waiting: Waiting) -> str:
+    """What a question waiting for the model shows: its place in the line."""
+    n = waiting.ahead
+    return f"Waiting for the model: {n} question{'s' if n != 1 else ''} ahead of yours."

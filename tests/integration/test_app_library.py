@@ -23,7 +23,7 @@ from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, uploa
 def library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest]:
     app_env(monkeypatch, tmp_path / "store")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/library.py").run()
+    at.switch_page("views/library.py").run()
     assert not at.exception
     yield at
 
@@ -214,5 +214,5 @@ def test_app_changes_are_logged_by_who_made_them_and_shown_on_the_activity_page(
         ["ferry.txt"],
         1,
     )
-    library.switch_page("pages/activity.py").run()
+    library.switch_page("views/activity.py").run()
     assert not library.exception and list(library.dataframe[0].value["action"]) == ["upload"]

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 from pydantic import SecretStr
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from briefing.answer import Answerer
-from briefing.app import VIEWS_DIR, signin
+from briefing.app import VIEWS_DIR, signin, upload_guard
 from briefing.app.render import escape_markdown
 from briefing.brief import BriefError
 from briefing.config import Settings, load_settings, unknown_settings
@@ -82,6 +83,8 @@ def navigate() -> None:
     settings = or_stop(lambda: session_settings(st.session_state))
     exposed, kept_out = _kept_out(settings)
     hidden = set() if kept_out else signin.hidden_pages(settings)
+    if ctx := get_script_run_ctx():  # the server's upload endpoint takes files only from these sessions
+        upload_guard.allow(ctx.session_id, not kept_out and signin.may(settings, "upload"))
     pages = [
         st.Page(VIEWS_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
         for i, (file, title, icon, url) in enumerate(PAGES)

@@ -49,17 +49,20 @@ KEY_NOTEBOOK = "notebook"  # the collection this session works in; unset: the co
 FORM_API_KEY = "form_api_key"  # the Settings page's password box, emptied as soon as it is read
 AUTOMATIC = "automatic"
 
-# The pages, in the sidebar's order; the first is where the app opens.
+# The pages, in the sidebar's order; the first is where the app opens. Their icons are emoji: Streamlit
+# makes a page's `:material/...:` icon the tab's icon by fetching it from fonts.gstatic.com (offline, a
+# request to an outside host that tells it the deployment exists); icons elsewhere come from its own font.
+APP_ICON = "🗞️"
 PAGES = (
-    ("chat.py", "Chat", ":material/chat:", "chat"),
-    ("library.py", "Library", ":material/library_books:", "library"),
-    ("notes.py", "Notes", ":material/bookmarks:", "notes"),
-    ("briefs.py", "Briefs", ":material/description:", "briefs"),
-    ("team.py", "Team", ":material/group:", "team"),
-    ("settings.py", "Settings", ":material/settings:", "settings"),
-    ("activity.py", "Activity", ":material/history:", "activity"),
+    ("chat.py", "Chat", "💬", "chat"),
+    ("library.py", "Library", "📚", "library"),
+    ("notes.py", "Notes", "🔖", "notes"),
+    ("briefs.py", "Briefs", "📝", "briefs"),
+    ("team.py", "Team", "👥", "team"),
+    ("settings.py", "Settings", "⚙️", "settings"),
+    ("activity.py", "Activity", "🕘", "activity"),
 )
-READER = ("reader.py", "Article", ":material/article:", "reader")  # opened from a source card, not listed
+READER = ("reader.py", "Article", "📰", "reader")  # opened from a source card, not listed
 
 
 # Set only while navigate() runs the page it chose: a page script run any other way (Streamlit's legacy
@@ -80,6 +83,7 @@ def navigate() -> None:
     instead (the pages are still declared, with no menu, so the page asked for is known but not run), and
     a refusal instead to a visitor a proxy forwarded to an app with no sign-in.
     A signed-in user is offered the pages their role may use."""
+    st.set_page_config(page_title="briefing", page_icon=APP_ICON, layout="wide")  # before any page icon
     settings = or_stop(lambda: session_settings(st.session_state))
     exposed, kept_out = _kept_out(settings)
     hidden = set() if kept_out else signin.hidden_pages(settings)
@@ -240,7 +244,7 @@ def page_setup(title: str, action: str | None = None) -> Settings:
     refuses too when reached some other way)."""
     if not _NAVIGATED.get():
         st.stop()  # deny by default: only navigate() runs a page, and only for a session it lets in
-    st.set_page_config(page_title=f"{title} · briefing", page_icon="🗞️", layout="wide")
+    st.set_page_config(page_title=f"{title} · briefing", page_icon=APP_ICON, layout="wide")
     _warn_unknown_settings()
     settings = or_stop(lambda: session_settings(st.session_state))
     if _kept_out(settings)[1]:

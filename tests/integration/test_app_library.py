@@ -12,8 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from briefing import activity
-from briefing.app.uploads import UPLOADS_DIR, check_upload, ingest_uploads
+from briefing.app.uploads import check_upload, ingest_uploads
 from briefing.config import Settings
+from briefing.originals import UPLOADS_DIR
 from briefing.store import Store
 from tests.feed_server import FeedServer, Route, http_date, rss
 from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, upload

@@ -90,6 +90,7 @@ def outside_requests_of_every_page(url: str, name: str, password: str) -> list[s
         page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator("h1")).to_have_text([PAGES[0][1]], timeout=WAIT_MS)
+        assert cookie(context, "briefing_signin"), "no sign-in cookie"  # set by the page: before leaving it
         for _file, title, _icon, path in (*PAGES, READER):
             page.goto(f"{url}/{path}")
             expect(page.locator("h1")).to_have_text([title], timeout=WAIT_MS)

@@ -40,9 +40,12 @@ def prune(settings: Settings, article_paths: Iterable[str | None]) -> list[Path]
         return []
     named: set[str] = set()
     for path in filter(None, article_paths):
-        path = os.path.abspath(path)
-        named.add(path)
-        named.update(path[:i] for i, c in enumerate(path) if c == ":")
+        # An older article may hold its original's path relative to a working directory the app no
+        # longer runs in: its part under the uploads folder names the original too.
+        under = path.rpartition(f"{UPLOADS_DIR}{os.sep}")[2] if f"{UPLOADS_DIR}{os.sep}" in path else None
+        for full in {os.path.abspath(path), *([str(folder / under)] if under else [])}:
+            named.add(full)
+            named.update(full[:i] for i, c in enumerate(full) if c == ":")
     found = list(folder.rglob("*"))
     folders = {p for p in found if p.is_dir() and not p.is_symlink()}
     gone = [p for p in found if p not in folders and str(p) not in named]

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from briefing.app.uploads import ingest_uploads
 from briefing.config import Settings
 from briefing.ingest import remove
-from briefing.originals import uploads_dir
+from briefing.originals import prune, uploads_dir
 from briefing.store import Store
 from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, upload
 
@@ -94,3 +94,17 @@ def test_originals_a_crashed_upload_left_are_removed_and_old_ones_made_private_b
     ingest_uploads([_Upload("ferry.txt", FERRY)], settings, lambda: Store(settings), source="Wire")
     assert _originals(settings) == ["ferry.txt", "toll.txt"] and not crashed.exists()
     assert stat.S_IMODE(toll.stat().st_mode) == 0o600
+
+
+def test_an_original_an_older_article_names_from_another_working_directory_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(store_dir=tmp_path / "store")
+    kept = uploads_dir(settings) / "2031" / "toll.txt"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(TOLL)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the app once ran in tmp_path and stored a relative path
+    assert prune(settings, ["store/uploads/2031/toll.txt"]) == []
+    assert kept.exists()
+    assert prune(settings, []) == [kept]  # no article names it: it goes

@@ -17,6 +17,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
+from briefing.answered import Coverage, Status, coverage, honest_text
+from briefing.asked import Asked, analyse
 from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
@@ -40,6 +42,14 @@ ANSWER_SETTINGS = (
     "extract_windows",
 )
 """The settings that shape an answer (the tuned groups whole), recorded with it."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A step of answering (searching, choosing evidence, writing, checking), yielded for a progress
+    display: a page shows the steps, never the unchecked draft."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class Answer:
         default_factory=list
     )  # markers of the draft that pointed nowhere
     settings: dict[str, Any] = field(default_factory=dict)  # ANSWER_SETTINGS as they were for this answer
+    asked: Asked | None = None  # what the question asks, read by rules
+    coverage: Coverage = Coverage(Status.ANSWERED)  # whether the checked text answers it
 
     @property
     def removed_markers(self) -> list[tuple[int, str]]:
@@ -83,6 +95,11 @@ class Answer:
     @property
     def not_in_sources(self) -> bool:
         return self.text.strip() == NOT_IN_SOURCES
+
+    @property
+    def declined(self) -> bool:
+        """Whether the answer tells the reader the sources do not give what was asked."""
+        return self.coverage.status in (Status.NOT_GIVEN, Status.NO_SOURCES)
 
     @property
     def citations(self) -> list:
@@ -98,6 +115,8 @@ class Answer:
             "standalone_question": self.standalone_question,
             "answer": self.text,
             "not_in_sources": self.not_in_sources,
+            "asked": {"kind": self.asked.kind.value, "speaker": list(self.asked.speaker)} if self.asked else None,
+            "answers": self.coverage.to_dict(),
             "citations": [c.to_dict() for c in self.check.citations],
             "sentences": [s.to_dict() for s in self.check.sentences],
             "unsupported": [s.to_dict() for s in self.check.unsupported],
@@ -163,14 +182,20 @@ class Answerer:
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), filters: Filters = Filters(), k: int | None = None
-    ) -> Iterator[str | Answer]:
-        """Yield the draft's text as the model writes it, then the checked `Answer` as the last item. The
-        Answer's text is what the reader must be left with: it can differ from the streamed draft."""
+    ) -> Iterator[Stage | str | Answer]:
+        """Yield each stage as it starts and the draft's text as the model writes it, then the checked
+        `Answer` as the last item. The Answer's text is what the reader must be left with: it can differ
+        from the streamed draft, which only a terminal shows (and rewrites)."""
+        yield Stage("searching")
         standalone = self._standalone(question, history)
+        asked = analyse(standalone)
         hits = self.retriever.search(standalone, k or self.settings.evidence_passages, filters)
         chunks = [h.chunk for h in hits]
+        yield Stage("choosing evidence")
         absent = unmentioned_names(standalone, chunks)
-        ranked = [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract)
+        ranked = (
+            [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract, asked)
+        )
         evidence = (
             choose(ranked, self.settings.evidence_windows)
             if ranked and ranked[0].score >= self.settings.evidence_min_score
@@ -186,6 +211,7 @@ class Answerer:
         elif self.model is None:
             text = extract(evidence[: self.settings.extract_windows], number)
         else:
+            yield Stage("writing")
             shown = [(chunk, " … ".join(ev.text for ev in evs)) for chunk, evs in groups]
             writer = self.answer_prompt.template() | self.model
             parts: list[str] = []
@@ -199,6 +225,7 @@ class Answerer:
                     parts.append(str(piece.content))
                     yield str(piece.content)
             draft = "".join(parts).strip()
+            yield Stage("checking")
             drafted = check_citations(draft, sources, self.embedder, checker=self.settings.checker)
             draft_removed = drafted.removed_markers
             text, repairs = repair(drafted, sources, evidence, self.embedder, self.settings.checker)
@@ -207,6 +234,9 @@ class Answerer:
                 # give it as it was published rather than decline.
                 text = extract(evidence[: self.settings.extract_windows], number)
         check = check_citations(text, sources, self.embedder, checker=self.settings.checker)
+        cover = coverage(asked, check)
+        if (honest := honest_text(check.text, check, cover)) != check.text:
+            check = check_citations(honest, sources, self.embedder, checker=self.settings.checker)
         yield Answer(
             question=question,
             standalone_question=standalone,
@@ -229,6 +259,8 @@ class Answerer:
             usage=usage,
             draft_removed=draft_removed,
             settings=self.settings.record(ANSWER_SETTINGS),
+            asked=asked,
+            coverage=cover,
         )
 
     def ask(

@@ -49,6 +49,9 @@ from briefing.signals import (
 
 NOT_IN_SOURCES = "The sources provided do not answer this."
 """The fixed reply when the passages do not answer the question; it needs no citation."""
+GAP_OPENING = "The sources do not give"
+"""How a sentence naming what the sources lack opens (`answered.py`): a statement about the sources, no
+claim about the world, so it needs no citation."""
 NO_CLAIM = ("heading", "markup", "not-in-sources reply")
 """Reasons a sentence makes no claim of its own (its citation, if any, is not checked)."""
 
@@ -181,6 +184,7 @@ def _norm(s: str) -> str:
 
 
 _NOT_IN_SOURCES_NORM = _norm(NOT_IN_SOURCES).rstrip(".")
+_GAP_NORM = _norm(GAP_OPENING)
 
 
 def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
@@ -189,7 +193,7 @@ def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
     short unpunctuated line that is no list item and holds no number or marker (exempt only in briefs:
     in an answer, "PWNED" is such a line); or "no claim", under MIN_CLAIM_WORDS content words."""
     n = _norm(claim).rstrip(".!")
-    if n == _NOT_IN_SOURCES_NORM:
+    if n == _NOT_IN_SOURCES_NORM or (n.startswith(_GAP_NORM) and not MARKER.search(raw)):
         return "not-in-sources reply"
     stripped = raw.strip()
     if stripped.startswith("#") or re.fullmatch(r"\*\*[^*]+\*\*:?", MARKER.sub("", stripped).strip()):

@@ -362,7 +362,7 @@ def ask_cmd(
         for part in answerer.stream(question, filters=Filters(since, until, source), k=k):
             if isinstance(part, Answer):
                 answer = part
-            elif live:
+            elif live and isinstance(part, str):
                 streamed += part
                 click.echo(part, nl=False)
     except LLMError as exc:

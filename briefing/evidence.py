@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefing.asked import Asked, fit
 from briefing.chunk import split_sentences
 from briefing.clean import neutralise_tags
 from briefing.config import ExtractTuning
@@ -146,11 +147,16 @@ def unmentioned_names(question: str, chunks: Sequence[Chunk]) -> list[str]:
 
 
 def rank_sentences(
-    query: str, chunks: Sequence[Chunk], embedder: Embedder, extract: ExtractTuning
+    query: str,
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    extract: ExtractTuning,
+    asked: Asked | None = None,
 ) -> list[Evidence]:
     """Every sentence of `chunks` as evidence for `query`, best first. The first retrieved passage's
     sentences gain `w_rank`, the second's `w_rank / 2`, and so on; a question about what someone said
-    prefers sentences that report speech (`w_speech`)."""
+    prefers sentences that report speech (`w_speech`), and a sentence holding what `asked` asks (a
+    statement by the asked speaker, a cause, the asked figure) gains `w_asked`."""
     cands = _candidates(chunks, extract.min_words)
     if not cands:
         return []
@@ -162,6 +168,9 @@ def rank_sentences(
     prior = extract.w_rank / (1 + np.array([c.rank for c in cands]))
     if _ASKS_SPEECH.search(query):
         prior += extract.w_speech * np.array([bool(_REPORTS_SPEECH.search(s)) for s in sentences])
+    if asked is not None:
+        before = [f"{c.chunk.title}. {c.chunk.text[max(0, c.start - 300) : c.start]}" for c in cands]
+        prior += extract.w_asked * np.array([fit(asked, s, b) for s, b in zip(sentences, before)])
     scores = extract.w_cosine * np.maximum(cos, 0.0) + extract.w_keywords * kw + prior
     order = np.argsort(-scores, kind="stable")
     return [Evidence(cands[i].chunk, cands[i].context, cands[i].end, float(scores[i])) for i in order]

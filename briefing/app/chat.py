@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from briefing.answer import Answer, Answerer, Turn
+from briefing.answer import Answer, Answerer, Stage, Turn
 from briefing.app.conversations import Exchange
 from briefing.retrieve import Filters
 from briefing.store import Store
@@ -58,8 +58,17 @@ def make_filters(bounds: FilterBounds, window: Sequence[date], outlets: Sequence
     )
 
 
+STAGES = {
+    "searching": "Searching the articles…",
+    "choosing evidence": "Choosing the passages that answer it…",
+    "writing": "Writing the answer…",
+    "checking": "Checking every sentence against its source…",
+}
+"""What the page says while an answer is made: the stages, never the unchecked draft."""
+
+
 def ask(
     answerer: Answerer, question: str, history: Sequence[Exchange], filters: Filters
-) -> Iterator[str | Answer]:
-    """The answer's text as it is written, then the checked Answer."""
+) -> Iterator[Stage | str | Answer]:
+    """Each stage as it starts, the draft as it is written (not for showing), then the checked Answer."""
     return answerer.stream(question, history_turns(history), filters)

@@ -115,7 +115,9 @@ class Answer:
             "standalone_question": self.standalone_question,
             "answer": self.text,
             "not_in_sources": self.not_in_sources,
-            "asked": {"kind": self.asked.kind.value, "speaker": list(self.asked.speaker)} if self.asked else None,
+            "asked": {"kind": self.asked.kind.value, "speaker": list(self.asked.speaker)}
+            if self.asked
+            else None,
             "answers": self.coverage.to_dict(),
             "citations": [c.to_dict() for c in self.check.citations],
             "sentences": [s.to_dict() for s in self.check.sentences],
@@ -188,8 +190,10 @@ class Answerer:
         from the streamed draft, which only a terminal shows (and rewrites)."""
         yield Stage("searching")
         standalone = self._standalone(question, history)
-        asked = analyse(standalone)
-        hits = self.retriever.search(standalone, k or self.settings.evidence_passages, filters)
+        asked = analyse(question, history[-1].question if history else "")
+        hits = self.retriever.search(
+            asked.search_query(standalone), k or self.settings.evidence_passages, filters
+        )
         chunks = [h.chunk for h in hits]
         yield Stage("choosing evidence")
         absent = unmentioned_names(standalone, chunks)

@@ -84,4 +84,3 @@ def _supported_text(check: CheckedText) -> str:
 def declined(status: Status | str) -> bool:
     """Whether an answer tells the reader the sources do not give what was asked."""
     return Status(status) in (Status.NOT_GIVEN, Status.NO_SOURCES)
-

@@ -41,8 +41,8 @@ SPEECH_VERBS = (
     r"claimed|argue|argues|argued|warn|warns|warned|deny|denies|denied|insist|insists|insisted"
 )
 _REPORTED = re.compile(
-    r"\b(?:said|says|told|tells|stated|added|warned|urged|replied|responded|argued|claimed|noted|wrote|"
-    r"announced|insisted|denied|according to|in a statement|statement)\b",
+    r"\b(?:said|says|saying|told|tells|stated|added|warned|urged|replied|responded|argued|claimed|noted|"
+    r"wrote|announced|insisted|denied|commented|according to|in a statement|statement)\b",
     re.IGNORECASE,
 )
 _CAUSE = re.compile(
@@ -115,8 +115,19 @@ _COUNTRIES = {
     "eu": ("european union", "brussels", "european commission"),
     "european union": ("eu", "brussels", "european commission"),
 }
-_GOVERNMENT_VOICES = ("foreign ministry", "ministry", "spokesman", "spokeswoman", "spokesperson", "embassy",
-                      "government", "officials", "state media")  # fmt: skip
+# The name stems of countries and regions, which are no person's name.
+_PLACES = all_stems(
+    " ".join(p for country, words in _COUNTRIES.items() for p in (country, *words))
+    + " united kingdom states xinjiang hong kong africa asia europe"
+)
+# Last words of organisations' names, which are no person's surname ("White House" is not "House").
+_BODY_WORDS = {
+    "house", "watch", "mobile", "union", "commission", "council", "department", "office", "bank", "group",
+    "company", "corp", "inc", "institute", "unit", "party", "court", "agency", "service", "news", "post",
+    "times", "journal", "international", "association", "foundation", "university", "committee", "bureau",
+    "fund", "exchange", "network", "media", "capital", "partners", "holdings", "technology", "technologies",
+    "congress", "senate", "parliament", "army", "police", "reuters", "press", "nations", "organization",
+}  # fmt: skip
 _PRONOUN_SPEAKER = re.compile(
     r"^(?:he|she|it|they|the (?:company|firm|group|ministry|spokesman|spokeswoman|agency|department|"
     r"government|official|officials))\b",
@@ -145,6 +156,13 @@ class Asked:
     what: str = ""  # the asked thing as a noun phrase, for "The sources do not give ..."
     parts: tuple[Asked, ...] = field(default=())
 
+    def search_query(self, query: str) -> str:
+        """`query` with the names a report gives the asked speaker that the question does not use, so the
+        passages where "China's government" speaks as "the Foreign Ministry" are found at all."""
+        speakers = [a for p in (self.parts or (self,)) for a in p.speaker]
+        extra = [a for a in dict.fromkeys(speakers) if a not in query.lower()]
+        return f"{query} {' '.join(extra)}" if extra else query
+
     def describe(self) -> str:
         """The asked thing, readable inside "The sources do not give ___."."""
         return self.what or f"an answer to “{self.question.strip()}”"
@@ -155,7 +173,15 @@ def _proper(phrase: str) -> str:
 
 
 _NAME_RUN = re.compile(r"\b[A-Z][\w.-]*(?:\s+(?:of|for|and|de|von)?\s*[A-Z][\w.-]*)*")
-_GENERIC_SPEAKERS = re.compile(r"^(?:he|she|it|they|the company|the firm|its?)$", re.IGNORECASE)
+_GENERIC_SPEAKERS = re.compile(r"^(?:he|she|it|they|(?:the )?company|(?:the )?firm|its?)$", re.IGNORECASE)
+_ASKING_OPENING = re.compile(
+    r"^(?:and\s+)?(?:who|whom|what|why|how|when|where|which|is|was|are|were|did|does|do)\b\s*", re.IGNORECASE
+)
+
+
+def _context_names(context: str) -> set[str]:
+    """The names in the question before (its asking word, capitalised as the first word, is none)."""
+    return set(names(f"x {_ASKING_OPENING.sub('', context)}"))
 
 
 def _speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
@@ -175,14 +201,14 @@ def _speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
     for run in runs:
         aliases.add(run.lower())
         parts = run.split()
-        if 2 <= len(parts) <= 3 and not set(p.lower() for p in parts) & _GOVERNMENT_WORDS:
+        if 2 <= len(parts) <= 3 and not {p.lower() for p in parts} & (_GOVERNMENT_WORDS | _BODY_WORDS):
             aliases.add(parts[-1].lower())  # "Marro said"
     if not bare[:1].isupper():  # a common noun heads the phrase: "lawyer", "person", "executive"
         head = re.split(r"\s+(?:of|for|at|in|on|close|working|who|from|with|to)\b", low)[0].split()
         if head:
             aliases.add(head[-1])
     if _GENERIC_SPEAKERS.match(low) and context:
-        aliases |= {r.lower() for r in _NAME_RUN.findall(context.split(" ", 1)[-1])}
+        aliases |= {r.lower() for r in _NAME_RUN.findall(_ASKING_OPENING.sub("", context))}
     return tuple(sorted(aliases - {"us", "the"}, key=len, reverse=True))
 
 
@@ -194,9 +220,10 @@ def _split_parts(question: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def analyse(question: str) -> Asked:
+def analyse(question: str, context: str = "") -> Asked:
     """What `question` asks. Options appended after the question mark ("Options: a; b.") are no part of
-    it. A two-part question gives an Asked per part in `parts` (the first part is also the whole's kind)."""
+    it. A two-part question gives an Asked per part in `parts` (the first part is also the whole's kind).
+    `context` is the conversation's previous question: who "the company" or "he" is."""
     q = question.split("?")[0].strip()
     pieces = _split_parts(q)
     if len(pieces) > 1:
@@ -206,21 +233,29 @@ def analyse(question: str) -> Asked:
             question, first.kind, frozenset().union(*(p.subject for p in parts)), first.speaker,
             first.measure, first.excluded, first.named, first.what, parts,
         )  # fmt: skip
-    return _one(q, question=question)
+    return _one(q, context=context, question=question)
 
 
 def _one(q: str, context: str = "", question: str | None = None) -> Asked:
-    q = re.sub(r"^(?:and|but|so|also|then|to|in|from|for|with|by|of|at|on)\s+", "", q.strip(), flags=re.IGNORECASE)
+    q = re.sub(
+        r"^(?:and|but|so|also|then|to|in|from|for|with|by|of|at|on)\s+", "", q.strip(), flags=re.IGNORECASE
+    )
     low = q.lower()
     kind, speaker, measure, what = Kind.DESCRIPTION, (), frozenset(), ""
     asking = set()  # words that say what kind of answer is wanted, not what it is about
     if m := re.match(
-        rf"^(?:what|how)\s+(?:exactly\s+)?{_AUX}\s+(?P<who>.+?)\s+(?P<verb>{SPEECH_VERBS})\b", q, re.IGNORECASE
+        rf"^(?:what|how)\s+(?:exactly\s+)?{_AUX}\s+(?P<who>.+?)\s+(?P<verb>{SPEECH_VERBS})\b",
+        q,
+        re.IGNORECASE,
     ):
         kind, who = Kind.STATEMENT, m.group("who")
         speaker = _speaker_aliases(who, context)
         verb = m.group("verb").lower()
-        what = f"how {_proper(who)} responded" if verb.startswith(("respond", "react")) else f"what {_proper(who)} said"
+        what = (
+            f"how {_proper(who)} responded"
+            if verb.startswith(("respond", "react"))
+            else f"what {_proper(who)} said"
+        )
         asking |= content_stems(m.group("verb"))
     elif m := re.match(
         r"^what\s+(?:is|was|were|are)\s+(?P<who>.+?)['’]s?\s+(?P<what>response|reaction|statement|position|view)",
@@ -230,8 +265,11 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         what = f"{_proper(m.group('who'))}'s {m.group('what').lower()}"
         asking |= content_stems(m.group("what"))
     elif low.startswith("why"):
-        kind = Kind.REASON
-    elif re.match(r"^(?:how\s+(?:many|much|far|long|big|old|high|large|low|often)|what\s+(?:percentage|share|proportion|amount|number))\b", low):
+        kind, what = Kind.REASON, f"the reason (“{q[:1].upper()}{q[1:]}?”)"
+    elif re.match(
+        r"^(?:how\s+(?:many|much|far|long|big|old|high|large|low|often)|what\s+(?:percentage|share|proportion|amount|number))\b",
+        low,
+    ):
         kind = Kind.AMOUNT
         measure = frozenset(_amount_measure(low))
     elif m := re.match(rf"^what\s+(?:is|was|were|are)\s+(?P<what>.*?\b(?P<noun>{_MEASURES})\b.*)$", low):
@@ -239,31 +277,52 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         what = _proper(q[m.start("what") :])
     elif re.match(r"^(?:when|what\s+(?:year|date|day|month|time)|which\s+(?:year|date|day|month))\b", low):
         kind = Kind.DATE
-    elif re.match(r"^(?:where|(?:what|which)\s+(?:country|countries|city|cities|state|states|region|nation|nations|province|town)\b)", low):
-        kind = Kind.PLACE if not re.match(r"^(?:what|which)\s+\w+ies\b|^(?:what|which)\s+\w+s\b", low) else Kind.LIST
-    elif (m := re.match(r"^who\s+(?:is|was)\s+(?P<who>[A-Z].*)$", q, re.IGNORECASE)) and m.group("who")[0].isupper():
+    elif re.match(
+        r"^(?:where|(?:what|which)\s+(?:country|countries|city|cities|state|states|region|nation|nations|province|town)\b)",
+        low,
+    ):
+        kind = (
+            Kind.PLACE
+            if not re.match(r"^(?:what|which)\s+\w+ies\b|^(?:what|which)\s+\w+s\b", low)
+            else Kind.LIST
+        )
+    elif (m := re.match(r"^who\s+(?:is|was)\s+(?P<who>[A-Z].*)$", q, re.IGNORECASE)) and m.group("who")[
+        0
+    ].isupper():
         what = f"who {m.group('who')} is"
     elif re.match(r"^(?:who|whom)\b", low):
         kind = Kind.PERSON
-    elif re.match(rf"^(?:which|what)\s+(?:(?!{_AUX}\b)\w+\s+){{0,3}}(?:companies|firms|organisations|organizations|groups|people|countries|names|others?|ones)\b", low):
+    elif m := re.match(r"^what\s+(?:is|was)\s+the\s+name\s+of\s+(?P<what>.+)$", q, re.IGNORECASE):
+        kind, what = Kind.PERSON, f"the name of {m.group('what')}"
+    elif re.match(
+        rf"^(?:which|what)\s+(?:(?!{_AUX}\b)\w+\s+){{0,3}}(?:companies|firms|organisations|organizations|groups|people|countries|names|others?|ones)\b",
+        low,
+    ):
         kind = Kind.LIST
-    elif re.match(rf"^(?:which|what)\s+(?:(?!{_AUX}\b)\w+\s+){{0,2}}(?:company|firm|organisation|organization|group|agency|party|team|brand|network|bank)\b", low):
+    elif re.match(
+        rf"^(?:which|what)\s+(?:(?!{_AUX}\b)\w+\s+){{0,2}}(?:company|firm|organisation|organization|group|agency|party|team|brand|network|bank)\b",
+        low,
+    ):
         kind = Kind.ORGANISATION
     elif re.match(rf"^{_AUX}\b", low):
         kind = Kind.YES_NO
     elif m := re.match(r"^what\s+(?:is|was|are|were)\s+(?P<what>.+)$", q, re.IGNORECASE):
         what = _proper(m.group("what"))
     own_names = frozenset(names(f"x {q}"))
-    subject = frozenset(content_stems(q) - asking - content_stems("what who whom why how when where which many much"))
+    subject = frozenset(
+        content_stems(q) - asking - content_stems("what who whom why how when where which many much")
+    )
     if context and not own_names:  # "...and why was he hired?": he is the first part's subject
-        subject |= frozenset(names(f"x {context}"))
+        subject |= frozenset(_context_names(context))
     return Asked(
         question or q, kind, subject, speaker, measure,
         frozenset(v for n in numbers(q) for v in n.values), own_names, what,
     )  # fmt: skip
 
 
-_MONEY_VERBS = re.compile(r"\b(pay|paid|cost|costs|spend|spent|earn|earned|raise|raised|worth|tax|fine|fined|owe|owes)\b")
+_MONEY_VERBS = re.compile(
+    r"\b(pay|paid|cost|costs|spend|spent|earn|earned|raise|raised|worth|tax|fine|fined|owe|owes)\b"
+)
 _CHANGE_VERBS = re.compile(r"\b(fall|fell|drop|dropped|rise|rose|kill|killed|die|died|lose|lost)\b")
 
 
@@ -277,8 +336,28 @@ def _amount_measure(low: str) -> set[str]:
             out |= _measure_stems(np_words[-1])
     elif low.startswith("how much"):
         nxt = low.split()[2] if len(low.split()) > 2 else ""
-        if nxt and nxt not in ("more", "worth", "of", "in", "money", "did", "does", "do", "is", "was", "has",
-                               "have", "will", "would", "must", "should", "can", "could", "are", "were"):
+        if nxt and nxt not in (
+            "more",
+            "worth",
+            "of",
+            "in",
+            "money",
+            "did",
+            "does",
+            "do",
+            "is",
+            "was",
+            "has",
+            "have",
+            "will",
+            "would",
+            "must",
+            "should",
+            "can",
+            "could",
+            "are",
+            "were",
+        ):
             out |= _measure_stems(nxt)
         else:
             out.add("$")
@@ -304,13 +383,15 @@ def _measure_stems(word: str) -> set[str]:
 
 def speaker_zone(sentence: str) -> str:
     """The words that say who is speaking in a sentence that reports speech: before the reporting verb
-    (after a closing quote, if any) and, for "..., said Lu Kang, a spokesman", after it."""
+    (after a closing quote, if any) and, for "..., said Lu Kang, a spokesman" or "according to", after it
+    (not in "Hikvision said the ministry ...", where what follows is what was said)."""
     zones = []
     for m in _REPORTED.finditer(sentence):
         before = sentence[: m.start()]
         cut = max(before.rfind("”"), before.rfind('"'), before.rfind(". "))
         zones.append(" ".join(before[cut + 1 :].split()[-8:]))
-        zones.append(" ".join(re.split(r"[.;]", sentence[m.end() :])[0].split()[:8]))
+        if m.group().lower() == "according to" or re.search(r"[,”\"]\s*$", before):
+            zones.append(" ".join(re.split(r"[.;]", sentence[m.end() :])[0].split()[:8]))
     return " | ".join(zones)
 
 
@@ -318,17 +399,22 @@ def by_speaker(asked: Asked, sentence: str, context: str = "") -> bool:
     """Whether `sentence` reports the asked speaker's words: the speaker is named where the sentence says
     who spoke, or the sentence's speaker is a pronoun ("He said", "The company said") and the sentence
     before names the asked speaker."""
-    zone = speaker_zone(sentence).lower()
+    zone = speaker_zone(sentence)
     if not zone:
         return False
-    if any(re.search(rf"\b{re.escape(a)}\b", zone) for a in asked.speaker):
+    if any(_names(a, zone) for a in asked.speaker):
         return True
     opening = sentence.lstrip("\"“‘' ")
     return bool(
         context
         and (_PRONOUN_SPEAKER.match(opening) or _PRONOUN_SPEAKER.match(zone.strip()))
-        and any(re.search(rf"\b{re.escape(a)}\b", context.lower()) for a in asked.speaker)
+        and any(_names(a, context) for a in asked.speaker)
     )
+
+
+def _names(alias: str, text: str) -> bool:
+    """Whether `text` names `alias` as a whole name: "China said" names china, "China Mobile said" not."""
+    return bool(re.search(rf"\b(?i:{re.escape(alias)})\b(?![ ]+[A-Z])", text))
 
 
 def holds(asked: Asked, sentence: str, context: str = "") -> bool:
@@ -344,14 +430,24 @@ def holds(asked: Asked, sentence: str, context: str = "") -> bool:
         return bool(_CAUSE.search(sentence))
     if k is Kind.AMOUNT:
         figures = [n for n in numbers(sentence) if not (n.values & asked.excluded) and not _is_year(n.text)]
-        if not figures and not re.search(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b", sentence, re.IGNORECASE):
+        if not figures and not re.search(
+            r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b",
+            sentence,
+            re.IGNORECASE,
+        ):
             return False
-        stems = all_stems(sentence) | ({"$"} if _MONEY.search(sentence) else set()) | ({"%"} if "%" in sentence or "per cent" in sentence.lower() else set())
+        stems = (
+            all_stems(sentence)
+            | ({"$"} if _MONEY.search(sentence) else set())
+            | ({"%"} if "%" in sentence or "per cent" in sentence.lower() else set())
+        )
         return not asked.measure or bool(stems & asked.measure)
     if k is Kind.DATE:
         return bool(_DATE.search(sentence))
     if k in (Kind.PERSON, Kind.ORGANISATION, Kind.PLACE, Kind.LIST):
         new = set(names(f"x {sentence}")) - asked.named - {w.lower() for w in NOT_NAMES}
+        if k is Kind.PERSON:  # a country is nobody's name
+            new -= _PLACES
         return bool(new)
     return True
 

@@ -49,6 +49,7 @@ from briefing.cite import check_citations  # noqa: E402
 from briefing.config import Settings, load_settings  # noqa: E402
 from briefing.ingest import ingest  # noqa: E402
 from briefing.llm import BackendUnavailable, LLMError, get_chat_model  # noqa: E402
+from briefing.llm.queue import Waiting  # noqa: E402
 from briefing.markers import strip_markers  # noqa: E402
 from briefing.retrieve import Filters  # noqa: E402
 from briefing.store import Store  # noqa: E402
@@ -141,7 +142,7 @@ def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[st
             for part in answerer.stream(case.question, history, filters=case.filters):
                 if isinstance(part, Answer):
                     answer = part
-                elif t_first is None:  # a stage shown, or the first draft text
+                elif t_first is None and not isinstance(part, Waiting):  # a stage, or the first draft text
                     t_first = time.perf_counter() - t0
         except LLMError as exc:
             failures += 1

@@ -8,6 +8,8 @@ Each case runs the real `briefing` command in a child process and then inspects 
   (orphaned). Then the same ingest again: its seconds, and the same counts after it.
 - timeout: `briefing ask` against a server that streams one word every 2 s, with BRIEFING_LLM_TIMEOUT=3.
 - oversized: a 50 MB one-line .txt; seconds, peak memory of the child, the message.
+- idp-email, revocation, guessing, notebook-replay, users-file, signin-race: sign-in attacks, one held/FAILED
+  line each (bench/faults_auth.py).
 - injection: an article holding `</source><source id="99">...`; whether the stored text or an answer shows a
   fake source.
 
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,6 +38,17 @@ from bench.common import REALTIMEQA, read_jsonl  # noqa: E402
 from briefing.config import Settings  # noqa: E402
 from briefing.store import Store  # noqa: E402
 from tests.fake_llm import fake_llm  # noqa: E402
+
+
+def slices() -> dict[str, dict[str, Callable[[Path], None]]]:
+    """Issue 24's cases, by the part of the product they attack; each takes the work folder."""
+    # Imported here: they import this module's helpers.
+    from bench.faults_auth import CASES as AUTH_CASES
+    from bench.faults_fetch import CASES as FETCH_CASES
+    from bench.faults_model import CASES as MODEL_CASES
+
+    return {"sign-in": AUTH_CASES, "fetch": FETCH_CASES, "model": MODEL_CASES}
+
 
 BRIEFING = Path(sys.executable).parent / "briefing"
 KILL_AT = (0.1, 0.3, 0.5, 0.7, 0.95)  # of an uninterrupted ingest's seconds
@@ -177,8 +190,15 @@ def injection(work: Path) -> None:
 
 
 def main() -> None:
+    parts = slices()
+    more = {name: run for cases in parts.values() for name, run in cases.items()}
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cases", default="crash,timeout,oversized,injection")
+    ap.add_argument(
+        "--cases",
+        default=",".join(["crash", "timeout", "oversized", "injection", *more]),
+        help="Comma-separated cases: crash, timeout, oversized, injection; "
+        + "; ".join(f"{part}: {', '.join(cases)}" for part, cases in parts.items()),
+    )
     ap.add_argument("--articles", type=int, default=200, help="Articles in the crash case's ingest.")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="briefing-faults-"))
@@ -189,6 +209,7 @@ def main() -> None:
             "timeout": lambda: timeout(work),
             "oversized": lambda: oversized(work),
             "injection": lambda: injection(work),
+            **{name: (lambda run=run: run(work)) for name, run in more.items()},
         }[case]()
 
 

@@ -10,7 +10,8 @@ the end is always checked text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,9 @@ from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
 from briefing.evidence import Evidence, by_passage, choose, rank_sentences, unmentioned_names
 from briefing.extract import extract
+from briefing.injection import instruction_spans
 from briefing.llm import LLMInfo, get_chat_model_or_extractive
+from briefing.llm.queue import ModelQueue, Ticket, Waiting, wait_turn
 from briefing.markers import strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
@@ -184,11 +187,29 @@ class Answerer:
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), filters: Filters = Filters(), k: int | None = None
-    ) -> Iterator[Stage | str | Answer]:
-        """Yield each stage as it starts and the draft's text as the model writes it, then the checked
-        `Answer` as the last item. The Answer's text is what the reader must be left with: it can differ
-        from the streamed draft, which only a terminal shows (and rewrites)."""
+    ) -> Generator[Stage | Waiting | str | Answer, None, None]:
+        """Yield each stage as it starts, `Waiting` while the question waits for its turn at the model, the
+        draft's text as the model writes it, then the checked `Answer` as the last item. The Answer's text
+        is what the reader must be left with: it can differ from the streamed draft, which only a terminal
+        shows (and rewrites).
+
+        The question joins the model's line when asked, so retrieval runs while it waits; the turn is held
+        from the first model call (the condensing of a follow-up, else the draft) to the draft's end."""
+        queue: ModelQueue | None = getattr(self.model, "queue", None)  # the backends that take turns
+        with queue.join() if queue is not None else nullcontext() as ticket:
+            yield from self._answer(question, history, filters, k, ticket)
+
+    def _wait(self, ticket: Ticket | None) -> Iterator[Waiting]:
+        """Wait for the ticket's turn at the model, saying how many are ahead (at once if it has it)."""
+        if ticket is not None and ticket.owner is None:
+            yield from wait_turn(ticket, self.settings.llm_queue_wait)
+
+    def _answer(
+        self, question: str, history: Sequence[Turn], filters: Filters, k: int | None, ticket: Ticket | None
+    ) -> Iterator[Stage | Waiting | str | Answer]:
         yield Stage("searching")
+        if history and self.model is not None:
+            yield from self._wait(ticket)
         standalone = self._standalone(question, history)
         asked = analyse(question, history[-1].question if history else "")
         hits = self.retriever.search(
@@ -197,6 +218,7 @@ class Answerer:
         chunks = [h.chunk for h in hits]
         yield Stage("choosing evidence")
         absent = unmentioned_names(standalone, chunks)
+        injected = dict.fromkeys(f"“{c.title}” ({c.source})" for c in chunks if instruction_spans(c.text))
         ranked = (
             [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract, asked)
         )
@@ -215,6 +237,7 @@ class Answerer:
         elif self.model is None:
             text = extract(evidence[: self.settings.extract_windows], number)
         else:
+            yield from self._wait(ticket)
             yield Stage("writing")
             shown = [(chunk, " … ".join(ev.text for ev in evs)) for chunk, evs in groups]
             writer = self.answer_prompt.template() | self.model
@@ -228,6 +251,8 @@ class Answerer:
                 if piece.content:
                     parts.append(str(piece.content))
                     yield str(piece.content)
+            if ticket is not None:
+                ticket.leave()  # the model is done with this question: checking needs no turn
             draft = "".join(parts).strip()
             yield Stage("checking")
             drafted = check_citations(draft, sources, self.embedder, checker=self.settings.checker)
@@ -250,7 +275,15 @@ class Answerer:
             backend=self.info.backend,
             model=self.info.model,
             prompts=prompts,
-            note="; ".join(n for n in (self.note, absent and "no passage mentions " + ", ".join(absent)) if n)
+            note="; ".join(
+                n
+                for n in (
+                    self.note,
+                    absent and "no passage mentions " + ", ".join(absent),
+                    injected and "text addressed to the model was ignored in " + ", ".join(injected),
+                )
+                if n
+            )
             or None,
             filters={
                 k: (v.isoformat() if hasattr(v, "isoformat") else list(v) if isinstance(v, tuple) else v)

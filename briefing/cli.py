@@ -27,6 +27,7 @@ from briefing.config import BACKENDS, Settings, config_file, load_settings, unkn
 from briefing.guide import source_guide
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
+from briefing.llm.queue import Waiting
 from briefing.models import Hit
 from briefing.retrieve import Filters, Retriever
 from briefing.store import Store, StoreError
@@ -357,11 +358,15 @@ def ask_cmd(
         _ask_batch(answerer, batch, k)
         return
     live = not as_json and sys.stdout.isatty()
-    streamed = ""
+    streamed, ahead = "", None
     try:
         for part in answerer.stream(question, filters=Filters(since, until, source), k=k):
             if isinstance(part, Answer):
                 answer = part
+            elif isinstance(part, Waiting):  # another process's questions never count: one CLI, one line
+                if part.ahead != ahead:
+                    ahead = part.ahead
+                    click.echo(f"waiting for the model: {ahead} ahead", err=True)
             elif live and isinstance(part, str):
                 streamed += part
                 click.echo(part, nl=False)
@@ -445,6 +450,7 @@ APP_OPTIONS = ("--browser.gatherUsageStats=false", "--client.toolbarMode=minimal
 def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
     """Open the browser app on this store (extra arguments go to `streamlit run`). It listens on 127.0.0.1
     unless --server.address says otherwise, and refuses any other address while nobody can sign in."""
+    _run_users(lambda: Users(settings.users_file).all())  # a broken users file: no app, not an open one
     address = _option(streamlit_args, "--server.address") or os.environ.get("STREAMLIT_SERVER_ADDRESS")
     if address is None:
         streamlit_args = ("--server.address", "127.0.0.1", *streamlit_args)

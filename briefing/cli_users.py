@@ -42,13 +42,25 @@ def users_cmd() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="reader", show_default=True)
 @click.option(
-    "--idp", is_flag=True, help="Signs in through the identity provider as NAME (their email): no password."
+    "--idp",
+    is_flag=True,
+    help="Signs in through the identity provider, no password: as --subject at --issuer, or (without them) "
+    "as the first account whose verified email is NAME, which it is then bound to.",
+)
+@click.option("--issuer", help="The identity provider's issuer URL (the `iss` of its ID tokens); with --idp.")
+@click.option(
+    "--subject", help="The user's subject at that provider (the `sub` of their ID token); with --idp."
 )
 @_store_options
-def add_cmd(settings: Settings, name: str, role: str, idp: bool) -> None:
+def add_cmd(
+    settings: Settings, name: str, role: str, idp: bool, issuer: str | None, subject: str | None
+) -> None:
     """Add a user; the password is asked for (or read from standard input) unless --idp."""
-    user = _run(lambda: _users(settings).add(name, None if idp else _password(True), role))
-    via = " (identity provider)" if idp else ""
+    if (issuer or subject) and not idp:
+        click.echo("error: --issuer and --subject name an identity-provider user: add --idp", err=True)
+        sys.exit(2)
+    user = _run(lambda: _users(settings).add(name, None if idp else _password(True), role, issuer, subject))
+    via = f" (identity provider: {subject} at {issuer})" if subject else " (identity provider)" if idp else ""
     click.echo(f"added {user.name} ({user.role}){via} to {settings.users_file}")
 
 
@@ -87,6 +99,7 @@ def list_cmd(settings: Settings, as_json: bool) -> None:
     users = _run(lambda: _users(settings).all())
     rows = [
         {"name": u.name, "role": u.role, "notebooks": u.notebooks, "sign_in": "password" if u.hash else "idp"}
+        | ({"issuer": u.issuer, "subject": u.subject} if u.subject else {})
         for u in users.values()
     ]
     if as_json:
@@ -95,5 +108,7 @@ def list_cmd(settings: Settings, as_json: bool) -> None:
         click.echo(f"no users in {settings.users_file}; add one with `briefing users add NAME --role admin`")
     for r in rows:
         extra = "".join(f", {role} in {nb}" for nb, role in r["notebooks"].items())
-        via = "" if r["sign_in"] == "password" else " (identity provider)"
+        via = f" (identity provider: {r['subject']} at {r['issuer']})" if "subject" in r else ""
+        if r["sign_in"] == "idp" and not via:
+            via = " (identity provider, bound at its first sign-in with this verified email)"
         click.echo(f"{r['name']}: {r['role']}{extra}{via}")

@@ -262,6 +262,16 @@ class Settings(BaseSettings):
     feed_timeout: float = Field(10.0, gt=0, description="Seconds before a feed or page request is abandoned.")
     feed_retries: int = Field(2, ge=0, description="Further attempts after a server error or timeout.")
     feed_host_pause: float = Field(1.0, ge=0, description="Seconds between two requests to the same host.")
+    feed_max_entries: int = Field(
+        200,
+        ge=1,
+        description="Entries read from one feed per refresh, newest first; older ones are left unread.",
+    )
+    fetch_allow_hosts: list[str] = Field(
+        [],
+        description="Hosts fetched although they are or resolve to internal addresses (loopback, private, "
+        "link-local): every other feed, page or URL to ingest must resolve to public addresses only.",
+    )
 
     # --- embeddings ---
     embedding: str = Field(
@@ -306,6 +316,11 @@ class Settings(BaseSettings):
         description="The reverse proxy in front signs people in itself (an SSO gateway such as oauth2-proxy). "
         "Unset, a visitor the proxy forwards is refused while the app has no sign-in configured.",
     )
+    behind_proxy: bool = Field(
+        False,
+        description="The app is reached only through the README's nginx, which appends the client's address "
+        "to X-Forwarded-For: sign-in throttling counts that address. Unset, the connection's own.",
+    )
     docx_paper: Literal["A4", "Letter"] = Field(
         "A4", description="Page size of Word briefs: A4, or Letter for North American offices."
     )
@@ -330,7 +345,21 @@ class Settings(BaseSettings):
     local_model_path: Path | None = Field(
         None, description="GGUF file for the local backend; default: the packaged one."
     )
-    llm_timeout: float = Field(120.0, gt=0, description="Seconds before a model call is abandoned.")
+    llm_timeout: float = Field(
+        120.0, gt=0, description="Seconds a model call may take from its turn's start before it is abandoned."
+    )
+    llm_queue_wait: float = Field(
+        3600.0,
+        gt=0,
+        description="Seconds a request may wait for its turn at the model (one generation at a time per "
+        "model, in the order asked) before it fails as busy.",
+    )
+    llm_parallel: int = Field(
+        1,
+        ge=1,
+        description="Generations at once per model on the openai backend (a server with several slots, or a "
+        "hosted API, can take more); the local backend always runs one.",
+    )
     llm_max_tokens: int = Field(512, ge=16, description="Longest answer the model may write, in tokens.")
     llm_max_retries: int = Field(2, ge=0)
 

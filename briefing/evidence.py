@@ -26,6 +26,7 @@ from briefing.chunk import split_sentences
 from briefing.clean import neutralise_tags
 from briefing.config import ExtractTuning
 from briefing.embeddings import Embedder, embed_cached
+from briefing.injection import instruction_shaped
 from briefing.models import Chunk
 from briefing.signals import all_stems, content_stems, names
 
@@ -94,7 +95,8 @@ class _Candidate:
 def _candidates(chunks: Sequence[Chunk], min_words: int) -> list[_Candidate]:
     """Every sentence of the passages once: neighbouring chunks of an article overlap, and a sentence in
     two of them is kept in the better-ranked one. A line under `min_words` words (a caption, "Source: Al
-    Jazeera") is no evidence unless it holds a number."""
+    Jazeera") is no evidence unless it holds a number, and a sentence that speaks to the model
+    (`injection.py`) is none at all, nor context for the next."""
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, c in enumerate(chunks):
@@ -102,10 +104,16 @@ def _candidates(chunks: Sequence[Chunk], min_words: int) -> list[_Candidate]:
         for i, s in enumerate(sentences):
             key = (c.article_id, c.start + s.start)
             text = c.text[s.start : s.end]
-            if key in seen or (s.words < min_words and not re.search(r"\d", text)):
+            if (
+                key in seen
+                or (s.words < min_words and not re.search(r"\d", text))
+                or instruction_shaped(text)
+            ):
                 continue
             seen.add(key)
             before = c.text[sentences[i - 1].start : sentences[i - 1].end].rstrip() if i else ""
+            if instruction_shaped(before):
+                before = ""
             # A heading ("Blacklisting Hikvision") is no context: it ends without a full stop.
             opening = clean_sentence(text)
             leans = bool(re.search(r"[.!?][\"'”’)]*$", before)) and bool(

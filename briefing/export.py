@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from briefing.brief import Brief
 from briefing.export_docx import write_docx
@@ -32,15 +34,43 @@ class ExportError(ValueError):
 # --------------------------------------------------------------------------------------------------
 
 
+_MD_LIVE = re.compile(r"[\\`\[\]<>!]")  # what starts a link, an image, raw HTML, an autolink or code
+_MD_AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(?=://)|\b(www)(?=\.)")  # what GFM links bare
+
+
+_MD_MARKER = re.compile(r"\\\[(\d+)\\\](?![:(\[])")  # an escaped "[n]" that cannot start a link again
+
+
+def md_inert(text: str, markers: bool = False) -> str:
+    """Text from articles (titles, sentences, quotes, outlets, a model's answer) as Markdown that renders
+    as itself: a hostile article cannot put a live link, a tracking image or HTML into an export. With
+    `markers`, citation markers "[n]" stay as written."""
+    text = _MD_LIVE.sub(lambda m: "\\" + m.group(), text)
+    text = _MD_AUTOLINK.sub(lambda m: m.group() + "\\", text)  # "https\://", "www\." break the match
+    return _MD_MARKER.sub(r"[\1]", text) if markers else text
+
+
+def md_link(url: str) -> str:
+    """A source's http(s) URL (the export's own link) as an autolink that cannot end early or carry
+    markup; any other scheme (javascript:) as inert text."""
+    if not url.lower().startswith(("http://", "https://")):
+        return md_inert(url)
+    return "<" + quote(url, safe=":/?#@$&'*+,;=%~-._!") + ">"
+
+
 def _md_runs(runs: tuple[Run, ...]) -> str:
     out = []
     for r in runs:
-        if r.style == "em" and r.text.strip():
+        if r.style == "cite":
+            out.append(r.text)  # the brief's own "[n]"
+        elif r.style == "url":
+            out.append(md_link(r.text))
+        elif r.style == "em" and r.text.strip():
             core = r.text.strip()
             lead, tail = r.text[: r.text.index(core)], r.text[r.text.index(core) + len(core) :]
-            out.append(f"{lead}*{core}*{tail}")
+            out.append(f"{lead}*{md_inert(core)}*{tail}")
         else:
-            out.append(r.text)
+            out.append(md_inert(r.text))
     return "".join(out)
 
 

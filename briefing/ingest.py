@@ -270,7 +270,9 @@ class Writer:
 
 def limits_of(settings: Settings) -> Limits:
     """The size limits the settings give, in bytes."""
-    return Limits(int(settings.max_file_mb * 2**20), int(settings.max_collection_mb * 2**20))
+    return Limits(
+        int(settings.max_file_mb * 2**20), int(settings.max_collection_mb * 2**20), settings.max_article_words
+    )
 
 
 def ingest(
@@ -302,7 +304,11 @@ def ingest(
     with store.writing():
         quiet = (not progress) if progress is not None else None
         writer = Writer(store, settings, report, tell, quiet)
-        bar = tqdm(load_paths(paths, limits=limits_of(settings)), unit=" article", disable=quiet)
+        bar = tqdm(
+            load_paths(paths, limits=limits_of(settings), allow_hosts=settings.fetch_allow_hosts),
+            unit=" article",
+            disable=quiet,
+        )
         for item in bar:
             if isinstance(item, LoadFailure):
                 writer.take(item)

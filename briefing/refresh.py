@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from itertools import zip_longest
 from typing import Literal
@@ -28,6 +28,7 @@ from briefing.models import LoadFailure, RawArticle
 from briefing.store import Store
 
 SUMMARY_WORDS = 150  # an entry shorter than this, with a link, is a summary: its page holds the article
+PAGE_FAILURES = 3  # pages of one feed that time out or cannot be reached before the rest wait a refresh
 LOCK = "refresh.lock"
 
 
@@ -44,6 +45,7 @@ class FeedResult:
     linked: int = 0  # of the added, near-duplicates linked to a twin (a syndicated copy)
     known: int = 0  # entries already stored
     errors: tuple[str, ...] = ()  # the feed's, or its entries'
+    unread: int = 0  # older entries left unread, over feed_max_entries
     added_ids: tuple[str, ...] = ()  # the articles this refresh stored, for matching saved topics
 
     @property
@@ -63,6 +65,7 @@ class FeedResult:
                 f"added {self.added}"
                 + (f" ({self.linked} linked to a twin)" if self.linked else "")
                 + (f", {self.known} already stored" if self.known else "")
+                + (f", {self.unread} older entries left unread (feed_max_entries)" if self.unread else "")
             )
         if self.errors:
             more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
@@ -157,6 +160,15 @@ def _full_text(raw: RawArticle, fetcher: Fetcher, settings: Settings) -> RawArti
     )
 
 
+def _newest(items: list[RawArticle | LoadFailure], cap: int) -> tuple[list[RawArticle | LoadFailure], int]:
+    """The feed's failures and its `cap` newest entries (dated ones newest first, then undated ones in the
+    feed's order), and how many entries were left out: a feed of thousands of entries, or an outside
+    publisher's flood, costs one refresh no more than `cap` pages and articles."""
+    entries = [i for i in items if isinstance(i, RawArticle)]
+    kept = sorted(entries, key=lambda e: (e.published is None, -(e.published or date.min).toordinal()))[:cap]
+    return [i for i in items if isinstance(i, LoadFailure)] + kept, len(entries) - len(kept)
+
+
 def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settings) -> FeedResult:
     """Fetch one feed, ingest its new entries and commit them; the feed's new status is in the result."""
     now = _now()
@@ -174,8 +186,9 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     before = intake.counts()
     errors: list[str] = []
     keep_validators = False  # True when asking again later could bring what failed now
-    known, title = 0, feed.title
-    for item in load_feed(feed.url, got.content):
+    known, title, failed_pages, deferred = 0, feed.title, 0, 0
+    items, unread = _newest(list(load_feed(feed.url, got.content)), settings.feed_max_entries)
+    for item in items:
         if isinstance(item, LoadFailure):
             if item.path == feed.url and item.reason == NO_ENTRIES:
                 continue
@@ -187,14 +200,23 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
             known += 1
             continue
         if item.url and len(item.text.split()) < SUMMARY_WORDS:
+            if failed_pages >= PAGE_FAILURES:  # a feed of stalling pages must not hold refresh for hours
+                deferred += 1
+                continue
             try:
                 item = _full_text(item, fetcher, settings)
             except FetchError as exc:
                 errors.append(f"{item.path}: page {item.url}: {exc}")
                 keep_validators |= exc.retryable
+                failed_pages += exc.retryable
                 continue
         intake.take(replace(item, source=item.source or feed.name or None))
     intake.commit()
+    if deferred:
+        keep_validators = True
+        errors.append(
+            f"{deferred} more entries' pages left for the next refresh after {PAGE_FAILURES} failed"
+        )
     added, linked, skipped, failed, unstored = (b - a for a, b in zip(before, intake.counts()))
     keep_validators |= unstored > 0
     errors += [
@@ -202,7 +224,14 @@ def refresh_feed(feed: Feed, fetcher: Fetcher, intake: _Intake, settings: Settin
     ]
     ids = tuple(a.id for a in intake.report.added[before[0] :])
     result = FeedResult(
-        feed, "error" if errors else "added", added, linked, known + skipped, tuple(errors), ids
+        feed,
+        "error" if errors else "added",
+        added,
+        linked,
+        known + skipped,
+        tuple(errors),
+        unread=unread,
+        added_ids=ids,
     )
     status = replace(
         feed,

@@ -5,7 +5,7 @@ for one bad sentence loses the good ones, and showing it flagged hands the reade
 sentence is mended instead:
 - a supported sentence keeps only the citations it needs (one, where one passage supports it alone);
 - an unsupported one is cited to the passage that does support it, when one does (an uncited sentence,
-  or one citing the neighbour of its passage);
+  or one citing the neighbour of its passage), unless no passage can (a word or two, an order to a model);
 - else it is replaced by the evidence window closest to what it tried to say, as the source has it and
   cited; or dropped, when that window is already in the text.
 What is left is checked again by the caller, so the reader only ever sees checked text.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.cite import NOT_IN_SOURCES, CheckedText, SentenceCheck, support_signals
+from briefing.cite import NOT_IN_SOURCES, CheckedText, SentenceCheck, support_signals, unsupportable
 from briefing.config import CheckerTuning
 from briefing.embeddings import Embedder, embed_cached
 from briefing.evidence import Evidence
@@ -101,7 +101,7 @@ def repair(
                 )
             out.append(cite(s.text, ns))
             continue
-        n = supporting_passage(s.text, sources, embedder, checker)
+        n = None if unsupportable(s.text) else supporting_passage(s.text, sources, embedder, checker)
         if n is not None:
             kind = "cited" if not s.cited else "recited"
             repairs.append(Repair(kind, s.text, s.reason, f"[{n}] supports it"))

@@ -8,6 +8,7 @@ send garbage, fabricate, ignore the citation rules).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -108,13 +109,23 @@ def send_stream(
 
 @contextmanager
 def fake_llm(
-    reply: Reply, delay: float = 0.0, echo_auth: bool = False, seen_auth: list[str] | None = None
+    reply: Reply,
+    delay: float = 0.0,
+    echo_auth: bool = False,
+    seen_auth: list[str] | None = None,
+    one_at_a_time: bool = False,
 ) -> Iterator[str]:
     """Serve chat completions answered by `reply`; yields the base URL (…/v1). Streamed replies come a
     word a chunk, `delay` before each; with `echo_auth` an error reply quotes the request's Authorization
-    header, as a careless server might; `seen_auth` collects every request's Authorization header."""
+    header, as a careless server might; `seen_auth` collects every request's Authorization header; with
+    `one_at_a_time` requests wait for each other, as on a llama.cpp server with one slot."""
+    slot = threading.Lock() if one_at_a_time else contextlib.nullcontext()
 
     def respond(h: BaseHTTPRequestHandler, body: dict) -> None:
+        with slot:
+            answer(h, body)
+
+    def answer(h: BaseHTTPRequestHandler, body: dict) -> None:
         if seen_auth is not None:
             seen_auth.append(h.headers.get("authorization", ""))
         out = reply(body["messages"][-1]["content"])

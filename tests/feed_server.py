@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -23,6 +24,12 @@ from briefing.config import Settings
 
 embedded = pytest.mark.parametrize("make_settings", ["embedded"], indirect=True)
 FAST = {"feed_host_pause": 0.0, "feed_timeout": 0.4, "feed_retries": 2}  # no pause, short timeouts
+ALLOW = "127.0.0.1"  # the server's host: the fetch policy refuses it unless fetch_allow_hosts names it
+
+
+def allow_hosts(monkeypatch: pytest.MonkeyPatch, *hosts: str) -> None:
+    """Settings made from now on (the CLI's and the app's too) fetch from these internal hosts."""
+    monkeypatch.setenv("BRIEFING_FETCH_ALLOW_HOSTS", json.dumps(list(hosts)))
 
 
 @dataclass
@@ -34,6 +41,8 @@ class Route:
     last_modified: str = ""
     delay: float = 0.0  # seconds before answering
     length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    location: str = ""  # when set, a 302 redirect there
+    trickle: float = 0.0  # when set, the status line and headers go one byte every this many seconds
 
 
 @dataclass
@@ -43,6 +52,7 @@ class FeedServer:
     port: int = 0
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[float, str, dict[str, str]]] = field(default_factory=list)  # (time, path, headers)
+    sent: dict[str, int] = field(default_factory=dict)  # path -> header bytes a trickling route sent
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -51,9 +61,10 @@ class FeedServer:
         return [headers for _, p, headers in self.requests if p == path]
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    state = FeedServer()
+@contextmanager
+def serving(state: FeedServer) -> Iterator[FeedServer]:
+    """Serve `state`'s routes on 127.0.0.1 (its port set) until the block ends; the tests' fixture and the
+    fault benchmark (bench/faults_fetch.py) share it."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -64,6 +75,24 @@ def server() -> Iterator[FeedServer]:
                 self.send_error(404)
                 return
             time.sleep(route.delay)
+            if route.trickle:
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(route.body)}\r\nX-Pad: {'x' * 60}\r\n\r\n"
+                try:
+                    for byte in head.encode():
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        state.sent[self.path] = state.sent.get(self.path, 0) + 1
+                        time.sleep(route.trickle)
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                    pass
+                return
+            if route.location:
+                self.send_response(302)
+                self.send_header("Location", route.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if route.status != 200:
                 self.send_error(route.status)
                 return
@@ -95,9 +124,19 @@ def server() -> Iterator[FeedServer]:
     state.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
+    """The server, its host allowed by the fetch policy (a test that checks the policy narrows that)."""
+    allow_hosts(monkeypatch, ALLOW)
+    with serving(FeedServer()) as state:
+        yield state
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from briefing.answer import Answer, Answerer, Stage, Turn
 from briefing.app.conversations import Exchange
+from briefing.llm.queue import Waiting
 from briefing.retrieve import Filters
 from briefing.store import Store
 
@@ -69,6 +70,13 @@ STAGES = {
 
 def ask(
     answerer: Answerer, question: str, history: Sequence[Exchange], filters: Filters
-) -> Iterator[Stage | str | Answer]:
-    """Each stage as it starts, the draft as it is written (not for showing), then the checked Answer."""
+) -> Generator[Stage | Waiting | str | Answer, None, None]:
+    """Each stage as it starts, the place in the model's line while the question waits, the draft as it is
+    written (not for showing), then the checked Answer."""
     return answerer.stream(question, history_turns(history), filters)
+
+
+def waiting_text(waiting: Waiting) -> str:
+    """What a question waiting for the model shows: its place in the line."""
+    n = waiting.ahead
+    return f"Waiting for the model: {n} question{'s' if n != 1 else ''} ahead of yours."

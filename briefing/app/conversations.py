@@ -25,6 +25,7 @@ from briefing.answer import Answer
 from briefing.app.browser import valid_id
 from briefing.app.render import answer_html, answer_warnings, source_cards_html
 from briefing.config import Settings
+from briefing.export import md_inert, md_link
 from briefing.files import write_json
 
 FOLDER = "conversations"  # under the store folder, beside briefs/
@@ -173,20 +174,19 @@ class Conversations:
 
 def to_markdown(conv: Conversation) -> str:
     """The conversation with each answer's numbered sources, to keep or forward."""
-    lines = [f"# {conv.title or 'Conversation'}", "", f"*{conv.created[:10]} · briefing*", ""]
+    lines = [f"# {md_inert(conv.title or 'Conversation')}", "", f"*{conv.created[:10]} · briefing*", ""]
     for e in conv.exchanges:
-        lines += [f"## {e.question}", ""]
+        lines += [f"## {md_inert(e.question)}", ""]
         if e.error:
-            lines += [f"*Not answered: {e.error}*", ""]
+            lines += [f"*Not answered: {md_inert(e.error)}*", ""]
             continue
-        lines += [e.text, ""]
+        lines += [md_inert(e.text, markers=True), ""]
         if e.filters:
             lines += [f"*Asked with {e.filters}; answered by {e.made_by}.*", ""]
         for s in e.sources:
-            where = f" {s['url']}" if s.get("url") else ""
-            lines.append(
-                f"[{s['n']}] {s['title']}. {', '.join(s['outlets'])}, {s['published'] or 'undated'}.{where}  "
-            )
+            where = f" {md_link(s['url'])}" if s.get("url") else ""
+            said = md_inert(f"{s['title']}. {', '.join(s['outlets'])}, {s['published'] or 'undated'}.")
+            lines.append(f"[{s['n']}] {said}{where}  ")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

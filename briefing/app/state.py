@@ -251,12 +251,16 @@ def _notebook_picker(settings: Settings) -> None:
 
 
 def _switch_notebook(widget: str) -> None:
+    """Open the notebook picked or typed. What the browser sends is not trusted to be one of the offered
+    names (a picker replayed with any name reaches here too): a name that is not an existing notebook
+    nor the configured one is a new notebook, started only by a role that may, checked here."""
     typed = (st.session_state.get(widget) or "").strip()
-    if not typed or (
-        widget == "notebook_new" and not signin.may(session_settings(st.session_state), "notebook")
-    ):
+    settings = session_settings(st.session_state)
+    existing = {*notebooks(_base_store(_store_key(settings), settings).client), load_settings().collection}
+    name = typed if widget == "notebook_pick" and typed in existing else notebook_name(typed)
+    if not typed or (name not in existing and not signin.may(settings, "notebook")):
         return
-    st.session_state[KEY_NOTEBOOK] = notebook_name(typed) if widget == "notebook_new" else typed
+    st.session_state[KEY_NOTEBOOK] = name
     st.session_state["notebook_new"] = ""
     for key in (KEY_CONVERSATION, KEY_CHAT):
         st.session_state.pop(key, None)

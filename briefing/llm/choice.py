@@ -79,6 +79,7 @@ def get_chat_model(settings: Settings) -> tuple[BaseChatModel | None, LLMInfo]:
             model_path=str(path),
             max_tokens=settings.llm_max_tokens,
             timeout=settings.llm_timeout,
+            queue_wait=settings.llm_queue_wait,
         )
         model.load()
         return model, LLMInfo("local", path.stem)

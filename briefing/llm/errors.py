@@ -27,7 +27,8 @@ class BackendUnavailable(RuntimeError):
 class LLMError(RuntimeError):
     """A model call failed after its bounded retries, or returned nothing usable.
 
-    `kind` is one of: timeout, rate_limit, server, connection, auth, not_found, request, malformed, empty.
+    `kind` is one of: timeout, rate_limit, server, connection, auth, not_found, request, malformed, empty,
+    busy (no turn at the model within `llm_queue_wait`).
     """
 
     def __init__(self, message: str, *, backend: str, kind: str, status: int | None = None) -> None:

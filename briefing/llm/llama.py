@@ -26,6 +26,7 @@ from pydantic import ConfigDict
 
 from briefing.config import Settings
 from briefing.llm.errors import BackendUnavailable, LLMError
+from briefing.llm.queue import ModelQueue, queue_for
 
 LOCAL_N_CTX = 4096  # prompt + answer; retrieval must keep its context below ~3,500 tokens
 
@@ -76,8 +77,10 @@ def _role(m: BaseMessage) -> str:
 class ChatLlamaCpp(BaseChatModel):
     """llama.cpp in this process as a LangChain chat model, using the chat template in the GGUF.
 
-    Streams token by token; `timeout` bounds the generation (checked between tokens, so a prefill already
-    under way finishes first). `_generate` is built on `_stream` so the same bound and checks apply."""
+    Streams token by token; one generation at a time per model file, in the order asked (`queue.py`, at
+    most `queue_wait` seconds of waiting); `timeout` bounds the generation from when its turn starts
+    (checked between tokens, so a prefill already under way finishes first). `_generate` is built on
+    `_stream` so the same bound and checks apply."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -86,6 +89,7 @@ class ChatLlamaCpp(BaseChatModel):
     max_tokens: int = Settings.model_fields["llm_max_tokens"].default
     temperature: float = 0.0
     timeout: float | None = None
+    queue_wait: float = Settings.model_fields["llm_queue_wait"].default
 
     @property
     def _llm_type(self) -> str:
@@ -108,6 +112,10 @@ class ChatLlamaCpp(BaseChatModel):
     def _where(self) -> str:
         return f"local backend ({Path(self.model_path).name})"
 
+    @property
+    def queue(self) -> ModelQueue:
+        return queue_for("local", self._where())
+
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -119,10 +127,10 @@ class ChatLlamaCpp(BaseChatModel):
         llama, lock = load_llama(self.model_path, self.n_ctx)
         payload = [{"role": _role(m), "content": m.text} for m in messages]
         max_tokens = int(kwargs.get("max_tokens") or self.max_tokens)
-        t0 = time.monotonic()
-        deadline = t0 + self.timeout if self.timeout else None
         got_text, finish, written = False, None, []
-        with lock:
+        with self.queue.turn(self.queue_wait), lock:
+            t0 = time.monotonic()  # the timeout counts the generation, not the wait for a turn
+            deadline = t0 + self.timeout if self.timeout else None
             try:
                 stream = llama.create_chat_completion(
                     messages=payload,
@@ -154,7 +162,8 @@ class ChatLlamaCpp(BaseChatModel):
                 raise LLMError(
                     f"{self._where()}: malformed output: {e}", backend="local", kind="malformed"
                 ) from e
-            # The context now holds the prompt and what was written; llama.cpp reports no usage when streaming.
+            # The context now holds the prompt and what was written; llama.cpp reports no usage when
+            # streaming.
             completion = len(llama.tokenize("".join(written).encode(), add_bos=False, special=True))
             prompt = max(llama.n_tokens - completion, 0)
         if not got_text:

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from briefing.config import Settings
 from briefing.llm.errors import BackendUnavailable, LLMError, redact, short
+from briefing.llm.queue import ModelQueue, queue_for
 
 PLACEHOLDER_KEY = "not-needed"  # OpenAI-compatible local servers accept any key, the client insists on one
 
@@ -49,6 +50,8 @@ def openai_model(settings: Settings) -> ChatOpenAI:
         temperature=0,
         max_completion_tokens=n,
         extra_body=extra,
+        queue_wait=settings.llm_queue_wait,
+        parallel=settings.llm_parallel,
     )
 
 
@@ -105,11 +108,20 @@ _MAPPED = (openai.OpenAIError, ModelError, ValueError, KeyError, TypeError)
 class GuardedChatOpenAI(ChatOpenAI):
     """ChatOpenAI whose failures arrive as LLMError and whose empty completions are errors, however the
     chain calls it (invoke, stream, batch, async). Retries are the openai client's own: bounded by
-    max_retries, backing off and honouring Retry-After."""
+    max_retries, backing off and honouring Retry-After. Synchronous calls take turns at the server
+    (`queue.py`: `parallel` at once, at most `queue_wait` seconds of waiting), so the request's timeout
+    never counts time spent queued behind others; async calls (unused here) do not queue."""
+
+    queue_wait: float = Settings.model_fields["llm_queue_wait"].default
+    parallel: int = Settings.model_fields["llm_parallel"].default
 
     @property
     def _where(self) -> str:
         return _where("openai", self.model_name, self.openai_api_base)
+
+    @property
+    def queue(self) -> ModelQueue:
+        return queue_for("openai", self._where, self.parallel)
 
     @contextmanager
     def _mapped(self) -> Iterator[None]:
@@ -140,7 +152,7 @@ class GuardedChatOpenAI(ChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        with self._mapped():
+        with self.queue.turn(self.queue_wait), self._mapped():
             result = super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
         return self._check(result)
 
@@ -163,10 +175,12 @@ class GuardedChatOpenAI(ChatOpenAI):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         got_text = False
-        deadline = (
-            time.monotonic() + self.request_timeout if isinstance(self.request_timeout, int | float) else None
-        )
-        with self._mapped():
+        with self.queue.turn(self.queue_wait), self._mapped():
+            deadline = (  # from the turn's start: the wait for it is not the model's time
+                time.monotonic() + self.request_timeout
+                if isinstance(self.request_timeout, int | float)
+                else None
+            )
             for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
                 got_text = got_text or has_content(chunk)
                 yield chunk

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,11 +196,40 @@ def load_pdf(path: Path) -> RawArticle | LoadFailure:
     return RawArticle(text=text, path=where, title=title, notes=notes)
 
 
-def load_docx(path: Path) -> RawArticle | LoadFailure:
+DOCX_BYTES_PER_WORD = 400  # generous: a heavily formatted Word run costs 100-250 bytes of XML per word
+DOCX_MAX_PARTS = 1000  # a Word file has tens of parts; thousands is a file built to be slow
+DOCX_MAX_RATIO = 100  # Word XML deflates 5-20x; a bomb of repeated bytes, 1000x
+
+
+def docx_bomb(path: Path, max_unpacked: int) -> str | None:
+    """Why this .docx may not be opened, judged from its zip directory alone, or None. python-docx reads
+    every part into memory and parses its XML, so a few hundred KB can cost gigabytes and minutes; zipfile
+    never inflates a part past the size its directory declares, so checking those sizes bounds the cost."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    if len(parts) > DOCX_MAX_PARTS:
+        return f"{len(parts)} parts in its zip, over the {DOCX_MAX_PARTS} a Word document may hold"
+    if (total := sum(p.file_size for p in parts)) > max_unpacked:
+        return (
+            f"unpacks to {total / 2**20:.0f} MB, over the {max_unpacked / 2**20:.0f} MB a Word article may "
+            "(settings max_file_mb and max_article_words)"
+        )
+    for part in parts:
+        if part.file_size > 2**20 and part.file_size > DOCX_MAX_RATIO * max(part.compress_size, 1):
+            return (
+                f"part {part.filename} unpacks {part.file_size // max(part.compress_size, 1)}x (a zip bomb?)"
+            )
+    return None
+
+
+def load_docx(path: Path, max_unpacked: int) -> RawArticle | LoadFailure:
+    """The article of a Word file whose zip passes `docx_bomb` (unpacking to at most `max_unpacked`)."""
     import docx
 
     where = str(path)
     try:
+        if why := docx_bomb(path, max_unpacked):
+            return LoadFailure(where, f"Word document refused unread: {why}")
         document = docx.Document(str(path))
     except Exception as e:
         return LoadFailure(where, f"malformed Word document: {e or type(e).__name__}")

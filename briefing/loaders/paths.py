@@ -23,7 +23,7 @@ from briefing.loaders.common import (
     decode,
     looks_like_feed,
 )
-from briefing.loaders.documents import load_docx, load_html, load_pdf, load_plain
+from briefing.loaders.documents import DOCX_BYTES_PER_WORD, load_docx, load_html, load_pdf, load_plain
 from briefing.loaders.records import load_feed, load_json, load_jsonl
 from briefing.models import LoadFailure, RawArticle
 
@@ -32,11 +32,13 @@ from briefing.models import LoadFailure, RawArticle
 # --------------------------------------------------------------------------------------------------
 
 
-def _load_url(url: str, allow_network: bool, limits: Limits | None) -> Iterator[RawArticle | LoadFailure]:
+def _load_url(
+    url: str, allow_network: bool, limits: Limits | None, allow_hosts: Iterable[str]
+) -> Iterator[RawArticle | LoadFailure]:
     if not allow_network:
         yield LoadFailure(url, "could not fetch URL: network access is disabled")
         return
-    fetcher = Fetcher(FETCH_TIMEOUT, agent="briefing/0.1 (+news ingestion)")
+    fetcher = Fetcher(FETCH_TIMEOUT, agent="briefing/0.1 (+news ingestion)", allow_hosts=allow_hosts)
     try:
         got = fetcher.get(url, limits.article_file if limits else MAX_FETCH_BYTES, "max_file_mb")
     except FetchError as exc:
@@ -62,11 +64,19 @@ def _load_url(url: str, allow_network: bool, limits: Limits | None) -> Iterator[
 @dataclass(frozen=True)
 class Limits:
     """Largest files read, in bytes: a file holding one article, and one holding many (JSON, JSON Lines,
-    feeds). Checked before a file is read, so a 5 GB mistake costs nothing. Ingest takes them from the
-    settings (`max_file_mb`, `max_collection_mb`)."""
+    feeds). Checked before a file is read, so a 5 GB mistake costs nothing; `article_words` bounds what a
+    Word file may unpack to. Ingest takes them from the settings (`max_file_mb`, `max_collection_mb`,
+    `max_article_words`)."""
 
     article_file: int
     collection_file: int
+    article_words: int = 30000
+
+
+def _docx_unpacked(limits: Limits | None) -> int:
+    """What a Word file may unpack to: its size limit plus a budget per word of the longest article."""
+    limits = limits or Limits(MAX_FETCH_BYTES, MAX_FETCH_BYTES)
+    return limits.article_file + limits.article_words * DOCX_BYTES_PER_WORD
 
 
 def _too_big(path: Path, suffix: str, limits: Limits | None) -> LoadFailure | None:
@@ -96,7 +106,7 @@ def _load_file(path: Path, limits: Limits | None) -> Iterator[RawArticle | LoadF
             yield load_pdf(path)
             return
         if suffix in DOCX_SUFFIXES:
-            yield load_docx(path)
+            yield load_docx(path, _docx_unpacked(limits))
             return
         data = path.read_bytes()
     except OSError as e:
@@ -163,15 +173,19 @@ def _walk(folder: Path) -> list[Path | LoadFailure]:
 
 
 def load_paths(
-    paths: Iterable[str | Path], *, allow_network: bool = True, limits: Limits | None = None
+    paths: Iterable[str | Path],
+    *,
+    allow_network: bool = True,
+    limits: Limits | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> Iterator[RawArticle | LoadFailure]:
     """Yield one `RawArticle` per article found and one `LoadFailure` per unreadable or oversized input, in
     input order (folders sorted). Never raises for bad input; metadata from a manifest is applied by
-    `apply_metadata`."""
+    `apply_metadata`. URLs are fetched under the fetch policy, `allow_hosts` exempt from it."""
     for item in paths:
         s = str(item)
         if re.match(r"(?i)^https?://", s):
-            yield from _load_url(s, allow_network, limits)
+            yield from _load_url(s, allow_network, limits, allow_hosts)
             continue
         path = Path(item)
         try:

@@ -8,6 +8,7 @@ none, so these tests start a session already signed in.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -16,10 +17,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from briefing import activity
-from briefing.app import PAGES_DIR, signin
+from briefing.app import PAGES_DIR, signin, state
 from briefing.config import Settings
-from briefing.store import Store
-from briefing.users import Users
+from briefing.files import write_json
+from briefing.store import Store, notebooks
+from briefing.users import SignIns, Users
 from tests.integration import app_helpers
 from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, page_text, upload
 
@@ -36,9 +38,11 @@ def team(tmp_path: Path) -> Users:
     return accounts
 
 
-def _signed_in(script: str, name: str) -> AppTest:
+def _signed_in(script: str, name: str, since: float | None = None) -> AppTest:
+    """A session of a tab already signed in as `name` (a real sign-in in the sign-ins file)."""
     at = AppTest.from_file(script, default_timeout=TIMEOUT)
-    at.session_state[signin.KEY_USER] = (name, time.time())
+    sign_ins = SignIns(Settings().users_file, Settings().session_hours)
+    at.session_state[signin.KEY_TOKEN] = sign_ins.start(name, time.time() if since is None else since)
     return at.run()
 
 
@@ -59,20 +63,51 @@ def test_a_sign_in_lasts_session_hours(
     accounts = Users(tmp_path / "users.json")
     accounts.add("rita", "reader password 1", "reader")
     app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(accounts.path), BRIEFING_SESSION_HOURS="1")
-    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    fresh.session_state[signin.KEY_USER] = ("rita", time.time() - 600)
-    fresh.run()
+    added = json.loads(accounts.path.read_text())
+    added["users"]["rita"]["valid_from"] -= 3 * 3600  # rita was added three hours ago
+    write_json(accounts.path, added, private=True)
+    fresh = _signed_in(APP, "rita", time.time() - 600)
     assert [t.value for t in fresh.title] == ["Chat"] and fresh.chat_input
-    stale = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    stale.session_state[signin.KEY_USER] = ("rita", time.time() - 2 * 3600)
-    stale.run()
+    stale = _signed_in(APP, "rita", time.time() - 2 * 3600)
     assert [t.value for t in stale.title] == ["Sign in"] and not stale.chat_input
     accounts.add("ada", "admin password 1", "admin")
     accounts.remove("rita")  # a removed user is signed out at once
-    gone = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    gone.session_state[signin.KEY_USER] = ("rita", time.time())
-    gone.run()
-    assert [t.value for t in gone.title] == ["Sign in"]
+    assert [t.value for t in _signed_in(APP, "rita").title] == ["Sign in"]
+
+
+def test_a_sign_out_elsewhere_a_passwd_or_a_removal_ends_a_tab_already_open_at_its_next_click(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
+) -> None:
+    """A copied cookie's tab, open before the victim signed out, is signed out at its next click; so is
+    every tab of a user whose password changed, or who was removed and added again. (After a sign-out the
+    entry script draws the sign-in page, which AppTest does not show: the session's state tells.)"""
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+    sign_ins = SignIns(team.path, Settings().session_hours)
+
+    def ended(at: AppTest) -> bool:
+        token = at.session_state[signin.KEY_TOKEN]
+        at.run()
+        return signin.KEY_TOKEN not in at.session_state and at.session_state[signin.KEY_MISSED] == token
+
+    victim = _signed_in(APP, "rita")
+    thief = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    thief.session_state[signin.KEY_TOKEN] = victim.session_state[signin.KEY_TOKEN]  # the copied cookie
+    assert [t.value for t in thief.run().title] == ["Chat"]
+    victim.sidebar.button(key="sign_out").click().run()
+    assert sign_ins.read() == {}
+    assert ended(thief)  # its next click
+    before_passwd = _signed_in(APP, "ed")
+    assert [t.value for t in before_passwd.title] == ["Chat"]
+    time.sleep(0.01)  # the passwd comes after the sign-in on the clock (timestamps, not timing)
+    team.passwd("ed", "a new long password")
+    assert ended(before_passwd)
+    readded = _signed_in(APP, "ada")
+    assert [t.value for t in readded.title] == ["Chat"]
+    team.remove("ada")
+    time.sleep(0.01)
+    team.add("ada", PASSWORD, "admin")  # a new account of the same name: the old sign-in is not theirs
+    assert ended(readded)
+    assert sign_ins.read() == {}  # each ended sign-in is dropped from the file
 
 
 def test_a_reader_is_offered_no_library_and_is_refused_there_and_behind_it(
@@ -172,3 +207,69 @@ def test_a_visit_through_a_proxy_is_refused_only_while_neither_the_app_nor_the_p
     assert not signin.open_through_a_proxy(open_app.model_copy(update={"proxy_signs_in": True}), forwarded)
     gated = open_app.model_copy(update={"users_file": team.path})
     assert not signin.open_through_a_proxy(gated, forwarded)  # the sign-in page takes over
+
+
+def test_password_guesses_are_slowed_and_a_typed_name_is_logged_cut(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
+) -> None:
+    """Five wrong passwords for rita, each from a new session: the sixth try, with her right password, is
+    refused without being checked (a wait, kept beside the users file); a 100,000-character name is logged
+    cut to 40. (AppTest draws no page after the form's click: the session's state tells the outcome.)"""
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+
+    def attempt(name: str, password: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        at.text_input(key="signin_name").set_value(name)
+        at.text_input(key="signin_password").set_value(password)
+        return at.button[0].click().run()
+
+    for _ in range(5):
+        assert signin.KEY_TOKEN not in attempt("rita", "not her password").session_state
+    refused = attempt("rita", PASSWORD)
+    assert signin.KEY_TOKEN not in refused.session_state
+    assert refused.session_state["signin_failed"].startswith("Too many failed sign-ins: try again in")
+    log = activity.recent(Settings(store_dir=filled_store))
+    assert [e["action"] for e in log[:6][::-1]] == ["sign-in refused"] * 4 + [
+        "sign-in throttled",
+        "sign-in refused",
+    ]
+    # the fifth started the wait; the sixth was not checked, nor logged
+    attempt("x" * 100_000, "a guess")
+    assert activity.recent(Settings(store_dir=filled_store))[0]["who"] == "x" * 40
+
+
+@pytest.mark.parametrize("broken", ["directory", "dangling link", "open to others"])
+def test_a_broken_users_file_keeps_the_app_shut_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, tmp_path: Path, broken: str
+) -> None:
+    """Not "nobody listed", which would open the app to every visitor with sign-in off."""
+    users_file = tmp_path / "users.json"
+    if broken == "directory":
+        users_file.mkdir()
+    elif broken == "dangling link":
+        users_file.symlink_to(tmp_path / "moved-away.json")
+    else:
+        Users(users_file).add("ada", PASSWORD, "admin")
+        users_file.chmod(0o644)
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(users_file))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.chat_input and "Kessel" not in page_text(at)
+    assert str(users_file) in at.error[0].value
+
+
+def test_a_reader_replaying_the_notebook_picker_with_a_new_name_starts_no_notebook(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path, team: Users
+) -> None:
+    """The picker's value comes from the browser, which can send any name, not only an offered one."""
+    app_env(monkeypatch, filled_store, BRIEFING_USERS_FILE=str(team.path))
+    reader = _signed_in(APP, "rita")
+    picker = reader.sidebar.selectbox(key="notebook_pick")
+    picker.options.append("readers-own")  # what a replayed message can name
+    picker.set_value("readers-own").run()
+    assert "readers-own" not in notebooks(Store(Settings(store_dir=filled_store)).client)
+    assert state.KEY_NOTEBOOK not in reader.session_state  # still in the configured notebook
+    editor = _signed_in(APP, "ed")  # a role that may start a notebook does, under a name Chroma accepts
+    picker = editor.sidebar.selectbox(key="notebook_pick")
+    picker.options.append("Editors Own!")
+    picker.set_value("Editors Own!").run()
+    assert editor.session_state[state.KEY_NOTEBOOK] == "editors-own"

@@ -13,6 +13,7 @@ import pytest
 from briefing.clean import clean_text, normalize_chars
 from briefing.ingest import to_article
 from briefing.loaders import (
+    Limits,
     ManifestRow,
     apply_metadata,
     find_row,
@@ -21,6 +22,7 @@ from briefing.loaders import (
     read_manifest,
 )
 from briefing.models import Article, LoadFailure, RawArticle
+from tests.hostile import docx_bomb
 
 BODY_1 = (
     "The finance ministers of three coastal states agreed on Tuesday to a common levy on container traffic."
@@ -729,3 +731,22 @@ def test_corrupt_docx_fails(tmp_path: Path) -> None:
     f = tmp_path / "bad.docx"
     f.write_bytes(b"PK\x03\x04 not really a zip")
     assert "malformed Word document" in only_failure(load(f)).reason
+
+
+def test_docx_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
+    bomb = docx_bomb(tmp_path / "bomb.docx", 40)
+    assert bomb.stat().st_size < 2**20
+    fail = only_failure(load(bomb, limits=Limits(20 * 2**20, 500 * 2**20, 30000)))
+    assert fail.path == str(bomb)
+    assert re.fullmatch(
+        r"Word document refused unread: unpacks to 4\d MB, over the 31 MB a Word article may "
+        r"\(settings max_file_mb and max_article_words\)",
+        fail.reason,
+    )
+
+
+def test_docx_with_one_part_inflating_over_100x_is_refused(tmp_path: Path) -> None:
+    bomb = docx_bomb(tmp_path / "dense.docx", 4)  # within the unpacked total, not within the ratio
+    reason = only_failure(load(bomb)).reason
+    assert reason.startswith("Word document refused unread: part word/document.xml unpacks ")
+    assert reason.endswith("x (a zip bomb?)")

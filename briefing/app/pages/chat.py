@@ -3,6 +3,8 @@ card; conversations are kept (they survive a reload and a restart: the open one 
 can be renamed, reopened, deleted and exported. The page only draws; the work is in briefing.app.chat,
 briefing.app.conversations and briefing.app.render."""
 
+from contextlib import closing
+
 import streamlit as st
 
 from briefing.answer import Answer, Stage
@@ -10,6 +12,7 @@ from briefing.app import browser, chat, signin
 from briefing.app import state as sup
 from briefing.app.conversations import Conversation, Conversations, Exchange, to_docx, to_markdown
 from briefing.app.render import DOCX_MIME, WRAP_OUTLET_CHIPS, escape_markdown
+from briefing.llm.queue import Waiting
 from briefing.notes import Notes
 
 SHARED_NOTE = (
@@ -170,13 +173,17 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
         progress = slot.status(chat.STAGES["searching"], state="running")
         try:
             answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)
-            for piece in chat.ask(answerer, question, history, filters):
-                if isinstance(piece, Answer):
-                    exchange = Exchange.answered(
-                        question, piece, f"src-{len(history)}", chat.filters_text(filters)
-                    )
-                elif isinstance(piece, Stage):
-                    progress.update(label=chat.STAGES[piece.name])
+            # Closed however the page ends (a rerun, the reader gone): its place at the model is given up.
+            with closing(chat.ask(answerer, question, history, filters)) as pieces:
+                for piece in pieces:
+                    if isinstance(piece, Answer):
+                        exchange = Exchange.answered(
+                            question, piece, f"src-{len(history)}", chat.filters_text(filters)
+                        )
+                    elif isinstance(piece, Stage):
+                        progress.update(label=chat.STAGES[piece.name])
+                    elif isinstance(piece, Waiting):
+                        progress.update(label=chat.waiting_text(piece))
         except Exception as exc:
             exchange.error = sup.error_message(exc)
         with slot.container():

@@ -1,0 +1,56 @@
+"""Markdown export (briefs and conversations) of article-derived text: links, images, HTML and autolinks written by an article are
+inert, while the brief's own citation numbers and source links stay (rendered with markdown-it, a
+CommonMark renderer)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from markdown_it import MarkdownIt
+
+from briefing.app.conversations import Conversation, Exchange, to_markdown
+from briefing.brief.results import Brief, Paragraph, Section, Sentence, Source
+from briefing.export import render_markdown
+from briefing.models import Chunk
+
+HOSTILE = (
+    "Click [here](https://evil.example/x) or ![pixel](https://evil.example/p.png) <img src=x onerror=alert(1)> "
+    "<https://evil.example/auto> see https://evil.example/bare and www.evil.example today."
+)
+
+
+def _brief() -> Brief:
+    chunk = Chunk("a:000", "a", "Toll [rises](https://evil.example/t)", "Post <b>x</b>", date(2031, 4, 2),
+                  "https://news.example/toll?a=1&b=(2)", None, 0, 0, len(HOSTILE), HOSTILE)  # fmt: skip
+    sentence = Sentence(HOSTILE, ("a:000",), True, 0.9, "")
+    section = Section("summary", "Summary", "para", [], paragraphs=[Paragraph((sentence,), bullet=False)])
+    return Brief("topic", "Kessel ![t](https://evil.example/t.png)", "toll", None, None, None, "default",
+                 "extractive", "none", None, False, [section], [Source(1, chunk, ())], "now", "now", {})  # fmt: skip
+
+
+def test_markdown_export_makes_article_links_and_images_inert_and_keeps_its_own() -> None:
+    text = render_markdown(_brief())
+    rendered = MarkdownIt("commonmark").render(text)
+    assert rendered.count("<a href") == 1 and "<img" not in rendered and "<b>" not in rendered
+    assert '<a href="https://news.example/toll?a=1&amp;b=%282%29">' in rendered  # the source's own link
+    assert "evil.example" in rendered and 'href="https://evil' not in rendered
+    assert "https\\://evil.example/bare" in text and "www\\.evil.example" in text  # GFM's bare autolinks
+    assert "[here](https://evil.example/x)" in rendered  # shown as written, not live
+    assert "[1]" in text.split("## Sources")[0]  # the citation number
+
+
+def test_conversation_markdown_keeps_markers_and_source_links_and_nothing_else_live() -> None:
+    conv = Conversation.new()
+    answer = f"The toll rises [1]. {HOSTILE} [1](https://evil.example/m)\n[1]: https://evil.example/def"
+    sources = [{"n": 1, "title": "Toll ![t](https://evil.example/t.png)", "outlets": ["Post"], "quote": "q",
+                "url": "https://news.example/toll", "published": "2031-04-02"},
+               {"n": 2, "title": "Other", "outlets": ["Wire"], "quote": "q", "url": "javascript:alert(1)",
+                "published": None}]  # fmt: skip
+    conv.exchanges.append(
+        Exchange("What [did](https://evil.example/q) they say?", text=answer, sources=sources)
+    )
+    text = to_markdown(conv)
+    rendered = MarkdownIt("commonmark").render(text)
+    assert "The toll rises [1]." in text  # the answer's own marker, as written
+    assert rendered.count("<a href") == 1 and '<a href="https://news.example/toll">' in rendered
+    assert "<img" not in rendered and "javascript:alert(1)</p>" in rendered  # as text, not a link

@@ -23,7 +23,7 @@ from briefing.asked import Asked, analyse
 from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
-from briefing.evidence import Evidence, by_passage, choose, rank_sentences, unmentioned_names
+from briefing.evidence import Evidence, by_passage, choose, focus, rank_sentences, unmentioned_names
 from briefing.extract import extract
 from briefing.injection import instruction_spans
 from briefing.llm import LLMInfo, get_chat_model_or_extractive
@@ -223,7 +223,7 @@ class Answerer:
             [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract, asked)
         )
         evidence = (
-            choose(ranked, self.settings.evidence_windows)
+            focus(choose(ranked, self.settings.evidence_windows), asked)
             if ranked and ranked[0].score >= self.settings.evidence_min_score
             else []
         )

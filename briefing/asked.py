@@ -12,7 +12,7 @@ model: a 1.5B model's reading of a question could not itself be checked.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from briefing.signals import NOT_NAMES, all_stems, content_stems, names, numbers
@@ -144,7 +144,8 @@ class Asked:
     words); `speaker` the lower-cased phrases naming whose words a STATEMENT question wants (aliases
     included: "china's government" is also "beijing" and "foreign ministry"); `measure` the stems an
     AMOUNT must be a figure of ("revenu", with "sale"); `excluded` the numbers the question itself states,
-    which do not answer it; `named` the question's own names, which do not answer a "who"."""
+    which do not answer it; `named` the question's own names, which do not answer a "who"; `role` the
+    stems of the post a "who" asks about, which the sentence naming someone must mention."""
 
     question: str
     kind: Kind
@@ -153,6 +154,7 @@ class Asked:
     measure: frozenset[str] = frozenset()
     excluded: frozenset[float] = frozenset()
     named: frozenset[str] = frozenset()
+    role: frozenset[str] = frozenset()  # a PERSON's post ("chief executive"): the name must come with it
     what: str = ""  # the asked thing as a noun phrase, for "The sources do not give ..."
     parts: tuple[Asked, ...] = field(default=())
 
@@ -179,9 +181,9 @@ _ASKING_OPENING = re.compile(
 )
 
 
-def _context_names(context: str) -> set[str]:
-    """The names in the question before (its asking word, capitalised as the first word, is none)."""
-    return set(names(f"x {_ASKING_OPENING.sub('', context)}"))
+def _question_names(question: str) -> set[str]:
+    """The names in a question (its asking word, capitalised as the first word, is none)."""
+    return set(names(f"x {_ASKING_OPENING.sub('', question)}"))
 
 
 def _speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
@@ -197,19 +199,34 @@ def _speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
         mentions = re.search(rf"\b(?:{re.escape(country)}|{re.escape(adjective)})\b", low)
         if mentions and words <= _GOVERNMENT_WORDS | set(country.split()) | set(adjective.split()):
             aliases |= {country, adjective, *places, "foreign ministry"}
-    runs = [r.strip() for r in _NAME_RUN.findall(bare)]
-    for run in runs:
-        aliases.add(run.lower())
-        parts = run.split()
-        if 2 <= len(parts) <= 3 and not {p.lower() for p in parts} & (_GOVERNMENT_WORDS | _BODY_WORDS):
-            aliases.add(parts[-1].lower())  # "Marro said"
-    if not bare[:1].isupper():  # a common noun heads the phrase: "lawyer", "person", "executive"
-        head = re.split(r"\s+(?:of|for|at|in|on|close|working|who|from|with|to)\b", low)[0].split()
-        if head:
-            aliases.add(head[-1])
+    head = re.split(r"\s+(?:of|for|at|in|on|close|working|who|from|with|to)\b", bare)[0].split()
+    if head and head[-1].islower():  # a common noun heads the phrase ("the Hikvision executive", "a lawyer
+        if head[-1] not in _GOVERNMENT_WORDS:  # working on ...", "DJI's spokesman"): its names only say
+            aliases.add(head[-1])  # whose it is; "government" alone could be any country's
+    else:
+        for run in (r.strip() for r in _NAME_RUN.findall(bare)):
+            aliases.add(run.lower())
+            parts = run.split()
+            if 2 <= len(parts) <= 3 and not {p.lower() for p in parts} & (_GOVERNMENT_WORDS | _BODY_WORDS):
+                aliases.add(parts[-1].lower())  # "Marro said"
     if _GENERIC_SPEAKERS.match(low) and context:
         aliases |= {r.lower() for r in _NAME_RUN.findall(_ASKING_OPENING.sub("", context))}
     return tuple(sorted(aliases - {"us", "the"}, key=len, reverse=True))
+
+
+_ROLE = re.compile(
+    r"^(?:the\s+)?(?P<post>(?:[a-z-]+\s+){0,2}(?:chief|head|leader|director|president|chairman|chairwoman|chair"
+    r"|executive|minister|secretary|spokes(?:man|woman|person)|founder|owner|ceo|governor|mayor|judge"
+    r"|manager|officer|ambassador|commissioner|lawyer|general|editor)s?)\b(?!['’])",
+)
+
+
+def _role(phrase: str) -> frozenset[str]:
+    """The post a "who" question asks about, as stems: "the chief executive of Hikvision" and "Hikvision's
+    chief executive" -> {chief, execut}; "leads the team" or a bare name -> none."""
+    low = re.sub(r"^.*?['’]s?\s+", "", phrase.lower()) if re.search(r"['’]s?\s", phrase) else phrase.lower()
+    m = _ROLE.match(low)
+    return frozenset(content_stems(m.group("post"))) if m else frozenset()
 
 
 def _split_parts(question: str) -> list[str]:
@@ -229,10 +246,8 @@ def analyse(question: str, context: str = "") -> Asked:
     if len(pieces) > 1:
         parts = tuple(_one(p, context=pieces[0]) for p in pieces)
         first = parts[0]
-        return Asked(
-            question, first.kind, frozenset().union(*(p.subject for p in parts)), first.speaker,
-            first.measure, first.excluded, first.named, first.what, parts,
-        )  # fmt: skip
+        return replace(first, question=question, subject=frozenset().union(*(p.subject for p in parts)),
+                       parts=parts)  # fmt: skip
     return _one(q, context=context, question=question)
 
 
@@ -241,7 +256,7 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         r"^(?:and|but|so|also|then|to|in|from|for|with|by|of|at|on)\s+", "", q.strip(), flags=re.IGNORECASE
     )
     low = q.lower()
-    kind, speaker, measure, what = Kind.DESCRIPTION, (), frozenset(), ""
+    kind, speaker, measure, what, role = Kind.DESCRIPTION, (), frozenset(), "", frozenset()
     asking = set()  # words that say what kind of answer is wanted, not what it is about
     if m := re.match(
         rf"^(?:what|how)\s+(?:exactly\s+)?{_AUX}\s+(?P<who>.+?)\s+(?P<verb>{SPEECH_VERBS})\b",
@@ -251,11 +266,8 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         kind, who = Kind.STATEMENT, m.group("who")
         speaker = _speaker_aliases(who, context)
         verb = m.group("verb").lower()
-        what = (
-            f"how {_proper(who)} responded"
-            if verb.startswith(("respond", "react"))
-            else f"what {_proper(who)} said"
-        )
+        who = who.strip()
+        what = f"how {who} responded" if verb.startswith(("respond", "react")) else f"what {who} said"
         asking |= content_stems(m.group("verb"))
     elif m := re.match(
         r"^what\s+(?:is|was|were|are)\s+(?P<who>.+?)['’]s?\s+(?P<what>response|reaction|statement|position|view)",
@@ -290,10 +302,11 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         0
     ].isupper():
         what = f"who {m.group('who')} is"
-    elif re.match(r"^(?:who|whom)\b", low):
-        kind = Kind.PERSON
+    elif m := re.match(rf"^(?:who|whom)\s+(?:{_AUX}\s+)?(?P<what>.+)$", q, re.IGNORECASE):
+        kind, role = Kind.PERSON, _role(m.group("what"))
     elif m := re.match(r"^what\s+(?:is|was)\s+the\s+name\s+of\s+(?P<what>.+)$", q, re.IGNORECASE):
-        kind, what = Kind.PERSON, f"the name of {m.group('what')}"
+        kind, what, role = Kind.PERSON, f"the name of {m.group('what')}", _role(m.group("what"))
+        asking |= {"name"}
     elif re.match(
         rf"^(?:which|what)\s+(?:(?!{_AUX}\b)\w+\s+){{0,3}}(?:companies|firms|organisations|organizations|groups|people|countries|names|others?|ones)\b",
         low,
@@ -308,15 +321,15 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         kind = Kind.YES_NO
     elif m := re.match(r"^what\s+(?:is|was|are|were)\s+(?P<what>.+)$", q, re.IGNORECASE):
         what = _proper(m.group("what"))
-    own_names = frozenset(names(f"x {q}"))
+    own_names = frozenset(_question_names(q))
     subject = frozenset(
         content_stems(q) - asking - content_stems("what who whom why how when where which many much")
     )
     if context and not own_names:  # "...and why was he hired?": he is the first part's subject
-        subject |= frozenset(_context_names(context))
+        subject |= frozenset(_question_names(context))
     return Asked(
         question or q, kind, subject, speaker, measure,
-        frozenset(v for n in numbers(q) for v in n.values), own_names, what,
+        frozenset(v for n in numbers(q) for v in n.values), own_names, role, what,
     )  # fmt: skip
 
 
@@ -385,13 +398,18 @@ def speaker_zone(sentence: str) -> str:
     """The words that say who is speaking in a sentence that reports speech: before the reporting verb
     (after a closing quote, if any) and, for "..., said Lu Kang, a spokesman" or "according to", after it
     (not in "Hikvision said the ministry ...", where what follows is what was said)."""
-    zones = []
+    zones: list[str] = []
     for m in _REPORTED.finditer(sentence):
         before = sentence[: m.start()]
+        attributed = m.group().lower() == "according to" or re.search(r"[,”\"]\s*$", before)
+        if zones and not attributed:
+            continue  # "Hikvision said the ministry had not told it": the ministry is in what was said
         cut = max(before.rfind("”"), before.rfind('"'), before.rfind(". "))
-        zones.append(" ".join(before[cut + 1 :].split()[-8:]))
-        if m.group().lower() == "according to" or re.search(r"[,”\"]\s*$", before):
-            zones.append(" ".join(re.split(r"[.;]", sentence[m.end() :])[0].split()[:8]))
+        words = before[cut + 1 :].split()
+        # "The department issued a warning about drones, saying ...": the clause's subject speaks
+        zones.append(" ".join(words[:10] if m.group().lower() == "saying" else words[-8:]))
+        if attributed:
+            zones.append(" ".join(re.split(r"[.;,]", sentence[m.end() :])[0].split()[:8]))
     return " | ".join(zones)
 
 
@@ -424,8 +442,9 @@ def holds(asked: Asked, sentence: str, context: str = "") -> bool:
     k = asked.kind
     if k is Kind.STATEMENT:  # who speaks is what the question is about
         return by_speaker(asked, sentence, context)
-    if asked.subject and not all_stems(f"{context} {sentence}") & asked.subject:
-        return False
+    about = all_stems(f"{context} {sentence}") & asked.subject
+    if asked.subject and 2 * len(about) < len(asked.subject):
+        return False  # most of what the question is about: a date of something else answers nothing
     if k is Kind.REASON:
         return bool(_CAUSE.search(sentence))
     if k is Kind.AMOUNT:
@@ -446,10 +465,21 @@ def holds(asked: Asked, sentence: str, context: str = "") -> bool:
         return bool(_DATE.search(sentence))
     if k in (Kind.PERSON, Kind.ORGANISATION, Kind.PLACE, Kind.LIST):
         new = set(names(f"x {sentence}")) - asked.named - {w.lower() for w in NOT_NAMES}
-        if k is Kind.PERSON:  # a country is nobody's name
+        if k is Kind.PERSON:  # a country is nobody's name, and a name without the asked post is not it
             new -= _PLACES
+            if asked.role:
+                return _beside_role(asked.role, set(new), sentence)
         return bool(new)
     return True
+
+
+def _beside_role(role: frozenset[str], new: set[str], sentence: str) -> bool:
+    """Whether one of the `new` names (stems) stands within three words of the asked post: "chief executive
+    Hu Yangzhong" names him, "an executive ... told Reuters" names nobody."""
+    words = re.findall(r"[\w’'-]+", sentence)
+    posts = [i for i, w in enumerate(words) if content_stems(w) & role]
+    held = [i for i, w in enumerate(words) if w[:1].isupper() and set(names(f"x {w}")) & new]
+    return any(abs(i - j) <= 3 for i in posts for j in held)
 
 
 def _is_year(text: str) -> bool:

@@ -43,6 +43,7 @@ from briefing.signals import (
     SupportSignals,
     all_stems,
     content_stems,
+    day_words,
     has_negation,
     names,
     number_found,
@@ -292,6 +293,7 @@ def _signals(claim: str, claim_vec: np.ndarray, passages: Sequence[_Prepared]) -
     missing_numbers = tuple(n.text for n in numbers(claim) if not number_found(n, values))
     quote_text = " ".join(p.quote_text for p in passages)
     missing_quotes = tuple(q for q in quotes(claim) if quote_norm(q) not in quote_text)
+    missing_dates = tuple(d for d in day_words(claim) if not all_stems(d) <= words)
     return SupportSignals(
         cos,
         recall,
@@ -300,6 +302,7 @@ def _signals(claim: str, claim_vec: np.ndarray, passages: Sequence[_Prepared]) -
         missing_numbers,
         missing_quotes,
         missing_names,
+        missing_dates,
     )
 
 
@@ -324,6 +327,8 @@ def _reason(sig: SupportSignals, score: float, checker: CheckerTuning) -> str:
         return "; ".join(f"number {n} not in passage" for n in sig.missing_numbers)
     if sig.missing_quotes:
         return "; ".join(f'quote "{q}" not in passage' for q in sig.missing_quotes)
+    if sig.missing_dates:
+        return "; ".join(f"date {d} not in passage" for d in sig.missing_dates)
     if checker.names_hard and sig.missing_names:
         return "; ".join(f"name {n} not in passage" for n in sig.missing_names)
     if score < checker.support_threshold:

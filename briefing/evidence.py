@@ -207,6 +207,13 @@ def choose(ranked: Sequence[Evidence], n: int) -> list[Evidence]:
     return chosen
 
 
+def focus(evidence: Sequence[Evidence], asked: Asked) -> list[Evidence]:
+    """The windows that hold what `asked` asks, when any does: "What did China's government say?" is
+    answered from the Foreign Ministry's words, not also from the lawmakers' beside them. Else all."""
+    fitting = [ev for ev in evidence if fit(asked, ev.text, f"{ev.chunk.title}. ")]
+    return fitting or list(evidence)
+
+
 def by_passage(evidence: Sequence[Evidence]) -> list[tuple[Chunk, list[Evidence]]]:
     """Windows grouped by passage, passages in order of their best window, windows in text order."""
     groups: dict[str, tuple[Chunk, list[Evidence]]] = {}

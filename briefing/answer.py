@@ -264,6 +264,15 @@ class Answerer:
                 text = extract(evidence[: self.settings.extract_windows], number)
         check = check_citations(text, sources, self.embedder, checker=self.settings.checker)
         cover = coverage(asked, check)
+        if draft is not None and cover.status in (Status.NOT_GIVEN, Status.PARTIAL):
+            # The model's checked text does not answer what was asked, though the evidence may: the
+            # sources' own sentences are given instead when they answer more of it.
+            own = extract(evidence[: self.settings.extract_windows], number)
+            own_check = check_citations(own, sources, self.embedder, checker=self.settings.checker)
+            own_cover = coverage(asked, own_check)
+            if len(own_cover.missing) < len(cover.missing):
+                repairs.append(Repair("replaced", check.text, "did not answer the question", own))
+                check, cover = own_check, own_cover
         if (honest := honest_text(check.text, check, cover)) != check.text:
             check = check_citations(honest, sources, self.embedder, checker=self.settings.checker)
         yield Answer(

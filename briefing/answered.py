@@ -14,8 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from briefing.asked import Asked, holds
+from briefing.asked import Asked, Kind, holds
+from briefing.chunk import split_sentences
 from briefing.cite import GAP_OPENING, NOT_IN_SOURCES, CheckedText
+from briefing.extract import cite
+from briefing.signals import content_stems
 
 
 class Status(StrEnum):
@@ -36,12 +39,16 @@ class Coverage:
         return {"status": self.status.value, "missing": list(self.missing)}
 
 
-def _passage_sentence(check: CheckedText, n: int) -> tuple[str, str]:
-    """The sentence of passage [n] the answer rests on, and what comes before it (the sentence before, the
-    article's title): who "he" is, or what "the company" is, is said there."""
+def _passage_sentence(check: CheckedText, n: int, claim: str) -> tuple[str, str]:
+    """The sentence of passage [n] that `claim` rests on (of the stretches the check found supporting the
+    sentences citing [n], the sentence sharing most words with `claim`), and what comes before it (the
+    text before, the article's title): who "he" is, or what "the company" is, is said there."""
     c = next(c for c in check.citations if c.n == n)
-    before = c.chunk.text[max(0, c.quote_start - 300) : c.quote_start]
-    return c.quote, f"{c.chunk.title}. {before}"
+    words = content_stems(claim)
+    spans = c.spans or ((c.quote_start, c.quote_end),)
+    sentences = [(lo + s.start, lo + s.end) for lo, hi in spans for s in split_sentences(c.chunk.text[lo:hi])]
+    start, end = max(sentences, key=lambda se: len(content_stems(c.chunk.text[se[0] : se[1]]) & words))
+    return c.chunk.text[start:end], f"{c.chunk.title}. {c.chunk.text[max(0, start - 300) : start]}"
 
 
 def coverage(asked: Asked, check: CheckedText) -> Coverage:
@@ -53,8 +60,11 @@ def coverage(asked: Asked, check: CheckedText) -> Coverage:
     missing = []
     for part in parts:
         if not any(
-            holds(part, s.text, " ".join(_passage_sentence(check, n)[1] for n in s.cited))
-            or any(holds(part, *_passage_sentence(check, n)) for n in s.cited)
+            (
+                part.kind is not Kind.STATEMENT  # who said it must be the source's attribution, not the
+                and holds(part, s.text, " ".join(_passage_sentence(check, n, s.text)[1] for n in s.cited))
+            )  # writer's: "Batke said [what the article says]" is no statement of Batke's
+            or any(holds(part, *_passage_sentence(check, n, s.text)) for n in s.cited)
             for s in supported
         ):
             missing.append(part.describe())
@@ -67,18 +77,20 @@ def coverage(asked: Asked, check: CheckedText) -> Coverage:
 
 def honest_text(text: str, check: CheckedText, cover: Coverage) -> str:
     """The answer as the reader gets it: as checked when it answers; with the missing part named when it
-    answers part; else what the sources do not give, then the closest checked sentences, labelled."""
+    answers part; else what the sources do not give, then the closest passages in the sources' own words
+    (a writer's sentence about them could claim what they do not, such as who said them)."""
     if cover.status in (Status.ANSWERED, Status.NO_SOURCES):
         return text
     gaps = " ".join(f"{GAP_OPENING} {m}." for m in cover.missing)
     if cover.status is Status.PARTIAL:
         return f"{text} {gaps}"
-    kept = _supported_text(check)
-    return f"{gaps} Closest in the sources: {kept}" if kept else NOT_IN_SOURCES
-
-
-def _supported_text(check: CheckedText) -> str:
-    return " ".join(check.text[s.start : s.end].strip() for s in check.sentences if s.supported and s.cited)
+    closest = dict.fromkeys(
+        cite(" ".join(_passage_sentence(check, n, s.text)[0].split()), [n])
+        for s in check.sentences
+        if s.supported and s.cited
+        for n in s.cited[:1]
+    )
+    return f"{gaps} Closest in the sources: {' '.join(closest)}" if closest else NOT_IN_SOURCES
 
 
 def declined(status: Status | str) -> bool:

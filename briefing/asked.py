@@ -394,6 +394,10 @@ def _measure_stems(word: str) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 
 
+_TRAILING_AUX = re.compile(rf"(?:\s+(?:{_AUX}|also|not|never|previously|repeatedly|recently|publicly))+\s*$")
+_APPOSED = re.compile(r"\s*(?:[A-Z][\w.'’-]*\s*){1,4}")  # a name before its apposition
+
+
 def speaker_zone(sentence: str) -> str:
     """The words that say who is speaking in a sentence that reports speech: before the reporting verb
     (after a closing quote, if any) and, for "..., said Lu Kang, a spokesman" or "according to", after it
@@ -405,9 +409,16 @@ def speaker_zone(sentence: str) -> str:
         if zones and not attributed:
             continue  # "Hikvision said the ministry had not told it": the ministry is in what was said
         cut = max(before.rfind("”"), before.rfind('"'), before.rfind(". "))
-        words = before[cut + 1 :].split()
-        # "The department issued a warning about drones, saying ...": the clause's subject speaks
-        zones.append(" ".join(words[:10] if m.group().lower() == "saying" else words[-8:]))
+        clause = before[cut + 1 :]
+        if m.group().lower() == "saying":  # "The department issued a warning about drones, saying ...":
+            zones.append(" ".join(clause.split()[:10]))  # the clause's subject speaks
+            continue
+        clause = _TRAILING_AUX.sub("", clause)  # "Human Rights Watch, an NGO, has also said"
+        *earlier, last = clause.rstrip(", ").split(",")  # "... to Hikvision, the paper said": the paper
+        zone = " ".join(last.split()[-8:])  # speaks
+        if earlier and _APPOSED.fullmatch(earlier[-1]):  # "Nick Marro, an analyst at the EIU, told"
+            zone = f"{earlier[-1].strip()}, {zone}"
+        zones.append(zone)
         if attributed:
             zones.append(" ".join(re.split(r"[.;,]", sentence[m.end() :])[0].split()[:8]))
     return " | ".join(zones)

@@ -210,8 +210,21 @@ def choose(ranked: Sequence[Evidence], n: int) -> list[Evidence]:
 def focus(evidence: Sequence[Evidence], asked: Asked) -> list[Evidence]:
     """The windows that hold what `asked` asks, when any does: "What did China's government say?" is
     answered from the Foreign Ministry's words, not also from the lawmakers' beside them. Else all."""
-    fitting = [ev for ev in evidence if fit(asked, ev.text, f"{ev.chunk.title}. ")]
-    return fitting or list(evidence)
+    held = [h for h in (_holding(ev, asked) for ev in evidence) if h is not None]
+    return held or list(evidence)
+
+
+def _holding(ev: Evidence, asked: Asked) -> Evidence | None:
+    """`ev` if one of its sentences holds what is asked (read with the text before it), else None. The
+    window then starts at that sentence when it holds it on its own: a small model would take the
+    sentences before it for the answer."""
+    text = ev.chunk.text[ev.start : ev.end]
+    for s in split_sentences(text):
+        sentence = text[s.start : s.end]
+        if fit(asked, sentence, f"{ev.chunk.title}. {text[: s.start]}"):
+            alone = s.start > 0 and fit(asked, sentence)
+            return Evidence(ev.chunk, ev.start + s.start, ev.end, ev.score) if alone else ev
+    return None
 
 
 def by_passage(evidence: Sequence[Evidence]) -> list[tuple[Chunk, list[Evidence]]]:

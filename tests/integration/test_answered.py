@@ -70,3 +70,21 @@ def test_a_wrong_figure_a_model_writes_never_reaches_the_reader(seeded: tuple[Se
     assert answer.draft is not None and "1.2 billion" in answer.draft
     assert "1.2 billion" not in answer.text and answer.declined
     assert answer.text.startswith("The sources do not give Hikvision's revenue in 2018.")
+
+
+def test_words_a_model_puts_in_a_speakers_mouth_give_way_to_the_speakers_own(
+    seeded: tuple[Settings, Store],
+) -> None:
+    # Seen from the local model: the passage's sentence about the entity list, attributed to Batke.
+    misattributed = "Jessica Batke said the Commerce Department would place Hikvision on an entity list [1]."
+    settings, store = seeded
+    with fake_llm(lambda prompt: misattributed) as url:
+        answer = Answerer(
+            settings.with_overrides(
+                llm="openai", openai_base_url=url, openai_api_key="sk-test", llm_max_retries=0
+            ),
+            store,
+        ).ask("What did Jessica Batke say about the possible move?")
+    assert answer.coverage.status is Status.ANSWERED
+    assert "tangible signal" in answer.text and "Jessica Batke said the Commerce" not in answer.text
+    assert any(r.reason == "did not answer the question" for r in answer.repairs)

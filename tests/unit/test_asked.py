@@ -82,6 +82,10 @@ def test_the_search_query_adds_the_names_a_report_gives_the_speaker() -> None:
         ('"We are monitoring," said Lu Kang, a ministry spokesman.', "Lu Kang", "monitoring"),
         ("Hikvision said the ministry had not told it.", "Hikvision", "ministry"),
         ("According to one lawyer, the US could act.", "lawyer", "could"),
+        ("The move would hurt Hikvision, the paper said.", "paper", "Hikvision"),
+        ("Human Rights Watch, an NGO, has said firms supply equipment.", "Human Rights Watch", "firms"),
+        ('"It is a fine call," Nick Marro, an analyst at the EIU, told Al Jazeera.', "Nick Marro", "fine"),
+        ("The department issued a warning about drones, saying it had concerns.", "department", "concerns"),
     ],
 )
 def test_the_speaker_zone_is_who_speaks_not_what_is_said(

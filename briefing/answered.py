@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from briefing.asked import Asked, Kind, holds
+from briefing.asked import Asked, Kind
 from briefing.chunk import split_sentences
 from briefing.cite import GAP_OPENING, NOT_IN_SOURCES, CheckedText
 from briefing.extract import cite
+from briefing.holds import holds
 from briefing.signals import content_stems
 
 

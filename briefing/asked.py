@@ -5,7 +5,7 @@ A cited sentence can be true and still not answer the question ("What did China'
 answered with what US lawmakers said about China). Knowing what is asked lets evidence be chosen for it
 (`evidence.py` prefers a statement *by* the asked speaker, a cause for "why", the quantity for "how
 much") and lets the answer be checked for it (`answered.py`): an answer that states nothing of the asked
-kind about the asked subject says what the sources lack instead of passing as verified. Rules, not the
+kind about the asked subject (`holds.py`) says what the sources lack instead of passing as verified. Rules, not the
 model: a 1.5B model's reading of a question could not itself be checked.
 """
 
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from briefing.signals import NOT_NAMES, all_stems, content_stems, names, numbers
+from briefing.signals import all_stems, content_stems, names, numbers
 
 
 class Kind(StrEnum):
@@ -40,29 +40,6 @@ SPEECH_VERBS = (
     r"commented|reply|replies|replied|state|states|stated|announce|announces|announced|claim|claims|"
     r"claimed|argue|argues|argued|warn|warns|warned|deny|denies|denied|insist|insists|insisted"
 )
-_REPORTED = re.compile(
-    r"\b(?:said|says|saying|told|tells|stated|added|warned|urged|replied|responded|argued|claimed|noted|"
-    r"wrote|announced|insisted|denied|commented|according to|in a statement|statement)\b",
-    re.IGNORECASE,
-)
-_CAUSE = re.compile(
-    r"\b(?:because|due to|owing to|amid|over (?:its|their|his|her|the)|after|citing|cited|reasons?|"
-    r"so that|in order to|as part of|in response to|following|concerns?|accus\w+|alleg\w+|for (?:its|their|"
-    r"his|her)|to punish|to pressure|linked to|role in|threat|risk|fears?|worr\w+|since)\b",
-    re.IGNORECASE,
-)
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{4}}|(?:18|19|20)\d\d|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (?:week|month|year)|"
-    r"next (?:week|month|year)|this (?:week|month|year))\b",
-    re.IGNORECASE,
-)
-_MONEY = re.compile(r"[$£€¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|bn|m)?\s*(?:dollars|euros|pounds|yuan|yen)\b",
-                    re.IGNORECASE)  # fmt: skip
 # Nouns whose value is a figure: "What was Hikvision's revenue?" asks for an amount.
 _MEASURES = (
     "revenue|revenues|sales|profit|profits|loss|losses|income|earnings|price|prices|cost|costs|budget|value|"
@@ -116,7 +93,7 @@ _COUNTRIES = {
     "european union": ("eu", "brussels", "european commission"),
 }
 # The name stems of countries and regions, which are no person's name.
-_PLACES = all_stems(
+PLACES = all_stems(
     " ".join(p for country, words in _COUNTRIES.items() for p in (country, *words))
     + " united kingdom states xinjiang hong kong africa asia europe"
 )
@@ -128,12 +105,7 @@ _BODY_WORDS = {
     "fund", "exchange", "network", "media", "capital", "partners", "holdings", "technology", "technologies",
     "congress", "senate", "parliament", "army", "police", "reuters", "press", "nations", "organization",
 }  # fmt: skip
-_PRONOUN_SPEAKER = re.compile(
-    r"^(?:he|she|it|they|the (?:company|firm|group|ministry|spokesman|spokeswoman|agency|department|"
-    r"government|official|officials))\b",
-    re.IGNORECASE,
-)
-_AUX = r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|must|might|may)"
+AUX = r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|must|might|may)"
 
 
 @dataclass(frozen=True)
@@ -259,7 +231,7 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
     kind, speaker, measure, what, role = Kind.DESCRIPTION, (), frozenset(), "", frozenset()
     asking = set()  # words that say what kind of answer is wanted, not what it is about
     if m := re.match(
-        rf"^(?:what|how)\s+(?:exactly\s+)?{_AUX}\s+(?P<who>.+?)\s+(?P<verb>{SPEECH_VERBS})\b",
+        rf"^(?:what|how)\s+(?:exactly\s+)?{AUX}\s+(?P<who>.+?)\s+(?P<verb>{SPEECH_VERBS})\b",
         q,
         re.IGNORECASE,
     ):
@@ -302,22 +274,22 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         0
     ].isupper():
         what = f"who {m.group('who')} is"
-    elif m := re.match(rf"^(?:who|whom)\s+(?:{_AUX}\s+)?(?P<what>.+)$", q, re.IGNORECASE):
+    elif m := re.match(rf"^(?:who|whom)\s+(?:{AUX}\s+)?(?P<what>.+)$", q, re.IGNORECASE):
         kind, role = Kind.PERSON, _role(m.group("what"))
     elif m := re.match(r"^what\s+(?:is|was)\s+the\s+name\s+of\s+(?P<what>.+)$", q, re.IGNORECASE):
         kind, what, role = Kind.PERSON, f"the name of {m.group('what')}", _role(m.group("what"))
         asking |= {"name"}
     elif re.match(
-        rf"^(?:which|what)\s+(?:(?!{_AUX}\b)\w+\s+){{0,3}}(?:companies|firms|organisations|organizations|groups|people|countries|names|others?|ones)\b",
+        rf"^(?:which|what)\s+(?:(?!{AUX}\b)\w+\s+){{0,3}}(?:companies|firms|organisations|organizations|groups|people|countries|names|others?|ones)\b",
         low,
     ):
         kind = Kind.LIST
     elif re.match(
-        rf"^(?:which|what)\s+(?:(?!{_AUX}\b)\w+\s+){{0,2}}(?:company|firm|organisation|organization|group|agency|party|team|brand|network|bank)\b",
+        rf"^(?:which|what)\s+(?:(?!{AUX}\b)\w+\s+){{0,2}}(?:company|firm|organisation|organization|group|agency|party|team|brand|network|bank)\b",
         low,
     ):
         kind = Kind.ORGANISATION
-    elif re.match(rf"^{_AUX}\b", low):
+    elif re.match(rf"^{AUX}\b", low):
         kind = Kind.YES_NO
     elif m := re.match(r"^what\s+(?:is|was|are|were)\s+(?P<what>.+)$", q, re.IGNORECASE):
         what = _proper(m.group("what"))
@@ -343,7 +315,7 @@ def _amount_measure(low: str) -> set[str]:
     """What a "how many/much" question counts: the head noun of "how many global employees", money for
     "how much ... pay/worth/tax", a change for "how far did shares fall"."""
     out: set[str] = set()
-    if m := re.match(r"^how\s+many\s+(?P<np>(?:(?!(?:" + _AUX[3:-1] + r")\b)[a-z-]+\s*){1,4})", low):
+    if m := re.match(r"^how\s+many\s+(?P<np>(?:(?!(?:" + AUX[3:-1] + r")\b)[a-z-]+\s*){1,4})", low):
         np_words = [w for w in m.group("np").split() if not w.endswith("ed")]
         if np_words:
             out |= _measure_stems(np_words[-1])
@@ -387,118 +359,3 @@ def _measure_stems(word: str) -> set[str]:
     for s in stems:
         out |= _MEASURE_SYNONYMS.get(s, set())
     return out
-
-
-# --------------------------------------------------------------------------------------------------
-# Whether a sentence holds what is asked
-# --------------------------------------------------------------------------------------------------
-
-
-_TRAILING_AUX = re.compile(rf"(?:\s+(?:{_AUX}|also|not|never|previously|repeatedly|recently|publicly))+\s*$")
-_APPOSED = re.compile(r"\s*(?:[A-Z][\w.'’-]*\s*){1,4}")  # a name before its apposition
-
-
-def speaker_zone(sentence: str) -> str:
-    """The words that say who is speaking in a sentence that reports speech: before the reporting verb
-    (after a closing quote, if any) and, for "..., said Lu Kang, a spokesman" or "according to", after it
-    (not in "Hikvision said the ministry ...", where what follows is what was said)."""
-    zones: list[str] = []
-    for m in _REPORTED.finditer(sentence):
-        before = sentence[: m.start()]
-        attributed = m.group().lower() == "according to" or re.search(r"[,”\"]\s*$", before)
-        if zones and not attributed:
-            continue  # "Hikvision said the ministry had not told it": the ministry is in what was said
-        cut = max(before.rfind("”"), before.rfind('"'), before.rfind(". "))
-        clause = before[cut + 1 :]
-        if m.group().lower() == "saying":  # "The department issued a warning about drones, saying ...":
-            zones.append(" ".join(clause.split()[:10]))  # the clause's subject speaks
-            continue
-        clause = _TRAILING_AUX.sub("", clause)  # "Human Rights Watch, an NGO, has also said"
-        *earlier, last = clause.rstrip(", ").split(",")  # "... to Hikvision, the paper said": the paper
-        zone = " ".join(last.split()[-8:])  # speaks
-        if earlier and _APPOSED.fullmatch(earlier[-1]):  # "Nick Marro, an analyst at the EIU, told"
-            zone = f"{earlier[-1].strip()}, {zone}"
-        zones.append(zone)
-        if attributed:
-            zones.append(" ".join(re.split(r"[.;,]", sentence[m.end() :])[0].split()[:8]))
-    return " | ".join(zones)
-
-
-def by_speaker(asked: Asked, sentence: str, context: str = "") -> bool:
-    """Whether `sentence` reports the asked speaker's words: the speaker is named where the sentence says
-    who spoke, or the sentence's speaker is a pronoun ("He said", "The company said") and the sentence
-    before names the asked speaker."""
-    zone = speaker_zone(sentence)
-    if not zone:
-        return False
-    if any(_names(a, zone) for a in asked.speaker):
-        return True
-    opening = sentence.lstrip("\"“‘' ")
-    return bool(
-        context
-        and (_PRONOUN_SPEAKER.match(opening) or _PRONOUN_SPEAKER.match(zone.strip()))
-        and any(_names(a, context) for a in asked.speaker)
-    )
-
-
-def _names(alias: str, text: str) -> bool:
-    """Whether `text` names `alias` as a whole name: "China said" names china, "China Mobile said" not."""
-    return bool(re.search(rf"\b(?i:{re.escape(alias)})\b(?![ ]+[A-Z])", text))
-
-
-def holds(asked: Asked, sentence: str, context: str = "") -> bool:
-    """Whether `sentence` (with `context`, the sentence before it and the article's title) states something
-    of the asked kind: a statement by the asked speaker, a cause, a figure of the asked measure, a date, a
-    name the question does not already give. YES_NO and DESCRIPTION need only be about the subject."""
-    k = asked.kind
-    if k is Kind.STATEMENT:  # who speaks is what the question is about
-        return by_speaker(asked, sentence, context)
-    about = all_stems(f"{context} {sentence}") & asked.subject
-    if asked.subject and 2 * len(about) < len(asked.subject):
-        return False  # most of what the question is about: a date of something else answers nothing
-    if k is Kind.REASON:
-        return bool(_CAUSE.search(sentence))
-    if k is Kind.AMOUNT:
-        figures = [n for n in numbers(sentence) if not (n.values & asked.excluded) and not _is_year(n.text)]
-        if not figures and not re.search(
-            r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b",
-            sentence,
-            re.IGNORECASE,
-        ):
-            return False
-        stems = (
-            all_stems(sentence)
-            | ({"$"} if _MONEY.search(sentence) else set())
-            | ({"%"} if "%" in sentence or "per cent" in sentence.lower() else set())
-        )
-        return not asked.measure or bool(stems & asked.measure)
-    if k is Kind.DATE:
-        return bool(_DATE.search(sentence))
-    if k in (Kind.PERSON, Kind.ORGANISATION, Kind.PLACE, Kind.LIST):
-        new = set(names(f"x {sentence}")) - asked.named - {w.lower() for w in NOT_NAMES}
-        if k is Kind.PERSON:  # a country is nobody's name, and a name without the asked post is not it
-            new -= _PLACES
-            if asked.role:
-                return _beside_role(asked.role, set(new), sentence)
-        return bool(new)
-    return True
-
-
-def _beside_role(role: frozenset[str], new: set[str], sentence: str) -> bool:
-    """Whether one of the `new` names (stems) stands within three words of the asked post: "chief executive
-    Hu Yangzhong" names him, "an executive ... told Reuters" names nobody."""
-    words = re.findall(r"[\w’'-]+", sentence)
-    posts = [i for i, w in enumerate(words) if content_stems(w) & role]
-    held = [i for i, w in enumerate(words) if w[:1].isupper() and set(names(f"x {w}")) & new]
-    return any(abs(i - j) <= 3 for i in posts for j in held)
-
-
-def _is_year(text: str) -> bool:
-    return bool(re.fullmatch(r"(?:18|19|20)\d\d", text))
-
-
-def fit(asked: Asked, sentence: str, context: str = "") -> float:
-    """1 when the sentence holds what is asked, else 0; for evidence ranking. A two-part question is fit
-    by a sentence holding either part."""
-    parts = asked.parts or (asked,)
-    return float(any(holds(p, sentence, context) for p in parts))

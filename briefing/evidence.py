@@ -21,11 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.asked import Asked, fit
+from briefing.asked import Asked
 from briefing.chunk import split_sentences
 from briefing.clean import neutralise_tags
 from briefing.config import ExtractTuning
 from briefing.embeddings import Embedder, embed_cached
+from briefing.holds import fit
 from briefing.injection import instruction_shaped
 from briefing.models import Chunk
 from briefing.signals import all_stems, content_stems, names

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.asked import Kind, analyse, by_speaker, holds, speaker_zone
+from briefing.asked import Kind, analyse
 from briefing.evidence import Evidence, focus
+from briefing.holds import by_speaker, holds, speaker_zone
 from briefing.models import Chunk
 
 

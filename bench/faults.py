@@ -42,12 +42,13 @@ from tests.fake_llm import fake_llm  # noqa: E402
 
 def slices() -> dict[str, dict[str, Callable[[Path], None]]]:
     """Issue 24's cases, by the part of the product they attack; each takes the work folder."""
-    # Imported here: they import this module's helpers.
+    # Imported here: they import this module's helpers, or start apps and browsers.
     from bench.faults_auth import CASES as AUTH_CASES
     from bench.faults_fetch import CASES as FETCH_CASES
     from bench.faults_model import CASES as MODEL_CASES
+    from bench.faults_serve import CASES as SERVE_CASES
 
-    return {"sign-in": AUTH_CASES, "fetch": FETCH_CASES, "model": MODEL_CASES}
+    return {"sign-in": AUTH_CASES, "fetch": FETCH_CASES, "model": MODEL_CASES, "serving": SERVE_CASES}
 
 
 BRIEFING = Path(sys.executable).parent / "briefing"

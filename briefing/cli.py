@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import shutil
 import sys
@@ -475,7 +476,10 @@ def app_cmd(settings: Settings, streamlit_args: tuple[str, ...]) -> None:
     if settings.local_model_path:
         env["BRIEFING_LOCAL_MODEL_PATH"] = str(settings.local_model_path.resolve())
     secrets = (f"--secrets.files={settings.auth_file.resolve()}",)  # the identity provider's [auth], if any
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ENTRY), *APP_OPTIONS, *secrets, *streamlit_args]
+    upload_cap = f"--server.maxUploadSize={math.ceil(settings.max_file_mb)}"  # the uploader's own limit
+    # serve.py: `streamlit run` with the upload guard (upload_guard.py)
+    cmd = [sys.executable, "-m", "briefing.app.serve", str(ENTRY), *APP_OPTIONS, *secrets, upload_cap]
+    cmd += streamlit_args
     os.execvpe(sys.executable, cmd, env)
 
 

@@ -256,6 +256,16 @@ class Settings(BaseSettings):
     max_collection_mb: float = Field(
         500, gt=0, description="Largest file holding many articles (JSON, JSON Lines, feed)."
     )
+    upload_held_files: int = Field(
+        200,
+        ge=1,
+        description="Most uploaded files the app holds for one browser session before they are added.",
+    )
+    upload_held_mb: float = Field(
+        200,
+        gt=0,
+        description="Most MB of uploaded files the app holds for one browser session (`briefing app`).",
+    )
     max_article_words: int = Field(30000, ge=100, description="Longest article, in words, before cleaning.")
 
     # --- feeds (briefing refresh) ---

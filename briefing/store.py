@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -25,6 +26,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from filelock import FileLock, Timeout
 
+from briefing import originals
 from briefing.config import Settings
 from briefing.dedupe import GramIndex, text_grams
 from briefing.index import IndexedText, SearchIndex
@@ -102,6 +104,7 @@ class Store:
             )
         self.cache = IndexCache(settings.store_dir, settings.chroma_url or "local", name)
         self._indexes: dict[str, SearchIndex] = {}  # CHUNKS, ARTICLES: loaded or built on first use
+        self._writer: int | None = None  # the thread holding writing(), if one does
 
     # --- generation and locking -------------------------------------------------------------------------
 
@@ -132,12 +135,22 @@ class Store:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the store's write lock, or fail at once with StoreBusy: two writers must not interleave."""
+        """Hold the store's write lock, or fail at once with StoreBusy: two writers must not interleave.
+        Nested in the same thread it holds on (an upload saves its files and ingests them in one hold).
+        Entering removes what a crashed writer left; leaving, the uploaded originals no article names."""
+        if self._writer == threading.get_ident():
+            yield
+            return
         busy = f"store busy: another ingest, refresh or removal is writing to {self.describe()}"
         busy += "; try again when it ends"
         with self.holding("write.lock", busy):
-            self._remove_orphans()
-            yield
+            self._writer = threading.get_ident()
+            try:
+                self._remove_orphans()
+                yield
+                self._prune_originals()
+            finally:
+                self._writer = None
 
     def describe(self) -> str:
         return self.settings.chroma_url or str(self.settings.store_dir)
@@ -468,10 +481,14 @@ class Store:
             self.chunks.update(ids=changed_ids, metadatas=changed)
 
     def _remove_orphans(self) -> None:
-        """Delete what a crashed writer left: chunks whose article was never committed, and carrier notes
-        naming such articles."""
+        """Delete what a crashed writer left: chunks whose article was never committed, carrier notes
+        naming such articles, and uploaded originals no article names."""
         self.__dict__.pop("_article_table", None)  # re-read: another writer may have committed meanwhile
         committed = set(self._article_table)
         orphans = {meta["article_id"] for _, meta, _, _ in self._all(self.chunks, ["metadatas"])} - committed
         if orphans:
             self._drop_passages(orphans)
+        self._prune_originals()
+
+    def _prune_originals(self) -> None:
+        originals.prune(self.settings, (r.article.path for r in self._article_table.values()))

@@ -7,14 +7,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import streamlit as st
 from pydantic import SecretStr
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from briefing.answer import Answerer
-from briefing.app import PAGES_DIR, signin
+from briefing.app import VIEWS_DIR, signin, upload_guard
 from briefing.app.render import escape_markdown
 from briefing.brief import BriefError
 from briefing.config import Settings, load_settings, unknown_settings
@@ -47,17 +49,33 @@ KEY_NOTEBOOK = "notebook"  # the collection this session works in; unset: the co
 FORM_API_KEY = "form_api_key"  # the Settings page's password box, emptied as soon as it is read
 AUTOMATIC = "automatic"
 
-# The pages, in the sidebar's order; the first is where the app opens.
+# The pages, in the sidebar's order; the first is where the app opens. Their icons are emoji: Streamlit
+# makes a page's `:material/...:` icon the tab's icon by fetching it from fonts.gstatic.com (offline, a
+# request to an outside host that tells it the deployment exists); icons elsewhere come from its own font.
+APP_ICON = "🗞️"
 PAGES = (
-    ("chat.py", "Chat", ":material/chat:", "chat"),
-    ("library.py", "Library", ":material/library_books:", "library"),
-    ("notes.py", "Notes", ":material/bookmarks:", "notes"),
-    ("briefs.py", "Briefs", ":material/description:", "briefs"),
-    ("team.py", "Team", ":material/group:", "team"),
-    ("settings.py", "Settings", ":material/settings:", "settings"),
-    ("activity.py", "Activity", ":material/history:", "activity"),
+    ("chat.py", "Chat", "💬", "chat"),
+    ("library.py", "Library", "📚", "library"),
+    ("notes.py", "Notes", "🔖", "notes"),
+    ("briefs.py", "Briefs", "📝", "briefs"),
+    ("team.py", "Team", "👥", "team"),
+    ("settings.py", "Settings", "⚙️", "settings"),
+    ("activity.py", "Activity", "🕘", "activity"),
 )
-READER = ("reader.py", "Article", ":material/article:", "reader")  # opened from a source card, not listed
+READER = ("reader.py", "Article", "📰", "reader")  # opened from a source card, not listed
+
+
+# Set only while navigate() runs the page it chose: a page script run any other way (Streamlit's legacy
+# pages mode runs a requested page without the entry script) draws nothing.
+_NAVIGATED: ContextVar[bool] = ContextVar("navigated", default=False)
+
+
+def _kept_out(settings: Settings) -> tuple[bool, bool]:
+    """(exposed, kept out): whether a proxy forwarded a visitor to an app with no sign-in, and whether this
+    session may see no page (exposed, or sign-in required and nobody signed in)."""
+    gated = or_stop(lambda: signin.gated(settings))
+    exposed = signin.open_through_a_proxy(settings, st.context.headers)
+    return exposed, exposed or (gated and signin.current_user(settings) is None)
 
 
 def navigate() -> None:
@@ -65,18 +83,19 @@ def navigate() -> None:
     instead (the pages are still declared, with no menu, so the page asked for is known but not run), and
     a refusal instead to a visitor a proxy forwarded to an app with no sign-in.
     A signed-in user is offered the pages their role may use."""
+    st.set_page_config(page_title="briefing", page_icon=APP_ICON, layout="wide")  # before any page icon
     settings = or_stop(lambda: session_settings(st.session_state))
-    gated = or_stop(lambda: signin.gated(settings))
-    exposed = signin.open_through_a_proxy(settings, st.context.headers)
-    kept_out = exposed or (gated and signin.current_user(settings) is None)
+    exposed, kept_out = _kept_out(settings)
     hidden = set() if kept_out else signin.hidden_pages(settings)
+    if ctx := get_script_run_ctx():  # the server's upload endpoint takes files only from these sessions
+        upload_guard.allow(ctx.session_id, not kept_out and signin.may(settings, "upload"))
     pages = [
-        st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
+        st.Page(VIEWS_DIR / file, title=title, icon=icon, url_path=url, default=i == 0)
         for i, (file, title, icon, url) in enumerate(PAGES)
         if file not in hidden
     ]
     file, title, icon, url = READER
-    pages.append(st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, visibility="hidden"))
+    pages.append(st.Page(VIEWS_DIR / file, title=title, icon=icon, url_path=url, visibility="hidden"))
     page = st.navigation(pages, position="hidden" if kept_out else "sidebar")
     signin.send_cookie()
     if exposed:
@@ -89,12 +108,16 @@ def navigate() -> None:
     elif kept_out:
         signin.sign_in_page(settings)
     else:
-        page.run()
+        token = _NAVIGATED.set(True)
+        try:
+            page.run()
+        finally:
+            _NAVIGATED.reset(token)
 
 
 def page_path(file: str) -> str:
     """A page's script, for `st.page_link` and `st.switch_page`."""
-    return str(PAGES_DIR / file)
+    return str(VIEWS_DIR / file)
 
 
 def library_link(settings: Settings) -> None:
@@ -214,14 +237,19 @@ def _warn_unknown_settings() -> None:
 
 
 def page_setup(title: str, action: str | None = None) -> Settings:
-    """Start a page: title, this session's settings, and the active backend in the sidebar (every page
-    shows it, so an analyst always knows what is answering). A configuration error stops the page with
+    """Start a page, or stop it unless navigate() ran it for a session it lets in: title, this session's
+    settings, and the active backend in the sidebar (every page shows it, so an analyst always knows what
+    is answering). A configuration error stops the page with
     a message, and so does a role that may not do the page's `action` (a page not offered to a role
     refuses too when reached some other way)."""
-    st.set_page_config(page_title=f"{title} · briefing", page_icon="🗞️", layout="wide")
+    if not _NAVIGATED.get():
+        st.stop()  # deny by default: only navigate() runs a page, and only for a session it lets in
+    st.set_page_config(page_title=f"{title} · briefing", page_icon=APP_ICON, layout="wide")
     _warn_unknown_settings()
-    st.title(title)
     settings = or_stop(lambda: session_settings(st.session_state))
+    if _kept_out(settings)[1]:
+        st.stop()  # checked again here, so a page never depends on its caller alone
+    st.title(title)
     _notebook_picker(settings)
     if user := signin.current_user(settings):
         signin.sign_out_button(user, settings)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from briefing import originals
 from briefing.config import Settings
 from briefing.index import tokens
 from briefing.ingest import UNKNOWN_OUTLET, IngestReport, ingest
@@ -23,6 +23,7 @@ from briefing.loaders import (
     PDF_SUFFIXES,
     TEXT_SUFFIXES,
 )
+from briefing.originals import NAME_MAX, uploads_dir
 from briefing.store import Store
 
 UPLOAD_TYPES = sorted(
@@ -36,7 +37,6 @@ UPLOAD_TYPES = sorted(
     | PDF_SUFFIXES
     | DOCX_SUFFIXES
 )
-UPLOADS_DIR = "uploads"  # under the store folder: the uploaded originals, kept as the articles' files
 
 
 class Upload(Protocol):
@@ -69,13 +69,20 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "upload"
 
 
+def shown_name(name: str, keep: int = 60) -> str:
+    """A file name short enough for a message: a long one keeps its start and its end (the type)."""
+    return name if len(name) <= keep else f"{name[: keep - 21]}…{name[-20:]}"
+
+
 def check_upload(upload: Upload, limit_mb: float) -> str | None:
-    """Why an upload is refused before ingest (type or size), or None."""
+    """Why an upload is refused before ingest (type, size or name length), or None."""
     suffix = Path(upload.name).suffix.lower().lstrip(".")
     if suffix not in UPLOAD_TYPES:
         return f"failed: .{suffix or '(none)'} files are not supported; use one of {', '.join(UPLOAD_TYPES)}"
     if upload.size > limit_mb * 2**20:
         return f"failed: {upload.size / 2**20:.1f} MB is over the {limit_mb:g} MB limit per file (setting max_file_mb)"
+    if (n := len(_safe_name(upload.name).encode())) > NAME_MAX:
+        return f"failed: its name is {n} bytes, over the {NAME_MAX} a file name may have; rename it shorter"
     return None
 
 
@@ -88,29 +95,56 @@ def ingest_uploads(
     published: date | None = None,
     on_progress: Callable[[float, str], None] = lambda fraction, text: None,
 ) -> UploadOutcome:
-    """Save the accepted uploads under the store's uploads folder, ingest them into the store `open_store`
-    gives (a writer's own, see `state.writable_store`; opened only when a file is accepted), and say per file what happened: added (maybe as a
-    near-duplicate), duplicate of an article already stored, or failed with the reason. Files that added
-    nothing are deleted again."""
+    """Save the accepted uploads under the notebook's uploads folder (owner-only), ingest them into the store
+    `open_store` gives (a writer's own, see `state.writable_store`; opened only when a file is accepted), and
+    say per file what happened: added (maybe as a near-duplicate), duplicate of an article already stored,
+    or failed with the reason. Files are saved holding the store's write lock, whose end removes those that
+    added nothing (see `originals`)."""
     outcome = UploadOutcome()
-    folder = settings.notebook_dir / UPLOADS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    names: dict[str, str] = {}  # saved path -> name as uploaded
+    accepted = []
     for up in uploads:
         if why := check_upload(up, settings.max_file_mb):
-            outcome.results.append(FileResult(up.name, "failed", why.removeprefix("failed: ")))
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
+            outcome.results.append(FileResult(shown_name(up.name), "failed", why.removeprefix("failed: ")))
+        else:
+            accepted.append(up)
+    if not accepted:
+        return outcome
+    store = open_store()
+    with store.writing():
+        names = _save(accepted, uploads_dir(settings), outcome)
+        if names:
+            _ingest_saved(names, settings, store, outcome, source, published, on_progress)
+    return outcome
+
+
+def _save(uploads: Sequence[Upload], root: Path, outcome: UploadOutcome) -> dict[str, str]:
+    """Save each upload in a new folder; a file the disk refuses fails alone. Returns saved path -> name."""
+    folder = root / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    names: dict[str, str] = {}
+    for up in uploads:
         path = folder / _safe_name(up.name)
         n = 1
         while str(path) in names:
             n += 1
             path = folder / f"{Path(_safe_name(up.name)).stem}-{n}{path.suffix}"
-        path.write_bytes(up.getvalue())
-        names[str(path)] = up.name
-    if not names:
-        return outcome
+        try:
+            originals.save(path, up.getvalue())
+        except OSError as exc:
+            outcome.results.append(FileResult(shown_name(up.name), "failed", f"not saved: {exc.strerror}"))
+        else:
+            names[str(path)] = up.name
+    return names
 
-    store = open_store()
+
+def _ingest_saved(
+    names: dict[str, str],
+    settings: Settings,
+    store: Store,
+    outcome: UploadOutcome,
+    source: str | None,
+    published: date | None,
+    on_progress: Callable[[float, str], None],
+) -> None:
     done: set[str] = set()
 
     def uploaded_name(path: str) -> str:
@@ -149,13 +183,6 @@ def ingest_uploads(
         outcome.results.append(FileResult(uploaded_name(skip.path), "duplicate", detail))
     for f in report.failures:
         outcome.results.append(FileResult(uploaded_name(f.path), "failed", f.reason))
-    kept = {a.path for a in report.added}
-    for path in names:
-        if not any(k == path or (k or "").startswith(path + ":") for k in kept):
-            Path(path).unlink(missing_ok=True)
-    if folder.exists() and not any(folder.iterdir()):
-        shutil.rmtree(folder)
-    return outcome
 
 
 def _title(store: Store, article_id: str) -> str:

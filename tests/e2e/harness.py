@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -58,6 +59,44 @@ def briefing_app(
 def launch_chromium(playwright: Any) -> Any:
     """A headless Chromium in which each `new_context()` is a browser of its own: its own cookies."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+
+
+def outside_requests_of_every_page(url: str, name: str, password: str) -> list[str]:
+    """Sign in to the app at `url` as `name` in Chromium and open every page (the reader too): the requests
+    the browser made to any host but the app's (each refused, so it is asked once)."""
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    from briefing.app.state import PAGES, READER
+
+    outside: list[str] = []
+
+    def route(r: Route) -> None:
+        asked = r.request.url
+        if urlsplit(asked).hostname in ("127.0.0.1", "localhost") or asked.startswith("data:"):
+            r.continue_()
+        else:
+            outside.append(asked)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        context = browser.new_context()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator("h1")).to_have_text(["Sign in"], timeout=WAIT_MS)
+        wait_idle(page)
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("h1")).to_have_text([PAGES[0][1]], timeout=WAIT_MS)
+        assert cookie(context, "briefing_signin"), "no sign-in cookie"  # set by the page: before leaving it
+        for _file, title, _icon, path in (*PAGES, READER):
+            page.goto(f"{url}/{path}")
+            expect(page.locator("h1")).to_have_text([title], timeout=WAIT_MS)
+            wait_idle(page)
+        browser.close()
+    return outside
 
 
 def wait_idle(page: Any) -> None:

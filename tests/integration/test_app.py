@@ -50,7 +50,7 @@ def test_store_errors_are_messages_not_tracebacks(monkeypatch: pytest.MonkeyPatc
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "is not a URL like http://127.0.0.1:8000" in at.error[0].value
-    at.switch_page("pages/library.py").run()
+    at.switch_page("views/library.py").run()
     assert not at.exception and "is not a URL" in at.error[0].value
 
 

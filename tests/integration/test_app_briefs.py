@@ -35,7 +35,7 @@ def briefs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     ingest([folder], Settings(store_dir=store_dir), manifest=folder / "manifest.csv", progress=False)
     app_env(monkeypatch, store_dir)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/briefs.py").run()
+    at.switch_page("views/briefs.py").run()
     assert not at.exception
     return at
 
@@ -98,7 +98,7 @@ def test_the_briefs_page_opens_on_the_latest_weekly_brief_and_what_arrived_since
     SavedTopics(store).add("Ferry service returns while Kessel bridge is repaired")
     SavedTopics(store).add("Eurovision song contest results")
     again = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    again.switch_page("pages/briefs.py").run()
+    again.switch_page("views/briefs.py").run()
     assert not again.exception, again.exception
     assert again.expander[0].label.replace("\\", "").startswith("Latest weekly brief: ")
     assert "2031-03-27 to 2031-04-02" in again.expander[0].label.replace("\\", "")
@@ -119,9 +119,9 @@ def test_a_passage_saved_as_a_note_gathers_in_the_notebook_and_is_cited_in_a_bri
     store = Store(Settings(store_dir=filled_store))
     (note,) = [n for n in Notes(store).list() if n.passages == [cited.chunk_id]]
     assert note.kind == "passage" and note.text == cited.quote and note.question.startswith("How long")
-    app.switch_page("pages/notes.py").run()
+    app.switch_page("views/notes.py").run()
     assert any(cited.quote[:40] in m.value.replace("\\", "") for m in app.markdown)
-    app.switch_page("pages/briefs.py").run()
+    app.switch_page("views/briefs.py").run()
     app.text_input(key="brief_topic").set_value("Kessel bridge repairs").run()
     app.selectbox(key="brief_outlet").set_value("Silesian Wire").run()  # retrieval alone would not find it
     app.multiselect(key="brief_notes").set_value([note]).run()

@@ -112,14 +112,14 @@ def test_a_source_card_opens_the_whole_article_at_its_passage(app: AppTest) -> N
     reader = AppTest.from_file(APP, default_timeout=TIMEOUT)
     reader.query_params.update({"article": citation.article_id, "passage": citation.chunk_id})
     reader.run()
-    reader.switch_page("pages/reader.py").run()
+    reader.switch_page("views/reader.py").run()
     assert not reader.exception, reader.exception
     assert reader.subheader[0].value.replace("\\", "") == citation.title
     assert f"<mark>{citation.chunk.text.split()[0]}" in page_html(reader)
     gone = AppTest.from_file(APP, default_timeout=TIMEOUT)
     gone.query_params.update({"article": "no-such-article"})
     gone.run()
-    gone.switch_page("pages/reader.py").run()
+    gone.switch_page("views/reader.py").run()
     assert "not in the library" in gone.warning[0].value
 
 

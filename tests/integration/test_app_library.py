@@ -12,8 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from briefing import activity
-from briefing.app.uploads import UPLOADS_DIR, check_upload, ingest_uploads
+from briefing.app.uploads import check_upload, ingest_uploads
 from briefing.config import Settings
+from briefing.originals import UPLOADS_DIR
 from briefing.store import Store
 from tests.feed_server import FeedServer, Route, http_date, rss
 from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, upload
@@ -23,7 +24,7 @@ from tests.integration.app_helpers import APP, ARTICLES, TIMEOUT, app_env, uploa
 def library(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest]:
     app_env(monkeypatch, tmp_path / "store")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/library.py").run()
+    at.switch_page("views/library.py").run()
     assert not at.exception
     yield at
 
@@ -214,5 +215,5 @@ def test_app_changes_are_logged_by_who_made_them_and_shown_on_the_activity_page(
         ["ferry.txt"],
         1,
     )
-    library.switch_page("pages/activity.py").run()
+    library.switch_page("views/activity.py").run()
     assert not library.exception and list(library.dataframe[0].value["action"]) == ["upload"]

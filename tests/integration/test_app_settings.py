@@ -24,7 +24,7 @@ SESSION_KEY = f"sk-app-test-{uuid.uuid4().hex}"  # made at run time, so no file 
 
 def test_settings_key_lives_in_the_session_only(app: AppTest, filled_store: Path) -> None:
     assert "extractive" in app.sidebar.markdown[0].value
-    app.switch_page("pages/settings.py").run()
+    app.switch_page("views/settings.py").run()
     app.radio[0].set_value("openai")
     app.text_input[0].set_value("gpt-4o-mini")
     app.text_input[2].set_value(SESSION_KEY)
@@ -57,17 +57,17 @@ def test_a_base_url_typed_in_the_app_never_gets_the_operators_key(
     seen: list[str] = []
     with fake_llm(lambda prompt: "The toll rises to 4 euros [1].", seen_auth=seen) as url:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-        at.switch_page("pages/settings.py").run()
+        at.switch_page("views/settings.py").run()
         at.radio[0].set_value("openai")
         at.text_input[1].set_value(url)  # a visitor's own server, no key typed
         at.button[0].click().run()
-        at.switch_page("pages/chat.py").run()
+        at.switch_page("views/chat.py").run()
         ask(at, "How much will the Kessel bridge toll rise to?")
         assert seen and all(operator_key not in h for h in seen), seen
-        at.switch_page("pages/settings.py").run()
+        at.switch_page("views/settings.py").run()
         at.text_input[2].set_value("sk-visitor-0123456789abcdef0123")  # the visitor's own key goes there
         at.button[0].click().run()
-        at.switch_page("pages/chat.py").run()
+        at.switch_page("views/chat.py").run()
         ask(at, "How much will the Kessel bridge toll rise to?")
         assert seen[-1] == "Bearer sk-visitor-0123456789abcdef0123"
     settings = sup.session_settings({})  # the operator's key still goes to the configured URL
@@ -75,7 +75,7 @@ def test_a_base_url_typed_in_the_app_never_gets_the_operators_key(
 
 
 def test_settings_choose_backend_and_model(app: AppTest) -> None:
-    app.switch_page("pages/settings.py").run()
+    app.switch_page("views/settings.py").run()
     app.radio[0].set_value("openai")
     app.text_input[1].set_value("http://127.0.0.1:8089/v1")
     app.button[0].click().run()

@@ -38,7 +38,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = (tmp / "dist").glob("briefing-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for shipped in ("briefing/prompt_files/answer.md", "briefing/prompt_files/templates/standard.toml",
-                    "briefing/app/main.py", "briefing/app/pages/chat.py", "briefing/brief/build.py"):  # fmt: skip
+                    "briefing/app/main.py", "briefing/app/views/chat.py", "briefing/brief/build.py"):  # fmt: skip
         assert shipped in names, shipped
     env_dir = tmp / "venv"
     venv.create(env_dir, with_pip=True)

@@ -44,11 +44,12 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS  # noqa: E402
 
 from bench.common import OUT, REALTIMEQA, SHARED, read_jsonl  # noqa: E402
 from bench.retrieval import window  # noqa: E402
-from briefing.answer import Answer, Answerer  # noqa: E402
+from briefing.answer import Answer, Answerer, Turn  # noqa: E402
 from briefing.cite import check_citations  # noqa: E402
 from briefing.config import Settings, load_settings  # noqa: E402
 from briefing.ingest import ingest  # noqa: E402
 from briefing.llm import BackendUnavailable, LLMError, get_chat_model  # noqa: E402
+from briefing.llm.queue import Waiting  # noqa: E402
 from briefing.markers import strip_markers  # noqa: E402
 from briefing.retrieve import Filters  # noqa: E402
 from briefing.store import Store  # noqa: E402
@@ -64,6 +65,7 @@ class Case:
     question: str
     filters: Filters
     judge: Callable[[Answer], bool]
+    after: str | None = None  # a follow-up: asked after this case's question and answer
 
 
 def normalise(text: str) -> str:
@@ -92,13 +94,13 @@ def seed_cases() -> list[Case]:
 
         def judge(a: Answer, facts=facts, articles=articles) -> bool:
             if facts is None:
-                return a.not_in_sources
+                return a.declined
             text = normalise(a.text)
             named = any(all(term in text for term in fact) for fact in facts)
             cited = any(Path(c.chunk.path or "").name.startswith(articles) for c in a.citations)
             return named and cited
 
-        cases.append(Case(q["id"], q["question"], Filters(), judge))
+        cases.append(Case(q["id"], q["question"], Filters(), judge, q.get("after")))
     return cases
 
 
@@ -126,29 +128,35 @@ def seed_settings(tmp: Path) -> Settings:
 
 
 def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[str, float]:
-    seconds, first, right, declined, failures = [], [], 0, 0, 0
+    seconds, first, right, declined, failures, confident_wrong = [], [], 0, 0, 0, 0
     draft_sents = draft_bad = final_sents = final_bad = dangling = 0
     prompt_tokens, completion_tokens = [], []
     rows = []
+    answers: dict[str, Answer] = {}
     for case in cases:
         t0 = time.perf_counter()
         t_first = None
+        before = answers.get(case.after or "")
+        history = [Turn(before.question, before.text)] if before else []
         try:
-            for part in answerer.stream(case.question, filters=case.filters):
+            for part in answerer.stream(case.question, history, filters=case.filters):
                 if isinstance(part, Answer):
                     answer = part
-                elif t_first is None and isinstance(part, str) and part.strip():
+                elif t_first is None and not isinstance(part, Waiting):  # a stage, or the first draft text
                     t_first = time.perf_counter() - t0
         except LLMError as exc:
             failures += 1
             print(f"  failed: {case.id}: {exc}", file=sys.stderr)
             continue
         seconds.append(time.perf_counter() - t0)
+        answers[case.id] = answer
         if t_first is not None:
             first.append(t_first)
         ok = case.judge(answer)
         right += ok
-        declined += answer.not_in_sources
+        declined += answer.declined
+        # Wrong, yet nothing tells the reader so: no flagged sentence, no "the sources do not give".
+        confident_wrong += not ok and answer.coverage.status == "answered" and not answer.unsupported
         final = [s for s in answer.check.sentences if s.reason != "not-in-sources reply"]
         final_sents += len(final)
         final_bad += len(answer.unsupported)
@@ -172,6 +180,7 @@ def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[st
                 "id": case.id,
                 "question": case.question,
                 "right": ok,
+                "status": answer.coverage.status.value,
                 "answer": answer.text,
                 "draft": answer.draft,
                 "repairs": [r.to_dict() for r in answer.repairs],
@@ -188,6 +197,7 @@ def run(answerer: Answerer, cases: list[Case], rows_out: Path | None) -> dict[st
         "n": n,
         "right": right / n,
         "declined": declined / n,
+        "confident_wrong": confident_wrong / n,
         "draft_flagged": draft_bad / draft_sents if draft_sents else 0.0,
         "flagged": final_bad / final_sents if final_sents else 0.0,
         "dangling": dangling,
@@ -219,7 +229,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="briefing-answers-"))
     print(
-        f"{'set':8} {'form':8} {'backend':10} {'n':>3} {'right':>6} {'declined':>8} {'draft✗':>7} "
+        f"{'set':8} {'form':8} {'backend':10} {'n':>3} {'right':>6} {'declined':>8} {'conf✗':>6} {'draft✗':>7} "
         f"{'flagged':>7} {'dangl':>5} {'prompt':>6} {'gen':>5} {'s/ans':>6} {'s/1st':>6}"
     )
     for name in args.sets.split(","):
@@ -243,7 +253,7 @@ def main() -> None:
                 rows = None if name == "heldout" else OUT / f"answers-{name}-{form}-{backend}.jsonl"
                 r = run(answerer, cases, rows)
                 print(
-                    f"{name:8} {form:8} {backend:10} {r['n']:3d} {r['right']:6.3f} {r['declined']:8.3f} "
+                    f"{name:8} {form:8} {backend:10} {r['n']:3d} {r['right']:6.3f} {r['declined']:8.3f} {r['confident_wrong']:6.3f} "
                     f"{r['draft_flagged']:7.3f} {r['flagged']:7.3f} {r['dangling']:5d} {r['prompt_tokens']:6.0f} "
                     f"{r['completion_tokens']:5.0f} {r['s_per_answer']:6.1f} {r['s_first_token']:6.1f}"
                     + (f"  ({r['failures']} failed)" if r["failures"] else ""),

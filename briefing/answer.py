@@ -18,10 +18,12 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
+from briefing.answered import Coverage, Status, coverage, honest_text
+from briefing.asked import Asked, analyse
 from briefing.cite import NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.config import Settings
 from briefing.embeddings import Embedder, get_embedder
-from briefing.evidence import Evidence, by_passage, choose, rank_sentences, unmentioned_names
+from briefing.evidence import Evidence, by_passage, choose, focus, rank_sentences, unmentioned_names
 from briefing.extract import extract
 from briefing.injection import instruction_spans
 from briefing.llm import LLMInfo, get_chat_model_or_extractive
@@ -43,6 +45,14 @@ ANSWER_SETTINGS = (
     "extract_windows",
 )
 """The settings that shape an answer (the tuned groups whole), recorded with it."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A step of answering (searching, choosing evidence, writing, checking), yielded for a progress
+    display: a page shows the steps, never the unchecked draft."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ class Answer:
         default_factory=list
     )  # markers of the draft that pointed nowhere
     settings: dict[str, Any] = field(default_factory=dict)  # ANSWER_SETTINGS as they were for this answer
+    asked: Asked | None = None  # what the question asks, read by rules
+    coverage: Coverage = Coverage(Status.ANSWERED)  # whether the checked text answers it
 
     @property
     def removed_markers(self) -> list[tuple[int, str]]:
@@ -86,6 +98,11 @@ class Answer:
     @property
     def not_in_sources(self) -> bool:
         return self.text.strip() == NOT_IN_SOURCES
+
+    @property
+    def declined(self) -> bool:
+        """Whether the answer tells the reader the sources do not give what was asked."""
+        return self.coverage.status in (Status.NOT_GIVEN, Status.NO_SOURCES)
 
     @property
     def citations(self) -> list:
@@ -101,6 +118,10 @@ class Answer:
             "standalone_question": self.standalone_question,
             "answer": self.text,
             "not_in_sources": self.not_in_sources,
+            "asked": {"kind": self.asked.kind.value, "speaker": list(self.asked.speaker)}
+            if self.asked
+            else None,
+            "answers": self.coverage.to_dict(),
             "citations": [c.to_dict() for c in self.check.citations],
             "sentences": [s.to_dict() for s in self.check.sentences],
             "unsupported": [s.to_dict() for s in self.check.unsupported],
@@ -166,10 +187,11 @@ class Answerer:
 
     def stream(
         self, question: str, history: Sequence[Turn] = (), filters: Filters = Filters(), k: int | None = None
-    ) -> Generator[str | Waiting | Answer, None, None]:
-        """Yield `Waiting` while the question waits for its turn at the model, the draft's text as the model
-        writes it, then the checked `Answer` as the last item. The Answer's text is what the reader must be
-        left with: it can differ from the streamed draft.
+    ) -> Generator[Stage | Waiting | str | Answer, None, None]:
+        """Yield each stage as it starts, `Waiting` while the question waits for its turn at the model, the
+        draft's text as the model writes it, then the checked `Answer` as the last item. The Answer's text
+        is what the reader must be left with: it can differ from the streamed draft, which only a terminal
+        shows (and rewrites).
 
         The question joins the model's line when asked, so retrieval runs while it waits; the turn is held
         from the first model call (the condensing of a follow-up, else the draft) to the draft's end."""
@@ -184,17 +206,24 @@ class Answerer:
 
     def _answer(
         self, question: str, history: Sequence[Turn], filters: Filters, k: int | None, ticket: Ticket | None
-    ) -> Iterator[str | Waiting | Answer]:
+    ) -> Iterator[Stage | Waiting | str | Answer]:
+        yield Stage("searching")
         if history and self.model is not None:
             yield from self._wait(ticket)
         standalone = self._standalone(question, history)
-        hits = self.retriever.search(standalone, k or self.settings.evidence_passages, filters)
+        asked = analyse(question, history[-1].question if history else "")
+        hits = self.retriever.search(
+            asked.search_query(standalone), k or self.settings.evidence_passages, filters
+        )
         chunks = [h.chunk for h in hits]
+        yield Stage("choosing evidence")
         absent = unmentioned_names(standalone, chunks)
         injected = dict.fromkeys(f"“{c.title}” ({c.source})" for c in chunks if instruction_spans(c.text))
-        ranked = [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract)
+        ranked = (
+            [] if absent else rank_sentences(standalone, chunks, self.embedder, self.settings.extract, asked)
+        )
         evidence = (
-            choose(ranked, self.settings.evidence_windows)
+            focus(choose(ranked, self.settings.evidence_windows), asked)
             if ranked and ranked[0].score >= self.settings.evidence_min_score
             else []
         )
@@ -209,6 +238,7 @@ class Answerer:
             text = extract(evidence[: self.settings.extract_windows], number)
         else:
             yield from self._wait(ticket)
+            yield Stage("writing")
             shown = [(chunk, " … ".join(ev.text for ev in evs)) for chunk, evs in groups]
             writer = self.answer_prompt.template() | self.model
             parts: list[str] = []
@@ -224,6 +254,7 @@ class Answerer:
             if ticket is not None:
                 ticket.leave()  # the model is done with this question: checking needs no turn
             draft = "".join(parts).strip()
+            yield Stage("checking")
             drafted = check_citations(draft, sources, self.embedder, checker=self.settings.checker)
             draft_removed = drafted.removed_markers
             text, repairs = repair(drafted, sources, evidence, self.embedder, self.settings.checker)
@@ -232,6 +263,18 @@ class Answerer:
                 # give it as it was published rather than decline.
                 text = extract(evidence[: self.settings.extract_windows], number)
         check = check_citations(text, sources, self.embedder, checker=self.settings.checker)
+        cover = coverage(asked, check)
+        if draft is not None and cover.status in (Status.NOT_GIVEN, Status.PARTIAL):
+            # The model's checked text does not answer what was asked, though the evidence may: the
+            # sources' own sentences are given instead when they answer more of it.
+            own = extract(evidence[: self.settings.extract_windows], number)
+            own_check = check_citations(own, sources, self.embedder, checker=self.settings.checker)
+            own_cover = coverage(asked, own_check)
+            if len(own_cover.missing) < len(cover.missing):
+                repairs.append(Repair("replaced", check.text, "did not answer the question", own))
+                check, cover = own_check, own_cover
+        if (honest := honest_text(check.text, check, cover)) != check.text:
+            check = check_citations(honest, sources, self.embedder, checker=self.settings.checker)
         yield Answer(
             question=question,
             standalone_question=standalone,
@@ -262,6 +305,8 @@ class Answerer:
             usage=usage,
             draft_removed=draft_removed,
             settings=self.settings.record(ANSWER_SETTINGS),
+            asked=asked,
+            coverage=cover,
         )
 
     def ask(

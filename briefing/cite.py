@@ -43,6 +43,7 @@ from briefing.signals import (
     SupportSignals,
     all_stems,
     content_stems,
+    day_words,
     has_negation,
     names,
     number_found,
@@ -54,6 +55,9 @@ from briefing.signals import (
 
 NOT_IN_SOURCES = "The sources provided do not answer this."
 """The fixed reply when the passages do not answer the question; it needs no citation."""
+GAP_OPENING = "The sources do not give"
+"""How a sentence naming what the sources lack opens (`answered.py`): a statement about the sources, no
+claim about the world, so it needs no citation."""
 NO_CLAIM = ("heading", "markup", "not-in-sources reply")
 """Reasons a sentence makes no claim of its own (its citation, if any, is not checked)."""
 UNSUPPORTABLE = ("too short to be supported", "instruction-shaped, not a claim")
@@ -188,6 +192,7 @@ def _norm(s: str) -> str:
 
 
 _NOT_IN_SOURCES_NORM = _norm(NOT_IN_SOURCES).rstrip(".")
+_GAP_NORM = _norm(GAP_OPENING)
 
 
 def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
@@ -196,7 +201,7 @@ def _needs_citation(claim: str, raw: str, whole_line: bool) -> str | None:
     short unpunctuated line that is no list item and holds no number or marker (exempt only in briefs:
     in an answer, "PWNED" is such a line); or "no claim", under MIN_CLAIM_WORDS content words."""
     n = _norm(claim).rstrip(".!")
-    if n == _NOT_IN_SOURCES_NORM:
+    if n == _NOT_IN_SOURCES_NORM or (n.startswith(_GAP_NORM) and not MARKER.search(raw)):
         return "not-in-sources reply"
     stripped = raw.strip()
     if stripped.startswith("#") or re.fullmatch(r"\*\*[^*]+\*\*:?", MARKER.sub("", stripped).strip()):
@@ -288,6 +293,7 @@ def _signals(claim: str, claim_vec: np.ndarray, passages: Sequence[_Prepared]) -
     missing_numbers = tuple(n.text for n in numbers(claim) if not number_found(n, values))
     quote_text = " ".join(p.quote_text for p in passages)
     missing_quotes = tuple(q for q in quotes(claim) if quote_norm(q) not in quote_text)
+    missing_dates = tuple(d for d in day_words(claim) if not all_stems(d) <= words)
     return SupportSignals(
         cos,
         recall,
@@ -296,6 +302,7 @@ def _signals(claim: str, claim_vec: np.ndarray, passages: Sequence[_Prepared]) -
         missing_numbers,
         missing_quotes,
         missing_names,
+        missing_dates,
     )
 
 
@@ -320,6 +327,8 @@ def _reason(sig: SupportSignals, score: float, checker: CheckerTuning) -> str:
         return "; ".join(f"number {n} not in passage" for n in sig.missing_numbers)
     if sig.missing_quotes:
         return "; ".join(f'quote "{q}" not in passage' for q in sig.missing_quotes)
+    if sig.missing_dates:
+        return "; ".join(f"date {d} not in passage" for d in sig.missing_dates)
     if checker.names_hard and sig.missing_names:
         return "; ".join(f"name {n} not in passage" for n in sig.missing_names)
     if score < checker.support_threshold:

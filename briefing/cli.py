@@ -368,7 +368,7 @@ def ask_cmd(
                 if part.ahead != ahead:
                     ahead = part.ahead
                     click.echo(f"waiting for the model: {ahead} ahead", err=True)
-            elif live:
+            elif live and isinstance(part, str):
                 streamed += part
                 click.echo(part, nl=False)
     except LLMError as exc:

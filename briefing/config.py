@@ -141,6 +141,12 @@ class ExtractTuning(BaseModel):
         description="Bonus for reported speech when the question asks what someone said. "
         "Tuned by bench/answers.py.",
     )
+    w_asked: float = Field(
+        0.15,
+        ge=0,
+        description="Bonus for a sentence holding what the question asks (a statement by the asked speaker, "
+        "a cause for 'why', the asked figure; asked.py). Tuned by bench/answers.py.",
+    )
     min_words: int = Field(
         4,
         ge=1,

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefing.asked import Asked
 from briefing.chunk import split_sentences
 from briefing.clean import neutralise_tags
 from briefing.config import ExtractTuning
 from briefing.embeddings import Embedder, embed_cached
+from briefing.holds import fit
 from briefing.injection import instruction_shaped
 from briefing.models import Chunk
 from briefing.signals import all_stems, content_stems, names
@@ -154,11 +156,16 @@ def unmentioned_names(question: str, chunks: Sequence[Chunk]) -> list[str]:
 
 
 def rank_sentences(
-    query: str, chunks: Sequence[Chunk], embedder: Embedder, extract: ExtractTuning
+    query: str,
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    extract: ExtractTuning,
+    asked: Asked | None = None,
 ) -> list[Evidence]:
     """Every sentence of `chunks` as evidence for `query`, best first. The first retrieved passage's
     sentences gain `w_rank`, the second's `w_rank / 2`, and so on; a question about what someone said
-    prefers sentences that report speech (`w_speech`)."""
+    prefers sentences that report speech (`w_speech`), and a sentence holding what `asked` asks (a
+    statement by the asked speaker, a cause, the asked figure) gains `w_asked`."""
     cands = _candidates(chunks, extract.min_words)
     if not cands:
         return []
@@ -170,6 +177,9 @@ def rank_sentences(
     prior = extract.w_rank / (1 + np.array([c.rank for c in cands]))
     if _ASKS_SPEECH.search(query):
         prior += extract.w_speech * np.array([bool(_REPORTS_SPEECH.search(s)) for s in sentences])
+    if asked is not None:
+        before = [f"{c.chunk.title}. {c.chunk.text[max(0, c.start - 300) : c.start]}" for c in cands]
+        prior += extract.w_asked * np.array([fit(asked, s, b) for s, b in zip(sentences, before)])
     scores = extract.w_cosine * np.maximum(cos, 0.0) + extract.w_keywords * kw + prior
     order = np.argsort(-scores, kind="stable")
     return [Evidence(cands[i].chunk, cands[i].context, cands[i].end, float(scores[i])) for i in order]
@@ -196,6 +206,26 @@ def choose(ranked: Sequence[Evidence], n: int) -> list[Evidence]:
             c = chosen[overlap_at]
             chosen[overlap_at] = Evidence(c.chunk, min(c.start, ev.start), max(c.end, ev.end), c.score)
     return chosen
+
+
+def focus(evidence: Sequence[Evidence], asked: Asked) -> list[Evidence]:
+    """The windows that hold what `asked` asks, when any does: "What did China's government say?" is
+    answered from the Foreign Ministry's words, not also from the lawmakers' beside them. Else all."""
+    held = [h for h in (_holding(ev, asked) for ev in evidence) if h is not None]
+    return held or list(evidence)
+
+
+def _holding(ev: Evidence, asked: Asked) -> Evidence | None:
+    """`ev` if one of its sentences holds what is asked (read with the text before it), else None. The
+    window then starts at that sentence when it holds it on its own: a small model would take the
+    sentences before it for the answer."""
+    text = ev.chunk.text[ev.start : ev.end]
+    for s in split_sentences(text):
+        sentence = text[s.start : s.end]
+        if fit(asked, sentence, f"{ev.chunk.title}. {text[: s.start]}"):
+            alone = s.start > 0 and fit(asked, sentence)
+            return Evidence(ev.chunk, ev.start + s.start, ev.end, ev.score) if alone else ev
+    return None
 
 
 def by_passage(evidence: Sequence[Evidence]) -> list[tuple[Chunk, list[Evidence]]]:

@@ -248,6 +248,18 @@ def quote_norm(text: str) -> str:
     return " ".join(_STEM.stemWord(w) for w in words)
 
 
+_DAY_WORDS = re.compile(
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|June|July"
+    r"|August|September|October|November|December|May(?=\s+\d))\b"
+)
+
+
+def day_words(text: str) -> list[str]:
+    """The weekdays and months `text` names: a claim's "on Friday" is a fact like a figure, which the
+    cited passage must give ("May" only before a number: elsewhere it is mostly the verb)."""
+    return list(dict.fromkeys(_DAY_WORDS.findall(text)))
+
+
 @dataclass(frozen=True)
 class SupportSignals:
     """The raw signals for one claim against one or more passages (exposed for the benchmark)."""
@@ -259,6 +271,7 @@ class SupportSignals:
     missing_numbers: tuple[str, ...]
     missing_quotes: tuple[str, ...]
     missing_names: tuple[str, ...] = ()
+    missing_dates: tuple[str, ...] = ()  # a weekday or month the passages do not give
 
     def score(self, checker: CheckerTuning) -> float:
         """Weighted support in 0..1, cut by the hard-fail factor when a number or quote (or a name, with
@@ -275,5 +288,8 @@ class SupportSignals:
     def hard_failure(self, checker: CheckerTuning) -> bool:
         """A fact in the claim that the passage lacks, whatever the other signals say."""
         return bool(
-            self.missing_numbers or self.missing_quotes or (checker.names_hard and self.missing_names)
+            self.missing_numbers
+            or self.missing_quotes
+            or self.missing_dates
+            or (checker.names_hard and self.missing_names)
         )

@@ -6,7 +6,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from briefing.answer import Answer, Answerer, Turn
+from briefing.answer import Answer, Answerer, Stage, Turn
 from briefing.app.conversations import Exchange
 from briefing.llm.queue import Waiting
 from briefing.retrieve import Filters
@@ -59,11 +59,20 @@ def make_filters(bounds: FilterBounds, window: Sequence[date], outlets: Sequence
     )
 
 
+STAGES = {
+    "searching": "Searching the articles…",
+    "choosing evidence": "Choosing the passages that answer it…",
+    "writing": "Writing the answer…",
+    "checking": "Checking every sentence against its source…",
+}
+"""What the page says while an answer is made: the stages, never the unchecked draft."""
+
+
 def ask(
     answerer: Answerer, question: str, history: Sequence[Exchange], filters: Filters
-) -> Generator[str | Waiting | Answer, None, None]:
-    """The place in the model's line while the question waits, the answer's text as it is written, then
-    the checked Answer."""
+) -> Generator[Stage | Waiting | str | Answer, None, None]:
+    """Each stage as it starts, the place in the model's line while the question waits, the draft as it is
+    written (not for showing), then the checked Answer."""
     return answerer.stream(question, history_turns(history), filters)
 
 

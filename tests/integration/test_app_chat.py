@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from briefing.answer import Answer, Answerer
@@ -17,8 +18,9 @@ from briefing.app.conversations import Conversation, Conversations, Exchange, to
 from briefing.app.render import answer_html, answer_warnings
 from briefing.cite import check_citations
 from briefing.config import Settings
+from tests.fake_llm import fake_llm
 from tests.integration import app_helpers
-from tests.integration.app_helpers import APP, TIMEOUT, ask, page_html
+from tests.integration.app_helpers import APP, TIMEOUT, app_env, ask, page_html, page_text
 
 app, filled_store = app_helpers.app, app_helpers.filled_store  # fixtures, found by pytest in this module
 
@@ -197,3 +199,20 @@ def test_a_new_conversation_opens_on_the_source_guide_and_its_questions_ask_them
     assert (
         app.session_state[sup.KEY_CHAT][0].question == labels[0] and app.session_state[sup.KEY_CHAT][0].text
     )
+
+
+def test_a_wrong_figure_the_model_writes_is_never_on_the_page(
+    monkeypatch: pytest.MonkeyPatch, filled_store: Path
+) -> None:
+    wrong = "The toll will rise to 9 crowns in April, the mayor said [1]."
+    with fake_llm(lambda prompt: wrong) as url:
+        app_env(
+            monkeypatch, filled_store, BRIEFING_LLM="openai", OPENAI_BASE_URL=url, OPENAI_API_KEY="sk-test"
+        )
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.run()
+        ask(at, "How much will the Kessel bridge toll rise to?")
+    answer = at.session_state[sup.KEY_CHAT][0].answer
+    assert answer.draft == wrong  # the model wrote it; the reader is shown the checked text instead
+    assert "9 crowns" not in page_text(at) and "4 crowns" in page_html(at)
+    assert not at.status  # the stages are gone once the answer is drawn

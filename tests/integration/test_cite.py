@@ -153,6 +153,12 @@ def test_wrong_passage_flagged(passages: list[Chunk], embedder: Embedder) -> Non
     assert _check(f"{claim} [3].", passages, embedder).ok
 
 
+def test_a_day_the_passage_does_not_give_is_flagged(passages: list[Chunk], embedder: Embedder) -> None:
+    # Seen from the local model, which copied the prompt's example day into an answer.
+    (sentence,) = _check("Hikvision shares opened 10% lower on Friday [1].", passages, embedder).unsupported
+    assert sentence.reason == "date Friday not in passage"
+
+
 def test_swapped_name_flagged(passages: list[Chunk], embedder: Embedder) -> None:
     text = "Shares of Alibaba opened 10% lower after the report [1]."
     (sentence,) = _check(text, passages, embedder).unsupported

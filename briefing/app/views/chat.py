@@ -7,7 +7,7 @@ from contextlib import closing
 
 import streamlit as st
 
-from briefing.answer import Answer
+from briefing.answer import Answer, Stage
 from briefing.app import browser, chat, signin
 from briefing.app import state as sup
 from briefing.app.conversations import Conversation, Conversations, Exchange, to_docx, to_markdown
@@ -106,7 +106,7 @@ may_note = signin.may(settings, "note")
 def show_exchange(ex: Exchange, i: int) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(ex.question))
-    with st.chat_message("assistant"):
+    with st.chat_message("assistant"), st.container():
         show_reply(ex, i)
 
 
@@ -167,8 +167,10 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
     if st.query_params.get("c") != conv.id:  # named before the answer is drawn: changing the address
         st.query_params["c"] = conv.id  # later would drop a marker's #src-… clicked in the meantime
     with st.chat_message("assistant"):
-        draft = st.empty()
-        written = ""
+        # One slot holds the stages, then the checked reply: the unchecked draft is never drawn, and
+        # nothing a previous run drew in this place stays beside it.
+        slot = st.empty()
+        progress = slot.status(chat.STAGES["searching"], state="running")
         try:
             answerer = sup.get_answerer(settings, sup.KEY_API_KEY in st.session_state)
             # Closed however the page ends (a rerun, the reader gone): its place at the model is given up.
@@ -178,14 +180,13 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
                         exchange = Exchange.answered(
                             question, piece, f"src-{len(history)}", chat.filters_text(filters)
                         )
+                    elif isinstance(piece, Stage):
+                        progress.update(label=chat.STAGES[piece.name])
                     elif isinstance(piece, Waiting):
-                        draft.info(chat.waiting_text(piece))
-                    else:
-                        written += piece
-                        draft.markdown(escape_markdown(written) + " ▌")
+                        progress.update(label=chat.waiting_text(piece))
         except Exception as exc:
             exchange.error = sup.error_message(exc)
-        draft.empty()
-        show_reply(exchange, len(history))
+        with slot.container():
+            show_reply(exchange, len(history))
     history.append(exchange)
     kept.save(conv)

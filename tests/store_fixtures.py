@@ -21,9 +21,11 @@ from typing import Any
 
 import pytest
 
+from briefing.answer import Answerer
 from briefing.config import Settings
 from briefing.ingest import ingest
 from briefing.store import Store
+from tests.fake_llm import fake_llm
 from tests.paths import SHARED
 
 SEEDS = SHARED / "corpus" / "seeds"
@@ -100,3 +102,34 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Store]:
     report = ingest([SEEDS], settings, manifest=SEEDS / "manifest.csv", progress=False)
     assert report.ok and len(report.added) == 5, report.failures
     return settings, Store(settings)
+
+
+@pytest.fixture(scope="module")
+def answerer(seeded: tuple[Settings, Store]) -> Answerer:
+    """The extractive Answerer over the seeds (a module may define its own `answerer` instead)."""
+    settings, store = seeded
+    return Answerer(settings.with_overrides(llm="extractive"), store)
+
+
+@pytest.fixture
+def scripted(seeded: tuple[Settings, Store]) -> Iterator[Callable[[str], Answerer]]:
+    """An Answerer over the seeds on the openai backend whose server replies with the given text to every
+    prompt (tests/fake_llm.py)."""
+    settings, store = seeded
+    reply: list[str] = []
+    with fake_llm(lambda prompt: reply[0]) as url:
+
+        def make(text: str) -> Answerer:
+            reply[:] = [text]
+            return Answerer(
+                settings.with_overrides(
+                    llm="openai",
+                    openai_base_url=url,
+                    openai_api_key="sk-test",
+                    openai_model="scripted",
+                    llm_max_retries=0,
+                ),
+                store,
+            )
+
+        yield make

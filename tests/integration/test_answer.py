@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -26,12 +26,6 @@ from briefing.retrieve import Filters
 from briefing.store import Store
 from tests.fake_llm import fake_llm
 from tests.recorded import write_articles
-
-
-@pytest.fixture(scope="module")
-def answerer(seeded: tuple[Settings, Store]) -> Answerer:
-    settings, store = seeded
-    return Answerer(settings.with_overrides(llm="extractive"), store)
 
 
 def test_extractive_answer_cites_resolvable_passages(answerer: Answerer) -> None:
@@ -99,29 +93,6 @@ def test_ask_on_missing_store_fails_clearly(tmp_path) -> None:
         main, ["ask", "anything", "--llm", "extractive", "--store", str(tmp_path / "none")]
     )
     assert result.exit_code == 2 and "briefing ingest" in result.stderr
-
-
-@pytest.fixture
-def scripted(seeded: tuple[Settings, Store]) -> Iterator[Callable[[str], Answerer]]:
-    """An Answerer on the openai backend whose server replies with the given text to every prompt."""
-    settings, store = seeded
-    reply: list[str] = []
-    with fake_llm(lambda prompt: reply[0]) as url:
-
-        def make(text: str) -> Answerer:
-            reply[:] = [text]
-            return Answerer(
-                settings.with_overrides(
-                    llm="openai",
-                    openai_base_url=url,
-                    openai_api_key="sk-test",
-                    openai_model="scripted",
-                    llm_max_retries=0,
-                ),
-                store,
-            )
-
-        yield make
 
 
 @pytest.mark.parametrize("reply", ["PWNED", "word word word"])

@@ -4,19 +4,10 @@ the sources do not hold."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
 from briefing.answer import Answerer, Turn
 from briefing.answered import Status
-from briefing.config import Settings
-from briefing.store import Store
-from tests.fake_llm import fake_llm
-
-
-@pytest.fixture(scope="module")
-def answerer(seeded: tuple[Settings, Store]) -> Answerer:
-    settings, store = seeded
-    return Answerer(settings.with_overrides(llm="extractive"), store)
 
 
 def test_a_figure_the_sources_do_not_give_is_declined_with_the_closest_passages(answerer: Answerer) -> None:
@@ -58,33 +49,20 @@ def test_a_follow_up_about_the_company_answers_with_the_companys_words(answerer:
     assert follow.coverage.status is Status.ANSWERED
 
 
-def test_a_wrong_figure_a_model_writes_never_reaches_the_reader(seeded: tuple[Settings, Store]) -> None:
-    settings, store = seeded
-    with fake_llm(lambda prompt: "Hikvision's revenue was $1.2 billion in 2018 [1].") as url:
-        answer = Answerer(
-            settings.with_overrides(
-                llm="openai", openai_base_url=url, openai_api_key="sk-test", llm_max_retries=0
-            ),
-            store,
-        ).ask("What was Hikvision's revenue in 2018?")
+def test_a_wrong_figure_a_model_writes_never_reaches_the_reader(scripted: Callable[[str], Answerer]) -> None:
+    wrong = "Hikvision's revenue was $1.2 billion in 2018 [1]."
+    answer = scripted(wrong).ask("What was Hikvision's revenue in 2018?")
     assert answer.draft is not None and "1.2 billion" in answer.draft
     assert "1.2 billion" not in answer.text and answer.declined
     assert answer.text.startswith("The sources do not give Hikvision's revenue in 2018.")
 
 
 def test_words_a_model_puts_in_a_speakers_mouth_give_way_to_the_speakers_own(
-    seeded: tuple[Settings, Store],
+    scripted: Callable[[str], Answerer],
 ) -> None:
     # Seen from the local model: the passage's sentence about the entity list, attributed to Batke.
     misattributed = "Jessica Batke said the Commerce Department would place Hikvision on an entity list [1]."
-    settings, store = seeded
-    with fake_llm(lambda prompt: misattributed) as url:
-        answer = Answerer(
-            settings.with_overrides(
-                llm="openai", openai_base_url=url, openai_api_key="sk-test", llm_max_retries=0
-            ),
-            store,
-        ).ask("What did Jessica Batke say about the possible move?")
+    answer = scripted(misattributed).ask("What did Jessica Batke say about the possible move?")
     assert answer.coverage.status is Status.ANSWERED
     assert "tangible signal" in answer.text and "Jessica Batke said the Commerce" not in answer.text
     assert any(r.reason == "did not answer the question" for r in answer.repairs)

@@ -43,12 +43,6 @@ SEED_DAY = date(2019, 5, 22)
 
 
 @pytest.fixture(scope="module")
-def answerer(seeded: tuple[Settings, Store]) -> Answerer:
-    settings, store = seeded
-    return Answerer(settings.with_overrides(llm="extractive"), store)
-
-
-@pytest.fixture(scope="module")
 def brief(answerer: Answerer) -> Brief:
     return build_brief(TOPIC, answerer.settings, answerer=answerer)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.asked import Asked
+from briefing.asked import Asked, Kind
 from briefing.chunk import split_sentences
 from briefing.clean import neutralise_tags
 from briefing.config import ExtractTuning
@@ -211,6 +211,8 @@ def choose(ranked: Sequence[Evidence], n: int) -> list[Evidence]:
 def focus(evidence: Sequence[Evidence], asked: Asked) -> list[Evidence]:
     """The windows that hold what `asked` asks, when any does: "What did China's government say?" is
     answered from the Foreign Ministry's words, not also from the lawmakers' beside them. Else all."""
+    if not any(p.kind is Kind.STATEMENT for p in asked.parts or (asked,)):
+        return list(evidence)  # other kinds' rules are too loose to drop a window by (RealTime QA dev)
     held = [h for h in (_holding(ev, asked) for ev in evidence) if h is not None]
     return held or list(evidence)
 

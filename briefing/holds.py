@@ -105,8 +105,8 @@ def holds(asked: Asked, sentence: str, context: str = "") -> bool:
     if k is Kind.STATEMENT:  # who speaks is what the question is about
         return by_speaker(asked, sentence, context)
     about = all_stems(f"{context} {sentence}") & asked.subject
-    if asked.subject and 2 * len(about) < len(asked.subject):
-        return False  # most of what the question is about: a date of something else answers nothing
+    if len(about) < min(2, -(-len(asked.subject) // 2)):
+        return False  # two of its words, or most: a date of something else answers nothing
     if k is Kind.REASON:
         return bool(_CAUSE.search(sentence))
     if k is Kind.AMOUNT:

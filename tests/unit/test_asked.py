@@ -137,3 +137,12 @@ def test_evidence_is_focused_on_what_is_asked_when_any_holds_it() -> None:
     asked = analyse("What did China's government say?")
     assert focus([lawmakers, ministry], asked) == [ministry]
     assert focus([lawmakers], asked) == [lawmakers]  # nothing holds it: the evidence as chosen
+
+
+def test_evidence_for_other_kinds_is_not_dropped_by_their_looser_rules() -> None:
+    named = _window("Nissan recalled 180,000 Frontier pickups over a rollaway risk.")
+    other = _window("The recall covers trucks built from 2017 to 2022.")
+    assert focus([other, named], analyse("Which automaker recalled pickup trucks this week?")) == [
+        other,
+        named,
+    ]

@@ -69,10 +69,12 @@ def test_no_article_sentence_lost(seeds: dict[str, tuple[str, str]], key: str) -
     assert lost == []
 
 
-@pytest.mark.parametrize("key", ["000", "001", "002", "003", "004"])
+@pytest.mark.parametrize("key", [k for k, markers in JUNK_PARAGRAPHS.items() if markers])
 def test_known_junk_removed(seeds: dict[str, tuple[str, str]], key: str) -> None:
-    _, cleaned = seeds[key]
+    """Only seeds that carry junk: 001 has none, so a case for it would check nothing."""
+    raw, cleaned = seeds[key]
     for marker in JUNK_PARAGRAPHS[key]:
+        assert marker in raw
         assert normalize_chars(marker) not in cleaned
 
 

@@ -24,61 +24,8 @@ from briefing.ingest import ingest
 from briefing.markers import strip_markers
 from briefing.retrieve import Filters
 from tests.recorded import write_articles
+from tests.two_weeks import ARTICLES, NEW_FACT, ROUNDUP_TITLE, STATED, WEEK1, WEEK2
 
-WEEK1 = (date(2031, 3, 3), date(2031, 3, 9))  # 2031-W10
-WEEK2 = (date(2031, 3, 10), date(2031, 3, 16))  # 2031-W11
-REPEATED = "The Northern Rail Union said the freight strike shuts every freight line north of Brno."
-STATED = "Cargo trains north of Brno stood idle as the freight strike began."
-NEW_FACT = "Freight strike talks with the Northern Rail Union collapsed on Thursday after nine hours in Brno."
-ROUNDUP_TITLE = "5 things to know for March 5: Freight strike, Harbour cranes, Budget, Weather"
-
-RAIL = "Freight strike by the Northern Rail Union halts cargo trains north of Brno"
-ARTICLES = {
-    "rail-1.txt": (
-        "Ostrava Post",
-        date(2031, 3, 4),
-        f"{RAIL}\n\n{REPEATED} Freight strike pickets stood at the Brno cargo yard at dawn, the Northern Rail "
-        f"Union said. {STATED}",
-    ),
-    "rail-2.txt": (
-        "Silesian Wire",
-        date(2031, 3, 5),
-        f"Freight strike enters second day as Northern Rail Union cargo trains stay idle\n\n{REPEATED} Cargo "
-        "trains north of Brno stayed idle for a second day of the freight strike, rail union officials said.",
-    ),
-    "harbour.txt": (
-        "Baltic Herald",
-        date(2031, 3, 6),
-        "Gdansk harbour cranes toppled by winter gale\n\nTwo container cranes at the Gdansk harbour toppled in "
-        "a winter gale on Wednesday, the port authority reported. Container ships were sent to Gdynia while "
-        "engineers inspect the toppled harbour cranes.",
-    ),
-    "roundup.txt": (
-        "Morning Digest",
-        date(2031, 3, 5),
-        f"{ROUNDUP_TITLE}\n\nThe freight strike by the Northern Rail Union halted cargo trains north of Brno. "
-        "Two container cranes toppled at the Gdansk harbour. Lawmakers passed the budget. Snow is forecast.",
-    ),
-    "rail-3.txt": (
-        "Ostrava Post",
-        date(2031, 3, 12),
-        f"Freight strike talks collapse as Northern Rail Union cargo trains stay idle north of Brno\n\n"
-        f"{NEW_FACT} {REPEATED} Cargo trains north of Brno stay idle in the freight strike.",
-    ),
-    "rail-4.txt": (
-        "Silesian Wire",
-        date(2031, 3, 13),
-        "Freight strike: Northern Rail Union cargo trains idle north of Brno in second week\n\nThe freight "
-        "strike kept cargo trains north of Brno idle for a second week, the Northern Rail Union said. "
-        f"{REPEATED} {STATED}",
-    ),
-    "museum.txt": (
-        "Prague Daily",
-        date(2031, 3, 14),
-        "Fire damages the National Museum roof in Prague\n\nA fire damaged the roof of the National Museum in "
-        "Prague overnight, firefighters reported. Curators moved paintings from the museum attic to a vault.",
-    ),
-}
 TUNING = {"story_threshold": 0.3, "story_match": 0.6, "claim_min_score": 0.0}  # the hash embedder's scale
 
 

@@ -25,19 +25,23 @@ from briefing.models import Article
 _ROUNDUP = re.compile(
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+things\s+(?:you\s+need\s+)?to\s+know\b"
     r"|\b(?:daily|morning|evening|weekly|week's)\s+briefing\b|\bnewsletter\b|\bnews\s+quiz\b"
-    r"|\bweek\s+in\s+review\b|\bwhat\s+you\s+(?:missed|need\s+to\s+know\s+today)\b",
+    r"|\bweek\s+in\s+review\b|\bwhat\s+you\s+(?:missed|need\s+to\s+know\s+today)\b"
+    r"|\bphotos\s+(?:this|of\s+the)\s+week\b|\bnews\s+from\s+around\s+our\b|^50\s+states$"
+    r"|\bit's\s+\w+day's\b",  # "Justice Stephen Breyer, NATO and R. Kelly. It's Wednesday's ..."
     re.IGNORECASE,
 )
-_LIST_ITEMS = 4  # a title listing this many short topics ("Covid, Taiwan, Heat waves, Trump ...")
+_LIST_ITEMS = 4  # a cut title listing this many short topics ("Gas prices, Rudy Giuliani, Liz Cheney, ...")
 
 
 def roundup(title: str) -> bool:
-    """Whether a title names a page gathering many events: a roundup pattern, or a bare list of topics."""
+    """Whether a title names a page gathering many events: a roundup pattern, or a list of short topics cut
+    short ("Ukraine, R. Kelly, long COVID, Queen Elizabeth, hot zip codes ..."). A list of three, or one not
+    cut, is too often one story ("Diahann Carroll, Oscar-nominated, pioneering actress, dies at 84")."""
     if _ROUNDUP.search(title):
         return True
-    head = re.split(r"[:|]| - ", title)[0]
-    items = [i.strip(" .…") for i in head.split(",")]
-    return len(items) >= _LIST_ITEMS and all(0 < len(i.split()) <= 4 for i in items)
+    items = [i.strip() for i in re.split(r"[:|]| - ", title)[0].split(", ")]
+    cut = title.rstrip().endswith(("...", "…"))
+    return cut and len(items) >= _LIST_ITEMS and all(0 < len(i.strip(" .…").split()) <= 5 for i in items)
 
 
 @dataclass(frozen=True)

@@ -96,8 +96,12 @@ def test_a_story_keeps_its_id_and_the_second_brief_says_what_changed(answerer: A
 
 
 def test_the_story_book_is_kept_and_refiling_a_week_gives_the_same_ids(answerer: Answerer) -> None:
-    _weekly(answerer, WEEK1)
+    first = _weekly(answerer, WEEK1)
     second = _weekly(answerer, WEEK2)
+    settings = answerer.settings
+    assert previous_weekly(settings, *WEEK1) is None
+    assert previous_weekly(settings, *WEEK2)["title"] == first.title  # not itself: an earlier week's
+    assert previous_weekly(settings, date(2031, 3, 24), date(2031, 3, 30))["title"] == second.title
     path = answerer.settings.notebook_dir / "stories.json"
     saved = path.read_text(encoding="utf-8")
     kept = StoryBook.of(answerer.settings)

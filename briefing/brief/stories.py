@@ -35,13 +35,17 @@ _LIST_ITEMS = 4  # a cut title listing this many short topics ("Gas prices, Rudy
 
 def roundup(title: str) -> bool:
     """Whether a title names a page gathering many events: a roundup pattern, or a list of short topics cut
-    short ("Ukraine, R. Kelly, long COVID, Queen Elizabeth, hot zip codes ..."). A list of three, or one not
-    cut, is too often one story ("Diahann Carroll, Oscar-nominated, pioneering actress, dies at 84")."""
+    short: four ("Ukraine, R. Kelly, long COVID, Queen Elizabeth, hot zip codes ..."), or three each opening
+    with a capital ("Hurricane Ian, Virginia student walkout, Jan. 6 hearing postponed ..."), which spares a
+    headline's apposition and verb ("Boris Johnson, British Prime Minister, squeaks through ...")."""
     if _ROUNDUP.search(title):
         return True
-    items = [i.strip() for i in re.split(r"[:|]| - ", title)[0].split(", ")]
-    cut = title.rstrip().endswith(("...", "…"))
-    return cut and len(items) >= _LIST_ITEMS and all(0 < len(i.strip(" .…").split()) <= 5 for i in items)
+    if not title.rstrip().endswith(("...", "…")) or re.match(r"(?:How|Why|What|Who|When|Where)\b", title):
+        return False  # one story: a list not cut ("Diahann Carroll, Oscar-nominated, ... dies"), a question
+    items = [i.strip(" .…") for i in re.split(r"[:|]| - ", title)[0].split(", ")]
+    if not all(0 < len(i.split()) <= 5 for i in items):
+        return False
+    return len(items) >= _LIST_ITEMS or (len(items) == _LIST_ITEMS - 1 and all(i[0].isupper() for i in items))
 
 
 @dataclass(frozen=True)

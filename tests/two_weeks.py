@@ -11,6 +11,7 @@ WEEK2 = (date(2031, 3, 10), date(2031, 3, 16))  # 2031-W11
 REPEATED = "The Northern Rail Union said the freight strike shuts every freight line north of Brno."
 STATED = "Cargo trains north of Brno stood idle as the freight strike began."
 NEW_FACT = "Freight strike talks with the Northern Rail Union collapsed on Thursday after nine hours in Brno."
+GRAIN = "Grain exporters in Ostrava said forty wagons of wheat are stranded at the Polish border by the freight strike."
 ROUNDUP_TITLE = "5 things to know for March 5: Freight strike, Harbour cranes, Budget, Weather"
 
 RAIL = "Freight strike by the Northern Rail Union halts cargo trains north of Brno"
@@ -51,7 +52,8 @@ ARTICLES = {
         date(2031, 3, 13),
         "Freight strike: Northern Rail Union cargo trains idle north of Brno in second week\n\nThe freight "
         "strike kept cargo trains north of Brno idle for a second week, the Northern Rail Union said. "
-        f"{REPEATED} {STATED}",
+        f"{REPEATED} {STATED} {GRAIN} The transport ministry said it would propose an arbitration panel to end "
+        "the freight strike.",
     ),
     "museum.txt": (
         "Prague Daily",

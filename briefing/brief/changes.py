@@ -167,9 +167,10 @@ class Changes:
     def _lead(self, story: Story) -> str:
         return f"{story.title} (continuing since {story.first_week})"
 
-    def record(self, filed: Sequence[Story]) -> dict[str, Any]:
-        """For the audit record: this week, the last brief, each story of the brief (its section, status,
-        articles and outlets) and those gone quiet; the next week's brief reads it."""
+    def record(self, filed: Sequence[Story], keys: set[str]) -> dict[str, Any]:
+        """For the audit record: this week, the last brief, each story of the brief (its section among
+        `keys`, or None when it has none, its status, articles and outlets) and those gone quiet; the next
+        week's brief reads it."""
         return {
             "week": self.week,
             "previous": {"week": self.last.week, "title": self.last.title} if self.last else None,
@@ -177,7 +178,7 @@ class Changes:
                 {
                     "id": s.id,
                     "title": s.title,
-                    "section": f"story-{i}",
+                    "section": f"story-{i}" if f"story-{i}" in keys else None,
                     "status": "continuing" if self.continuing(s) else "new",
                     "first_week": s.first_week,
                     "articles": list(s.article_ids),

@@ -125,6 +125,8 @@ def build_weekly(
         ),
     ]
     for i, (story, claims) in enumerate(zip(stories, per_story), start=1):
+        if changes.continuing(story) and not claims[1:]:
+            continue  # all it has that the last brief did not state is in "Since last week" and the overview
         jobs.append(
             Job(
                 f"story-{i}",
@@ -159,5 +161,5 @@ def build_weekly(
         topic=None,
         template="weekly",
         started_at=started,
-        stories=changes.record(filed),
+        stories=changes.record(filed, {s.key for s in sections}),
     )

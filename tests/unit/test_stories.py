@@ -24,7 +24,7 @@ from briefing.ingest import ingest
 from briefing.markers import strip_markers
 from briefing.retrieve import Filters
 from tests.recorded import write_articles
-from tests.two_weeks import ARTICLES, NEW_FACT, ROUNDUP_TITLE, STATED, WEEK1, WEEK2
+from tests.two_weeks import ARTICLES, GRAIN, NEW_FACT, ROUNDUP_TITLE, STATED, WEEK1, WEEK2
 
 TUNING = {"story_threshold": 0.3, "story_match": 0.6, "claim_min_score": 0.0}  # the hash embedder's scale
 
@@ -81,7 +81,8 @@ def test_a_story_keeps_its_id_and_the_second_brief_says_what_changed(answerer: A
 
     since = second.sections[0]
     assert since.key == "since" and since.title == "Since last week"
-    assert NEW_FACT in " ".join(_texts(second, {"since"}))
+    assert GRAIN in " ".join(_texts(second, {"since"}))  # from its newest article
+    assert NEW_FACT in _texts(second)
     leads = [p.lead for p in since.paragraphs]
     assert leads[0] == f"{rail['title']} (continuing since 2031-W10)"
     assert f"New this week: {museum['title']}" in leads
@@ -109,8 +110,19 @@ def test_the_story_book_is_kept_and_refiling_a_week_gives_the_same_ids(answerer:
     assert sorted(rail.weeks) == ["2031-W10", "2031-W11"] and len(rail.weeks["2031-W11"].articles) == 2
     assert set(rail.weeks["2031-W10"].outlets) == {"Ostrava Post", "Silesian Wire"}
     assert not any(roundup(w.title) for k in kept.stories.values() for w in k.weeks.values())
-    again = build_weekly(answerer.settings, *WEEK2, answerer=answerer)  # the same week filed again
+    # The same week filed again, against a last brief that stated all both briefs did: the continuing story
+    # has no section then, only its line saying there is nothing new.
+    stated_all = second.to_dict()
+    stated_all["sections"] += first.to_dict()["sections"]
+    again = build_weekly(answerer.settings, *WEEK2, answerer=answerer, previous=stated_all)
     assert [s["id"] for s in again.stories["stories"]] == [s["id"] for s in second.stories["stories"]]
+    rail = _story(again, "freight")
+    assert rail["status"] == "continuing" and rail["section"] is None
+    assert rail["title"] not in [s.title for s in again.sections]
+    assert (
+        f"{rail['title']} (continuing since 2031-W10): nothing reported this week that the last brief did "
+        "not state" in [p.lead for p in again.sections[0].paragraphs]
+    )
     assert json.loads(path.read_text(encoding="utf-8")) == json.loads(saved)
 
 

@@ -158,7 +158,7 @@ class Changes:
             extra.append("New this week: " + "; ".join(new))
         if self.gone:
             extra.append(
-                "Gone quiet (in the last brief, not reported this week): "
+                "Gone quiet (in the last brief; no story this week continues it): "
                 + "; ".join(g["title"] for g in self.gone)
             )
         section.paragraphs += [Paragraph((), True, lead=text) for text in extra]

@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from briefing.brief import Brief
 from briefing.brief.results import window_text
+from briefing.brief.stories import week_of
 from briefing.config import Settings
 from briefing.export import render_html, save
 from briefing.export_docx import write_docx
@@ -104,3 +106,21 @@ def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return sorted(found, key=lambda b: b.saved_at, reverse=True)
+
+
+def previous_weekly(settings: Settings, since: date, until: date) -> dict[str, Any] | None:
+    """The audit record of the last weekly brief before this window: the newest kept one filed under the
+    latest earlier ISO week (what "Since last week" compares with), or None."""
+    week = week_of(since, until)
+    best: tuple[str, str, dict[str, Any]] | None = None
+    for audit in (settings.notebook_dir / BRIEFS_DIR).glob("*.audit.json"):
+        try:
+            rec = json.loads(audit.read_text(encoding="utf-8"))
+            window = rec["window"]
+            theirs = week_of(date.fromisoformat(window["since"]), date.fromisoformat(window["until"]))
+            key = (theirs, rec["output"]["saved_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if rec.get("kind") == "weekly" and theirs < week and (best is None or key > best[:2]):
+            best = (*key, rec)
+    return best[2] if best else None

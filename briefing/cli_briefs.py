@@ -1,5 +1,5 @@
-"""The brief commands: `briefing brief`, `briefing weekly` and `briefing briefs`. They join the `briefing`
-group when cli.py imports this module (at its end, once the helpers used here are defined)."""
+"""The brief commands: `briefing brief`, `briefing weekly`, `briefing briefs` and `briefing stories`. They
+join the `briefing` group when cli.py imports this module (at its end, once the helpers used here are defined)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from typing import Any
 import click
 
 from briefing.answer import Answerer
-from briefing.archive import earlier_briefs, keep
+from briefing.archive import earlier_briefs, keep, previous_weekly
 from briefing.brief import (
     Brief,
     BriefError,
+    StoryBook,
     build_brief,
     build_weekly,
     iso_week,
+    week_of,
     weekly_filename,
 )
 from briefing.cli import Unusable, _date, _existing_store, _show_progress, _store_options, main
@@ -197,6 +199,7 @@ def weekly_cmd(
             strict=strict,
             answerer=answerer,
             progress=_show_progress,
+            previous=previous_weekly(settings, since, until),
         )
     except BriefError as exc:
         raise Unusable(str(exc)) from None
@@ -225,3 +228,25 @@ def briefs_cmd(settings: Settings, show: int | None, as_json: bool) -> None:
             click.echo(
                 f"[{n}] {b.saved_at}  {b.kind:6} {b.title}  ({b.window}; {b.made_by}; {b.flags} flagged)"
             )
+
+
+@main.command("stories")
+@click.option("--since", callback=_date, help="Only stories reported in the ISO week of this day or later.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_store_options
+def stories_cmd(settings: Settings, since: date | None, as_json: bool) -> None:
+    """Stories kept week to week by the weekly briefs: id, title, first and last week, and per week its
+    articles and outlets; the latest first."""
+    try:
+        kept = StoryBook.of(settings).listing(week_of(since, since) if since else None)
+    except BriefError as exc:
+        raise Unusable(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([k.to_dict() for k in kept], indent=2, ensure_ascii=False))
+        return
+    if not kept:
+        click.echo("no stories kept yet; a weekly brief (`briefing weekly`) files its week's stories")
+    for k in kept:
+        click.echo(f"{k.id}  {k.title}  ({k.first_week} to {k.last_week}, {len(k.weeks)} week(s))")
+        for w, s in sorted(k.weeks.items()):
+            click.echo(f"    {w}: {len(s.articles)} article(s); {', '.join(s.outlets)}")

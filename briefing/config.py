@@ -208,6 +208,14 @@ class BriefTuning(BaseModel):
         description="Cosine above which two article vectors are one story in a weekly brief. "
         "Tuned on RealTime QA by bench/briefs.py.",
     )
+    story_match: float = Field(
+        0.72,
+        ge=-1,
+        le=1,
+        description="Cosine between a week's story centroid and a kept story's latest earlier centroid at which "
+        "they are one story, kept week to week (the best pairs first, one to one); below it the story is new. "
+        "Chosen on consecutive RealTime QA dev weeks: same-event pairs mostly .73-.97, other pairs up to .72.",
+    )
 
 
 class TopicTuning(BaseModel):

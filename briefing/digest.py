@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from briefing.answer import Answerer
-from briefing.archive import keep
+from briefing.archive import keep, previous_weekly
 from briefing.brief import Brief, BriefError, Progress, build_weekly, iso_week, weekly_filename
 from briefing.config import Settings
 from briefing.export import save
@@ -79,7 +79,12 @@ def weekly_part(
     part = WeeklyPart(since, until)
     try:
         brief: Brief = build_weekly(
-            settings, since, until, answerer=Answerer(settings, store), progress=progress
+            settings,
+            since,
+            until,
+            answerer=Answerer(settings, store),
+            progress=progress,
+            previous=previous_weekly(settings, since, until),
         )
         part.kept = keep(brief, settings)
         if output_dir is not None:

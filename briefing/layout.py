@@ -75,6 +75,8 @@ def layout(brief: Brief) -> list[Block]:
             blocks.append(Block("para", (Run(text, "em"),)))
         for p in section.paragraphs:
             runs: list[Run] = [Run(f"{p.day.isoformat()}: ", "em")] if p.day else []
+            if p.lead:
+                runs.insert(0, Run(f"{p.lead}: " if p.sentences else p.lead, "em"))
             for i, s in enumerate(p.sentences):
                 runs.append(Run(("" if i == 0 else " ") + s.text))
                 for j, c in enumerate(s.chunk_ids):

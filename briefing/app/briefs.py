@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from briefing.answer import Answerer
-from briefing.archive import EarlierBrief, earlier_briefs, keep
-from briefing.brief import Brief, BriefError, ProgressEvent, build_brief, build_weekly
+from briefing.archive import EarlierBrief, earlier_briefs, keep, previous_weekly
+from briefing.brief import Brief, BriefError, KeptStory, ProgressEvent, StoryBook, build_brief, build_weekly
 from briefing.config import Settings
 from briefing.store import Store
 from briefing.topics import Matcher, SavedTopics, Topic, TopicMatch
@@ -43,7 +43,15 @@ def make_brief(
     if weekly:
         if not (since and until):
             raise BriefError("a weekly brief needs a start and an end date")
-        brief = build_weekly(settings, since, until, strict=strict, answerer=answerer, progress=progress)
+        brief = build_weekly(
+            settings,
+            since,
+            until,
+            strict=strict,
+            answerer=answerer,
+            progress=progress,
+            previous=previous_weekly(settings, since, until),
+        )
     else:
         if not topic.strip():
             raise BriefError("a topic brief needs a topic")
@@ -76,3 +84,17 @@ def arrivals(settings: Settings, store: Store, since: date | None) -> list[tuple
     matcher = Matcher(store, settings)
     after = since + timedelta(days=1) if since else None
     return [(t, matcher.matches(t, since=after)) for t in topics]
+
+
+def story_weeks(settings: Settings, limit: int = 20) -> list[tuple[KeptStory, list[dict[str, object]]]]:
+    """The latest kept stories, each with a table row per week (articles, outlets), for the Briefs page."""
+    return [
+        (
+            k,
+            [
+                {"week": w, "articles": len(s.articles), "outlets": ", ".join(s.outlets), "title": s.title}
+                for w, s in sorted(k.weeks.items(), reverse=True)
+            ],
+        )
+        for k in StoryBook.of(settings).listing()[:limit]
+    ]

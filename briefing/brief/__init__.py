@@ -6,13 +6,17 @@ The steps, one module each:
   sections.py       every claim to one section (bottom line, actors' positions, developments, ...)
   writing.py        each section written from its own claims, checked and repaired bullet by bullet
   build.py          the topic brief, and numbering every cited passage once
-  weekly.py         the weekly brief: the window's stories, an overview, each story, what to watch
+  stories.py        a window's stories: its articles clustered, roundup pages kept out
+  kept.py           stories kept week to week in the store's story book, with stable ids
+  changes.py        what changed since the last weekly brief, and what it stated (not stated again)
+  weekly.py         the weekly brief: since last week, an overview, each story, what to watch
   templates.py      the section templates in prompts/templates/
   results.py        what a brief is made of, and its audit record
 """
 
 from briefing.brief.build import build_brief
 from briefing.brief.disagreements import find_disagreements
+from briefing.brief.kept import KeptStory, StoryBook
 from briefing.brief.results import (
     Brief,
     BriefError,
@@ -25,8 +29,9 @@ from briefing.brief.results import (
     Side,
     Source,
 )
+from briefing.brief.stories import Story, cluster, find_stories, roundup, week_of
 from briefing.brief.templates import TEMPLATES_DIR, load_template, template_names
-from briefing.brief.weekly import Story, build_weekly, cluster, find_stories, iso_week, weekly_filename
+from briefing.brief.weekly import build_weekly, iso_week, weekly_filename
 from briefing.brief.writing import independent_outlets
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "Brief",
     "BriefError",
     "Disagreement",
+    "KeptStory",
     "Paragraph",
     "Progress",
     "ProgressEvent",
@@ -42,6 +48,7 @@ __all__ = [
     "Side",
     "Source",
     "Story",
+    "StoryBook",
     "build_brief",
     "build_weekly",
     "cluster",
@@ -50,6 +57,8 @@ __all__ = [
     "independent_outlets",
     "iso_week",
     "load_template",
+    "roundup",
     "template_names",
+    "week_of",
     "weekly_filename",
 ]

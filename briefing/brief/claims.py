@@ -212,7 +212,9 @@ def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk]) -> list[Claim
                 stems[near] = content_stems(grown.text)
             continue
         vec, words = vectors[ev.text], content_stems(ev.text)
-        twin = next((i for i, c in enumerate(claims) if _same(vec, words, c.vector, stems[i], tuning)), None)
+        twin = next(
+            (i for i, c in enumerate(claims) if same_claim(vec, words, c.vector, stems[i], tuning)), None
+        )
         if twin is None:
             claims.append(Claim(ev, ev.score, actor_of(ev.text), vec))
             stems.append(words)
@@ -243,7 +245,7 @@ def richer(text: str, than: str) -> bool:
     return theirs < mine
 
 
-def _same(
+def same_claim(
     vec: np.ndarray, words: set[str], other_vec: np.ndarray, other_words: set[str], tuning: BriefTuning
 ) -> bool:
     """Whether two windows state one claim: near in meaning, or the longer holding most of the shorter's

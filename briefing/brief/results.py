@@ -45,11 +45,13 @@ class Sentence:
 @dataclass(frozen=True)
 class Paragraph:
     """A bullet or a prose paragraph; `day` is the date a dated bullet is shown under (its earliest
-    cited source's publication date, taken from the metadata, never from model text)."""
+    cited source's publication date, taken from the metadata, never from model text); `lead` is the brief's
+    own words before its sentences (which story a "Since last week" line is about), never a claim."""
 
     sentences: tuple[Sentence, ...]
     bullet: bool
     day: date | None = None
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class Brief:
     started_at: str
     finished_at: str
     settings: dict[str, Any]
+    stories: dict[str, Any] = field(default_factory=dict)  # a weekly brief's kept stories (changes.py)
 
     @property
     def numbers(self) -> dict[str, int]:
@@ -231,6 +234,7 @@ class Brief:
                 for s in self.sections
             ],
             "sources": [s.to_dict() for s in self.sources],
+            "stories": self.stories,
             "checker": {
                 "unsupported": sum(len(s.unsupported) for s in self.sections),
                 "repaired": sum(len(s.repairs) for s in self.sections),

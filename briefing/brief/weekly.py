@@ -1,26 +1,30 @@
-"""The weekly brief: the window's articles clustered into stories, ranked by coverage and recency.
+"""The weekly brief: the window's stories (stories.py), kept week to week (kept.py), ranked by coverage
+and recency.
 
-An overview bullet per story (its most relevant claim), then each story from its further claims, then what
-to watch: forward-looking claims from the window not stated above. Every passage is checked to lie inside
-the window, so an article published outside it can never be cited.
+"Since last week" first (changes.py: what is new in the continuing stories, which are new, which went
+quiet), an overview bullet per story (its most relevant claim), then each story from its further claims,
+then what to watch: forward-looking claims from the window not stated above. A claim the last weekly brief
+stated is not stated again. Every passage is checked to lie inside the window, so an article published
+outside it can never be cited.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date, timedelta
-
-import numpy as np
+from typing import Any
 
 from briefing.answer import Answerer
 from briefing.brief.build import assemble, now, place, without_sides
+from briefing.brief.changes import Changes, LastBrief, unstated
 from briefing.brief.claims import Claim, claims_from, retrieve
 from briefing.brief.context import Context
 from briefing.brief.disagreements import find_disagreements
+from briefing.brief.kept import StoryBook
 from briefing.brief.results import Brief, BriefError, Progress
 from briefing.brief.sections import FUTURE_CUE
+from briefing.brief.stories import Story, find_stories, week_of
 from briefing.brief.writing import Job, Writer
 from briefing.config import Settings
 from briefing.evidence import overlap
@@ -35,95 +39,11 @@ WATCH_QUERIES = (
 WATCH_ITEMS = 4
 
 
-@dataclass(frozen=True)
-class Story:
-    """Articles about one event: the title of its most central article, its outlets and latest date."""
-
-    title: str
-    article_ids: tuple[str, ...]
-    outlets: tuple[str, ...]
-    latest: date
-    centroid: np.ndarray = field(repr=False, compare=False)
-
-
-def cluster(vectors: np.ndarray, threshold: float, links: Sequence[tuple[int, int]] = ()) -> list[list[int]]:
-    """Average-linkage agglomerative clustering of unit vectors: merge the two clusters with the highest
-    mean cosine while it is above `threshold`. `links` are pairs that must end in one cluster (a syndicated
-    copy and its twin). O(n^2) memory, fine for a week of news."""
-    n = len(vectors)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for a, b in links:
-        parent[find(a)] = find(b)
-    merged: dict[int, list[int]] = {}
-    for i in range(n):
-        merged.setdefault(find(i), []).append(i)
-    groups = list(merged.values())
-    m = len(groups)
-    membership = np.zeros((m, n))
-    for g, members in enumerate(groups):
-        membership[g, members] = 1.0
-    total = membership @ (vectors @ vectors.T) @ membership.T  # summed similarities; mean = sum / (|a| |b|)
-    sizes = membership.sum(axis=1)
-    alive = np.ones(m, dtype=bool)
-    while alive.sum() > 1:
-        mean = total / np.outer(sizes, sizes)
-        mask = np.outer(alive, alive)
-        np.fill_diagonal(mask, False)
-        mean[~mask] = -np.inf
-        i, j = np.unravel_index(int(np.argmax(mean)), mean.shape)
-        if mean[i, j] < threshold:
-            break
-        groups[i] += groups[j]
-        sizes[i] += sizes[j]
-        total[i, :] += total[j, :]
-        total[:, i] += total[:, j]
-        alive[j] = False
-    return [groups[i] for i in range(m) if alive[i]]
-
-
-def find_stories(ctx: Context, since: date, until: date) -> list[Story]:
-    """The window's articles grouped into stories (`briefs.story_threshold`), ranked by distinct outlets,
-    then articles, then the latest publication date."""
-    records = [
-        r.article
-        for r in ctx.store.article_records()
-        if r.article.published and since <= r.article.published <= until
-    ]
-    by_id = ctx.store.article_vectors([a.id for a in records])
-    articles = [a for a in records if a.id in by_id]
-    if not articles:
-        return []
-    vectors = np.stack([by_id[a.id] for a in articles])
-    index = {a.id: i for i, a in enumerate(articles)}
-    links = [(index[a.id], index[a.duplicate_of]) for a in articles if a.duplicate_of in index]
-    stories = []
-    for members in cluster(vectors, ctx.settings.briefs.story_threshold, links):
-        group = [articles[i] for i in members]
-        centroid = vectors[members].mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
-        central = max(members, key=lambda i: float(vectors[i] @ centroid))
-        stories.append(
-            Story(
-                articles[central].title,
-                tuple(a.id for a in group),
-                tuple(dict.fromkeys(a.source for a in group)),
-                max(a.published for a in group if a.published),
-                centroid,
-            )
-        )
-    stories.sort(key=lambda s: (len(s.outlets), len(s.article_ids), s.latest), reverse=True)
-    return stories
-
-
 def story_claims(ctx: Context, story: Story) -> list[Claim]:
-    """The claims of the story's own passages, most relevant to its title first."""
-    chunks = ctx.in_window(c for aid in story.article_ids for c in ctx.store.article_chunks(aid))
+    """The claims of the story's own passages and those roundup pages lend it, most relevant to its title
+    first."""
+    own = [c for aid in story.article_ids for c in ctx.store.article_chunks(aid)]
+    chunks = ctx.in_window([*own, *ctx.store.get_chunks(story.borrowed)])
     return claims_from(ctx, story.title, chunks)
 
 
@@ -163,27 +83,38 @@ def build_weekly(
     strict: bool = False,
     answerer: Answerer | None = None,
     progress: Progress | None = None,
+    previous: Mapping[str, Any] | None = None,
+    book: StoryBook | None = None,
 ) -> Brief:
-    """A brief of the window's news: the top stories by coverage and recency, an overview bullet each,
-    each story from its own articles, then what to watch; every passage published inside the window."""
+    """A brief of the window's news: since last week, the top stories by coverage and recency, an overview
+    bullet each, each story from its own articles, then what to watch; every passage published inside the
+    window. `previous` is the last weekly brief's audit record (archive.previous_weekly); the window's
+    stories are filed in `book` (the store's story book unless given)."""
     if until < since:
         raise BriefError(f"the window ends ({until}) before it starts ({since})")
     started = now()
     ctx = Context.of(answerer or Answerer(settings), Filters(since, until))
-    stories = find_stories(ctx, since, until)[:max_stories]
+    week = week_of(since, until)
+    filed = (book or StoryBook.of(settings)).file_week(
+        week, find_stories(ctx, since, until), settings.briefs.story_match
+    )
+    stories = filed[:max_stories]
     if not stories:
         raise BriefError(f"no articles published between {since} and {until}")
+    last = LastBrief.of(previous)
     pool = [c for s in stories for aid in s.article_ids for c in ctx.store.article_chunks(aid)]
     found = find_disagreements(ctx.in_window(pool), ctx.store.story_of)
-    per_story = [without_sides(story_claims(ctx, s), found) for s in stories]
+    per_story = [unstated(ctx, without_sides(story_claims(ctx, s), found), last) for s in stories]
+    changes = Changes.of(week, last, filed, stories, per_story)
     leads = [claims[0] for claims in per_story if claims]
-    used = [c for claims in per_story for c in claims[: 1 + STORY_CLAIMS]]
+    used = [*changes.news.values(), *(c for claims in per_story for c in claims[: 1 + STORY_CLAIMS])]
     watch = [
         c
-        for c in claims_from(ctx, " ".join(WATCH_QUERIES), retrieve(ctx, WATCH_QUERIES))
+        for c in unstated(ctx, claims_from(ctx, " ".join(WATCH_QUERIES), retrieve(ctx, WATCH_QUERIES)), last)
         if FUTURE_CUE.search(c.text) and not any(overlap(c.evidence, u.evidence) for u in used)
     ][:WATCH_ITEMS]
     jobs = [
+        changes.job(),
         Job(
             "overview",
             "Overview",
@@ -191,9 +122,11 @@ def build_weekly(
             "The week's main stories, most covered first.",
             tuple(s.title for s in stories),
             tuple(leads),
-        )
+        ),
     ]
     for i, (story, claims) in enumerate(zip(stories, per_story), start=1):
+        if changes.continuing(story) and not claims[1:]:
+            continue  # all it has that the last brief did not state is in "Since last week" and the overview
         jobs.append(
             Job(
                 f"story-{i}",
@@ -202,6 +135,7 @@ def build_weekly(
                 f"As reported by {', '.join(story.outlets)}.",
                 (story.title,),
                 tuple(claims[1 : 1 + STORY_CLAIMS]),
+                label=changes.label(story),
             )
         )
     jobs.append(
@@ -216,7 +150,8 @@ def build_weekly(
     )
     writer = Writer(ctx, "the week's news", strict, progress)
     sections = [writer.section(job, i, len(jobs)) for i, job in enumerate(jobs, start=1)]
-    place(found, sections)
+    changes.finish(sections[0])
+    place(found, sections, sections[1])  # a note no section cites goes under the overview
     return assemble(
         ctx,
         sections,
@@ -226,4 +161,5 @@ def build_weekly(
         topic=None,
         template="weekly",
         started_at=started,
+        stories=changes.record(filed, {s.key for s in sections}),
     )

@@ -130,3 +130,18 @@ def test_a_passage_saved_as_a_note_gathers_in_the_notebook_and_is_cited_in_a_bri
     _, brief, _ = app.session_state["brief"]
     assert cited.outlet == "Ostrava Post" and cited.chunk_id in {s.chunk.id for s in brief.sources}
     Notes(store).remove(note.id)
+
+
+def test_the_briefs_page_shows_each_kept_storys_weeks(briefs: AppTest) -> None:
+    assert "None yet: each weekly brief files" in " ".join(c.value for c in briefs.main.caption)
+    briefs.radio(key="brief_kind").set_value("Weekly brief").run()
+    briefs.button[0].click().run()
+    assert not briefs.exception and not briefs.error
+    _, brief, _ = briefs.session_state["brief"]
+    week = brief.stories["week"]
+    first = brief.stories["stories"][0]
+    label = next(e.label for e in briefs.expander if e.label.replace("\\", "").startswith(first["title"]))
+    assert label.replace("\\", "").endswith(f"({week}, 1 week(s))")
+    rows = briefs.table[0].value.to_dict("records")
+    assert rows[0]["week"] == week and rows[0]["articles"] == len(first["articles"])
+    assert rows[0]["outlets"] == ", ".join(first["outlets"])

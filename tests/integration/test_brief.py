@@ -186,8 +186,11 @@ def test_weekly_brief_cites_only_articles_inside_the_window(windowed: Answerer) 
     used = {c["chunk_id"] for s in weekly.sections for c in s.claims}
     assert used and not any(cid.split(":")[0] in _outside_ids(windowed) for cid in used)
     titles = [s.title for s in weekly.sections]
-    assert titles[0] == "Overview" and titles[-1] == "What to watch" and len(titles) == 3
-    overview, story = weekly.sections[:2]
+    assert (
+        titles[:2] == ["Since last week", "Overview"] and titles[-1] == "What to watch" and len(titles) == 4
+    )
+    assert [p.lead for p in weekly.sections[0].paragraphs] == [f"New this week: {titles[2]}"]  # a first week
+    overview, story = weekly.sections[1:3]
     assert overview.sentences and story.sentences and all(x.chunk_ids for x in story.sentences)
     assert not _claims(overview) & _claims(story)
     assert [e.status for e in events].count("done") == len(weekly.sections)

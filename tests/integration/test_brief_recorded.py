@@ -153,11 +153,11 @@ def test_each_standard_section_is_drafted_and_cited(answerer: Answerer, key: str
 def test_weekly_brief_summarises_stories_inside_the_window(answerer: Answerer) -> None:
     brief = build_weekly(answerer.settings, *WEEK, max_stories=1, answerer=answerer)
     titles = [s.title for s in brief.sections]
-    assert len(titles) == 3 and titles[0] == "Overview" and titles[2] == "What to watch"
-    assert "Brightvale" in titles[1]  # three outlets: the best-covered story
+    assert titles[:2] == ["Since last week", "Overview"] and titles[3] == "What to watch" and len(titles) == 4
+    assert "Brightvale" in titles[2]  # three outlets: the best-covered story
     assert not [s.key for s in brief.sections if s.error]
     assert brief.prompts == ["brief_section@2"]
     _check_citations_resolve(brief, answerer.store)
     assert all(WEEK[0] <= s.chunk.published <= WEEK[1] for s in brief.sources)
     assert "salty wells" not in " ".join(s.chunk.title.lower() for s in brief.sources)  # lith-0 is March
-    assert any(x.chunk_ids for x in brief.sections[1].sentences)
+    assert any(x.chunk_ids for x in brief.sections[2].sentences)

@@ -7,7 +7,14 @@ import streamlit as st
 
 from briefing.app import signin
 from briefing.app import state as sup
-from briefing.app.briefs import DEFAULT_TEMPLATE, arrivals, latest_weekly, make_brief, progress_step
+from briefing.app.briefs import (
+    DEFAULT_TEMPLATE,
+    arrivals,
+    latest_weekly,
+    make_brief,
+    progress_step,
+    story_weeks,
+)
 from briefing.app.chat import filter_bounds
 from briefing.app.render import DOCX_MIME, brief_html, docx_bytes, escape_markdown
 from briefing.archive import earlier_briefs
@@ -129,6 +136,20 @@ if made and made[0] == kind:  # a topic brief is not left on screen under the we
     )
     where.caption(escape_markdown(f"Saved with its audit record: {path}"))
     st.html(brief_html(brief))
+
+st.subheader("Stories, week to week")
+kept = sup.or_stop(lambda: story_weeks(settings))
+if not kept:
+    st.caption("None yet: each weekly brief files its week's stories, matched to those of earlier weeks.")
+for story, weeks in kept:
+    span = (
+        story.first_week
+        if story.first_week == story.last_week
+        else f"{story.first_week} to {story.last_week}"
+    )
+    with st.expander(escape_markdown(f"{story.title} ({span}, {len(weeks)} week(s))")):
+        st.caption(escape_markdown(f"Story {story.id}"))
+        st.table(weeks)
 
 st.subheader("Earlier briefs")
 earlier = earlier_briefs(settings)

@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from briefing.answer import Answerer
-from briefing.brief import build_brief
+from briefing.brief import ProgressEvent, build_brief
 from briefing.cli import main
 from briefing.config import Settings
 from briefing.markers import strip_markers
@@ -64,10 +66,11 @@ def test_a_stalled_section_is_given_in_its_sources_words_labelled_and_exits_1(
     }
 
 
-def test_a_slow_call_that_keeps_writing_is_not_cut(
+def test_a_slow_call_that_keeps_writing_or_waits_its_turn_is_not_cut(
     seeded: tuple[Settings, Store], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each call writes for longer than the stall bound in all, a token well within it each time."""
+    """Each call writes for longer than the stall bound in all, a token well within it each time; the
+    first waits longer than that bound for a turn another request holds, reported as waiting."""
     settings, store = seeded
     fake = FakeLlama(LINE, delay=0.1)
     local = settings.with_overrides(
@@ -76,7 +79,21 @@ def test_a_slow_call_that_keeps_writing_is_not_cut(
         llm_stall_timeout=0.35,
         llm_total_timeout=3600,
     )
-    brief = build_brief(TOPIC, local, answerer=Answerer(local, store))
+    answerer = Answerer(local, store)
+    holding = threading.Event()
+
+    def another_request() -> None:
+        with answerer.model.queue.turn(10):
+            holding.set()
+            time.sleep(1.5)  # holds the model past the stall bound while the brief's first call waits
+
+    other = threading.Thread(target=another_request)
+    other.start()
+    holding.wait(10)
+    events: list[ProgressEvent] = []
+    brief = build_brief(TOPIC, local, answerer=answerer, progress=events.append)
+    other.join()
+    assert [(e.status, e.index, e.ahead) for e in events if e.status == "waiting"][:1] == [("waiting", 1, 1)]
     assert brief.backend == "local" and len(fake.calls) == len(brief.sections)
     assert all(not s.fallback and s.usage["completion_tokens"] == len(LINE) for s in brief.sections)
     assert not re.search("Drafting failed", json.dumps(brief.to_dict()))

@@ -17,6 +17,7 @@ truncated ("..."), URL slugs and roundup pages made stories, and what changed: o
     .venv/bin/python bench/weekly_quiz.py --store bench/out/realtimeqa-store            # extractive, local
     .venv/bin/python bench/weekly_quiz.py --backends extractive --weeks 3 --show
     .venv/bin/python bench/weekly_quiz.py --backends local --weeks 1
+    .venv/bin/python bench/weekly_quiz.py --backends extractive --from 2022-09-08 --weeks 6   # 6 consecutive
 
 Dev only: the heldout questions are for a final report and are never read here.
 """
@@ -243,6 +244,12 @@ def main() -> None:
     )
     ap.add_argument("--store", type=Path, default=OUT / "realtimeqa-store", help="Full-corpus store.")
     ap.add_argument("--weeks", type=int, help="Only the first N question windows, in date order.")
+    ap.add_argument(
+        "--from",
+        dest="start",
+        type=date.fromisoformat,
+        help="Only windows of questions asked on or after this day (YYYY-MM-DD), e.g. six consecutive weeks.",
+    )
     ap.add_argument("--max-stories", type=int, default=10)
     ap.add_argument("--show", action="store_true", help=f"Print {SHOW} random sentences of each brief.")
     ap.add_argument("--seed", type=int, default=26, help="Seed of the --show sample.")
@@ -253,7 +260,8 @@ def main() -> None:
     if not store.article_records():
         sys.exit(f"{args.store} is empty: build it with bench/ingest.py --keep {args.store}")
     questions = list(read_jsonl(REALTIMEQA / "queries_dev.jsonl"))
-    windows = sorted({Window.of(q) for q in questions}, key=lambda w: w.since)[: args.weeks]
+    asked = [q for q in questions if not args.start or date.fromisoformat(q["question_date"]) >= args.start]
+    windows = sorted({Window.of(q) for q in asked}, key=lambda w: w.since)[: args.weeks]
     print(
         f"{len(questions)} dev questions in {len(windows)} windows; {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.2f} at start; standalone checker "

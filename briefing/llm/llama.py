@@ -243,11 +243,9 @@ class ChatLlamaCpp(BaseChatModel):
         """Wait, reported as waiting, while an abandoned generation still holds the model (it stops at its
         next step) for at most `queue_wait` seconds; but a model that makes no progress for
         `stall_timeout` seconds meanwhile is stuck, and every call after it fails as fast as the first."""
-        give_up = last = time.monotonic()
-        give_up += self.queue_wait
-        seen = llama.n_tokens
-        stall = self.stall_timeout or math.inf
-        while not generation.started.wait(max(min(POLL, give_up - last, stall) / 4, 0.001)):
+        last = time.monotonic()
+        give_up, seen, stall = last + self.queue_wait, llama.n_tokens, self.stall_timeout or math.inf
+        while not generation.started.wait(min(POLL, stall) / 4):
             now = time.monotonic()
             if llama.n_tokens != seen:
                 seen, last = llama.n_tokens, now

@@ -41,7 +41,9 @@ def main() -> None:
     settings = Settings(store_dir=Path(tempfile.mkdtemp(prefix="briefing-conc-")) / "store", llm=args.llm)
     ingest([SEEDS], settings, manifest=SEEDS / "manifest.csv", progress=False)
     answerer = Answerer(settings)
-    print(f"backend {answerer.info.backend} ({answerer.info.model}); llm_timeout {settings.llm_timeout:g}s, "
+    bounds = (f"llm_stall_timeout {settings.llm_stall_timeout:g}s, llm_total_timeout {settings.llm_total_timeout:g}s"
+              if answerer.info.backend == "local" else f"llm_timeout {settings.llm_timeout:g}s")  # fmt: skip
+    print(f"backend {answerer.info.backend} ({answerer.info.model}); {bounds}, "
           f"llm_queue_wait {settings.llm_queue_wait:g}s; load average {os.getloadavg()[0]:.2f} at start")  # fmt: skip
     questions = [q["question"] for q in read_jsonl(ROOT / "bench" / "seed_questions.jsonl")]
     seconds: dict[int, float] = {}

@@ -414,8 +414,14 @@ def _show_progress(event: ProgressEvent) -> None:
     """Section progress on stderr, so stdout stays the brief itself."""
     if event.status == "drafting":
         click.echo(f"[{event.index}/{event.total}] drafting {event.title}", err=True)
-    elif event.status == "failed":
-        click.echo(f"[{event.index}/{event.total}] {event.title} failed: {event.error}", err=True)
+    elif event.status == "waiting":
+        click.echo(f"[{event.index}/{event.total}] waiting for the model ({event.ahead} ahead)", err=True)
+    elif event.status == "fallback":
+        click.echo(
+            f"[{event.index}/{event.total}] {event.title}: drafting failed ({event.error}); "
+            "giving the sources' own sentences",
+            err=True,
+        )
 
 
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")

@@ -32,14 +32,14 @@ from briefing.export import FORMATS, format_for, render_html, render_markdown, s
 
 def _emit_brief(brief: Brief, settings: Settings, output: Path | None, fmt: str | None) -> None:
     """Keep the brief in the store's briefs folder, print it (Markdown or HTML) or save it where asked with
-    its audit record; then what the checker found. Exit code 1 when a section could not be drafted (the
-    rest of the brief was produced)."""
+    its audit record; then what the checker found. Exit code 1 when a section's model call failed: the
+    brief is whole (that section gives its claims in the sources' own words, labelled) but not as drafted."""
     if not _emitted(brief, settings, output, fmt):
         sys.exit(1)
 
 
 def _emitted(brief: Brief, settings: Settings, output: Path | None, fmt: str | None) -> bool:
-    """What `_emit_brief` does, short of exiting: whether every section was drafted."""
+    """What `_emit_brief` does, short of exiting: whether the model drafted every section."""
     fmt = format_for(output, fmt)
     kept = keep(brief, settings)
     if output is None:
@@ -58,7 +58,10 @@ def _emitted(brief: Brief, settings: Settings, output: Path | None, fmt: str | N
         err=True,
     )
     if checker["failed_sections"]:
-        click.echo(f"failed sections: {', '.join(checker['failed_sections'])}", err=True)
+        click.echo(
+            f"drafting failed, the sources' own sentences given instead: {', '.join(checker['failed_sections'])}",
+            err=True,
+        )
     return not checker["failed_sections"]
 
 

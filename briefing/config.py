@@ -364,7 +364,21 @@ class Settings(BaseSettings):
         None, description="GGUF file for the local backend; default: the packaged one."
     )
     llm_timeout: float = Field(
-        120.0, gt=0, description="Seconds a model call may take from its turn's start before it is abandoned."
+        120.0,
+        gt=0,
+        description="Seconds an openai-backend call may take from its turn's start before it is abandoned.",
+    )
+    llm_stall_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds the local model may go without progress (no token written, no batch of the "
+        "prompt read) before its call is abandoned; waiting for a turn at the model is not a stall.",
+    )
+    llm_total_timeout: float = Field(
+        900.0,
+        gt=0,
+        description="Seconds a local-model call may take in all from its turn's start, however steadily it "
+        "progresses: a generous bound, since a loaded machine makes a call slow, not stuck.",
     )
     llm_queue_wait: float = Field(
         3600.0,

@@ -29,6 +29,11 @@ class Block:
     runs: tuple[Run, ...]
 
 
+def fallback_label(error: str) -> str:
+    """What a section says when its model call failed and its claims stand in the sources' words."""
+    return f"Drafting failed ({error}); these are the sources' own sentences."
+
+
 def _plain(block: Block) -> str:
     return "".join(r.text for r in block.runs)
 
@@ -58,10 +63,7 @@ def layout(brief: Brief) -> list[Block]:
     for section in brief.sections:
         blocks.append(Block("heading", (Run(section.title),)))
         if section.error:
-            blocks.append(
-                Block("note", (Run(f"This section could not be drafted: {section.error}", "note"),))
-            )
-            continue
+            blocks.append(Block("note", (Run(fallback_label(section.error), "note"),)))
         if section.label:
             blocks.append(Block("label", (Run(section.label, "em"),)))
         if section.extract:

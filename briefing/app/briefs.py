@@ -18,7 +18,7 @@ DEFAULT_TEMPLATE = "standard"  # build_brief's own default
 
 def progress_step(event: ProgressEvent) -> tuple[float, str]:
     """Progress-bar position and caption for a brief's section event."""
-    done = event.index - (event.status == "drafting")
+    done = event.index - (event.status in ("drafting", "waiting"))
     return done / event.total, f"Section {event.index} of {event.total}: {event.title} ({event.status})"
 
 

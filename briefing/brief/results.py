@@ -91,7 +91,7 @@ class Section:
     paragraphs: list[Paragraph] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)  # chunk id, offsets and text of each claim
     extract: bool = False
-    error: str | None = None
+    error: str | None = None  # why the model call failed (its claims then stand in the sources' words)
     not_in_sources: bool = False
     removed_markers: list[tuple[int, str]] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
@@ -100,6 +100,11 @@ class Section:
     prompt: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+    @property
+    def fallback(self) -> bool:
+        """Whether the model call failed, so that the claims are given in the sources' own words."""
+        return self.error is not None
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -220,6 +225,7 @@ class Brief:
                     "retrieval_queries": s.queries,
                     "claims": s.claims,
                     "error": s.error,
+                    "fallback": s.fallback,
                     "not_in_sources": s.not_in_sources,
                     "seconds": round(s.seconds, 3),
                     "usage": s.usage,
@@ -248,13 +254,15 @@ class Brief:
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """Reported before and after each section is drafted, so a caller can show where a slow brief is."""
+    """Reported before and after each section is drafted, and while it waits for the model, so a caller can
+    show where a slow brief is."""
 
     index: int  # 1-based
     total: int
     title: str
-    status: str  # drafting | done | failed
+    status: str  # drafting | waiting (for the model) | fallback (its call failed) | done
     error: str | None = None
+    ahead: int = 0  # requests before this one at the model, while waiting
 
 
 Progress = Callable[[ProgressEvent], None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +23,7 @@ from briefing.chunk import split_sentences
 from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.extract import cite, cite_window
 from briefing.llm import LLMError
+from briefing.llm.queue import Waiting, reporting_waits
 from briefing.markers import BULLET, strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
@@ -118,12 +119,13 @@ class Writer:
         sources = _sources(groups)
         number = {c.id: n for n, c in enumerate(sources, start=1)}
         try:
-            lines, section.repairs, section.usage = self._lines(job, groups, number)
+            with reporting_waits(self._waiting(index, total, job.title)):
+                lines, section.repairs, section.usage = self._lines(job, groups, number)
         except LLMError as exc:
+            # A brief never loses a section: its claims are given as the sources word them, labelled.
             section.error = str(exc)
-            section.seconds = time.monotonic() - t0
-            self._report(ProgressEvent(index, total, job.title, "failed", str(exc)))
-            return section
+            self._report(ProgressEvent(index, total, job.title, "fallback", str(exc)))
+            lines = self._extracts(groups, number)
         text = "\n".join(lines) if lines else NOT_IN_SOURCES
         checked = check_citations(text, sources, self.ctx.embedder, checker=self.checker, headings=True)
         section.not_in_sources = not lines and not section.repairs
@@ -146,11 +148,7 @@ class Writer:
         where the checker accepts it, else the claim's own words (dropped instead, with `strict`)."""
         claims = [c for g in groups for c in g]
         if self.ctx.model is None or not claims:
-            lines = [
-                " ".join(x for c in g if (x := self._fresh(cite_window(c.evidence, number[c.chunk.id]))))
-                for g in groups
-            ]
-            return [f"- {line}" for line in lines if line], [], {}
+            return self._extracts(groups, number), [], {}
         writer = load_prompt("brief_section").template() | self.ctx.model
         message = writer.invoke(
             {
@@ -190,6 +188,25 @@ class Writer:
             if parts:
                 lines.append("- " + " ".join(parts))
         return lines, repairs, usage
+
+    def _extracts(self, groups: list[list[Claim]], number: dict[str, int]) -> list[str]:
+        """The bullets as the sources word the claims (what the extractive backend writes)."""
+        lines = [
+            " ".join(x for c in g if (x := self._fresh(cite_window(c.evidence, number[c.chunk.id]))))
+            for g in groups
+        ]
+        return [f"- {line}" for line in lines if line]
+
+    def _waiting(self, index: int, total: int, title: str) -> Callable[[Waiting], None]:
+        """Reports the section waiting for the model, once per change in the requests ahead of it."""
+        last: list[int] = []
+
+        def report(waiting: Waiting) -> None:
+            if last != [waiting.ahead]:
+                last[:] = [waiting.ahead]
+                self._report(ProgressEvent(index, total, title, "waiting", ahead=waiting.ahead))
+
+        return report
 
     def _check_line(
         self, line: str, claim: Claim, own: int, sources: Sequence[Chunk]

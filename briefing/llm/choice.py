@@ -78,7 +78,8 @@ def get_chat_model(settings: Settings) -> tuple[BaseChatModel | None, LLMInfo]:
         model = ChatLlamaCpp(
             model_path=str(path),
             max_tokens=settings.llm_max_tokens,
-            timeout=settings.llm_timeout,
+            timeout=settings.llm_total_timeout,
+            stall_timeout=settings.llm_stall_timeout,
             queue_wait=settings.llm_queue_wait,
         )
         model.load()

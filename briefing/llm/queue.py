@@ -9,15 +9,18 @@ where the client cannot see it, so the openai backend queues here too (`llm_para
 
 An answer takes its ticket early and waits visibly (`wait_turn` yields `Waiting`, which the chat page shows
 as the number of questions ahead); any model call in a thread that already holds the turn passes straight
-through (`ModelQueue.turn`), and one that holds none (a brief's calls) waits in the same line, unseen.
+through (`ModelQueue.turn`), and one that holds none (a brief's calls) waits in the same line, reported
+to whoever set `reporting_waits` (a brief's progress shows "waiting for the model"). Waiting is never a
+stall: the local backend's clocks start when its turn does.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from briefing.llm.errors import LLMError
@@ -31,6 +34,27 @@ class Waiting:
     (the ones being answered among them)."""
 
     ahead: int
+
+
+_ON_WAIT: ContextVar[Callable[[Waiting], None] | None] = ContextVar("on_wait", default=None)
+
+
+@contextmanager
+def reporting_waits(report: Callable[[Waiting], None]) -> Iterator[None]:
+    """Within the block, model calls made by this thread (or in contexts copied from it, as LangChain's
+    are) report each `Waiting` to `report`: a brief shows that a section waits for the model rather than
+    that it is slow."""
+    token = _ON_WAIT.set(report)
+    try:
+        yield
+    finally:
+        _ON_WAIT.reset(token)
+
+
+def report_wait(waiting: Waiting) -> None:
+    """Tell the caller that set `reporting_waits`, if any, that its request is waiting."""
+    if report := _ON_WAIT.get():
+        report(waiting)
 
 
 class Ticket:
@@ -92,14 +116,14 @@ class ModelQueue:
 
     @contextmanager
     def turn(self, max_wait: float) -> Iterator[None]:
-        """Hold a turn for the block, waiting at most `max_wait` seconds for it; a thread that holds one
-        already passes through."""
+        """Hold a turn for the block, waiting at most `max_wait` seconds for it (reported to
+        `reporting_waits`); a thread that holds one already passes through."""
         if self.held_here():
             yield
             return
         with self.join() as ticket:
-            for _ in wait_turn(ticket, max_wait):
-                pass
+            for waiting in wait_turn(ticket, max_wait):
+                report_wait(waiting)
             yield
 
 

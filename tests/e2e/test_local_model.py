@@ -32,7 +32,7 @@ def test_local_model_streams_a_grounded_answer() -> None:
         pytest.fail("no models/*.gguf: run `make model` to assemble the local model")
     if llm.llama_cpp_import_error():
         pytest.fail(f"llama_cpp not importable: {llm.llama_cpp_import_error()}")
-    s = Settings(llm="local", local_model_path=path, llm_timeout=120)
+    s = Settings(llm="local", local_model_path=path, llm_total_timeout=120)
     model, info = llm.get_chat_model(s)
     assert info == LLMInfo("local", path.stem)
     assert llm.load_llama(str(path))[0] is llm.load_llama(str(path))[0]
@@ -57,7 +57,7 @@ def test_local_model_answers_the_demo_question(seeded: tuple[Settings, Store]) -
     on the question `make demo` asks."""
     settings, store = seeded
     # A generous timeout: two shared cores under a CI run can be many times slower than a quiet machine.
-    answerer = Answerer(settings.with_overrides(llm="local", llm_timeout=900), store)
+    answerer = Answerer(settings.with_overrides(llm="local", llm_total_timeout=900), store)
     assert answerer.note is None, answerer.note
     answer = answerer.ask("How did Hikvision respond to the human rights concerns?")
     assert answer.backend == "local" and answer.model.startswith("qwen2.5-coder-1.5b")

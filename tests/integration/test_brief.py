@@ -337,15 +337,20 @@ def scripted_brief(scripted: Answerer) -> tuple[Brief, list[ProgressEvent]]:
     return build_brief(TOPIC, scripted.settings, answerer=scripted, progress=events.append), events
 
 
-def test_failed_section_is_reported_and_the_rest_is_written(scripted_brief) -> None:
+def test_failed_section_gives_its_sources_words_and_the_rest_is_written(scripted_brief) -> None:
     brief, events = scripted_brief
     failed = [s for s in brief.sections if s.error]
-    assert [s.title for s in failed] == [FAIL_SECTION] and "HTTP 500" in failed[0].error
+    assert (
+        [s.title for s in failed] == [FAIL_SECTION] and "HTTP 500" in failed[0].error and failed[0].fallback
+    )
+    assert failed[0].sentences and not failed[0].repairs and not failed[0].usage
     others = [s for s in brief.sections if not s.error]
     assert len(others) == len(brief.sections) - 1 and all(s.sentences for s in others)
     assert not any(s.extract for s in brief.sections) and brief.prompts == ["brief_section@2"]
-    assert [e.status for e in events].count("failed") == 1 and events[-1].status == "done"
-    assert f"could not be drafted: {failed[0].error}" in render_markdown(brief)
+    assert [e.status for e in events].count("fallback") == 1 and events[-1].status == "done"
+    assert f"Drafting failed ({failed[0].error}); these are the sources' own sentences." in render_markdown(
+        brief
+    )
     assert json.loads(json.dumps(brief.to_dict()))["checker"]["failed_sections"] == ["implications"]
     assert brief.usage == {"prompt_tokens": 100 * len(others), "completion_tokens": 20 * len(others)}
 

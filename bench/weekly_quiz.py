@@ -12,7 +12,10 @@ Printed per backend: questions, coverage, wrong-choice coverage, briefs built, m
 and the mean load average while they were built; then, over the briefs built: the share of sentences
 breaking a standalone rule (`briefing.brief.standalone`, when this branch has it), story headlines
 truncated ("..."), URL slugs and roundup pages made stories, and what changed: over consecutive windows
-(up to six), the share of the sentences under a continuing story not stated in the previous window's brief.
+(up to six), briefed in date order with one in-memory story book (the store is only read) and each given the
+previous window's brief, the continuing and new stories by their kept ids and the share of the sentences under
+continuing stories (and of the "Since last week" lines) that the previous brief did not state, by the
+brief's own same-claim rule (`briefing.brief.changes.fresh_share`).
 
     .venv/bin/python bench/weekly_quiz.py --store bench/out/realtimeqa-store            # extractive, local
     .venv/bin/python bench/weekly_quiz.py --backends extractive --weeks 3 --show
@@ -41,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import OUT, REALTIMEQA, read_jsonl  # noqa: E402
 from briefing.answer import Answerer  # noqa: E402
 from briefing.brief import Brief, build_weekly  # noqa: E402
+from briefing.brief.changes import fresh_share  # noqa: E402
+from briefing.brief.kept import StoryBook  # noqa: E402
 from briefing.config import load_settings  # noqa: E402
 from briefing.llm import BackendUnavailable, get_chat_model  # noqa: E402
 from briefing.markers import strip_markers  # noqa: E402
@@ -60,7 +65,6 @@ ROUNDUP = re.compile(  # pages gathering many events, not one story
     r"\bwhat we know\b|\bwhat to know\b|\bheadlines\b",
     re.I,
 )
-CONTINUING_TITLE = 0.5  # share of a story title's content words that another week's story title holds
 CONSECUTIVE_DAYS = 8  # windows at most this far apart are consecutive weeks
 WHAT_CHANGED_WEEKS = 6
 
@@ -126,46 +130,25 @@ def standalone_share(briefs: Sequence[Brief]) -> tuple[int, int] | None:
     return len(standalone.flagged(paragraphs)), total
 
 
-def _articles(brief: Brief, section) -> set[str]:
-    by_chunk = {s.chunk.id: s.chunk.article_id for s in brief.sources}
-    return {by_chunk[c] for c in section.chunk_ids if c in by_chunk}
+def what_changed(pair: tuple[Built, Built], answerer: Answerer) -> tuple[int, int, int, int]:
+    """Of the second brief: its continuing and new stories (by kept id), and of the sentences it states under
+    continuing stories, those the first did not state and all of them."""
+    before, now = (b.brief.to_dict() for b in pair)
+    status = [s["status"] for s in now["stories"]["stories"]]
+    fresh, total = fresh_share(now, before, answerer.embedder, answerer.settings.briefs)
+    return status.count("continuing"), status.count("new"), fresh, total
 
 
-def continuing(brief: Brief, section, before: Brief) -> bool:
-    """Whether a story of `brief` ran in `before` too: it cites an article one of `before`'s stories cites,
-    or its title shares half its content words with one of theirs (no story ids on this branch)."""
-    mine, title = _articles(brief, section), content_stems(section.title)
-    for other in stories(before):
-        theirs = content_stems(other.title)
-        if mine & _articles(before, other):
-            return True
-        if title and len(title & theirs) >= CONTINUING_TITLE * len(title):
-            return True
-    return False
-
-
-def what_changed(pair: tuple[Built, Built], same: float) -> tuple[int, int, int, int, int]:
-    """Over the continuing stories of the second brief: stories, their sentences, those stated before by
-    the same-claim rule (`same` of their content words in a sentence of the previous brief), and those
-    citing a passage the previous brief cited; and the stories that are new."""
-    before, now = pair[0].brief, pair[1].brief
-    said = [content_stems(t) for t in sentences(before)]
-    cited = {c for s in before.sections for c in s.chunk_ids}
-    runs = [s for s in stories(now) if continuing(now, s, before)]
-    texts = [x for s in runs for x in s.sentences]
-    by_text = 0
-    for x in texts:
-        words = content_stems(strip_markers(x.text))
-        by_text += bool(words) and any(len(words & w) >= same * len(words) for w in said)
-    by_chunk = sum(bool(set(x.chunk_ids) & cited) for x in texts)
-    return len(runs), len(texts), by_text, by_chunk, len(stories(now)) - len(runs)
+def consecutive_to(before: Window, after: Window) -> bool:
+    """Whether `after` is the week after `before` (question dates of one quiz a week, give or take a day)."""
+    return 0 < (after.since - before.since).days <= CONSECUTIVE_DAYS
 
 
 def consecutive(built: Sequence[Built]) -> list[Built]:
     """The first run of WHAT_CHANGED_WEEKS consecutive windows among those built, else the longest run."""
     runs: list[list[Built]] = []
     for b in sorted(built, key=lambda b: b.window.since):
-        if runs and (b.window.since - runs[-1][-1].window.since).days <= CONSECUTIVE_DAYS:
+        if runs and consecutive_to(runs[-1][-1].window, b.window):
             runs[-1].append(b)
         else:
             runs.append([b])
@@ -182,7 +165,7 @@ def show(built: Built, seed: int) -> None:
         print(f"  - {t}" + (f"   [{rule}]" if rule else ""))
 
 
-def report(backend: str, built: list[Built], questions: list[dict], same: float, args) -> None:
+def report(backend: str, built: list[Built], questions: list[dict], answerer: Answerer, args) -> None:
     by_window = {b.window: b for b in built}
     scored = [q for q in questions if Window.of(q) in by_window]
     hits = wrong_hits = wrong_total = 0
@@ -222,15 +205,12 @@ def report(backend: str, built: list[Built], questions: list[dict], same: float,
     if not pairs:
         print(f"{'':10} what changed: needs two consecutive windows (built {len(built)})")
     else:
-        totals = [sum(x) for x in zip(*(what_changed(p, same) for p in pairs))]
-        runs, texts, by_text, by_chunk, new = totals
+        runs, new, fresh, texts = (sum(x) for x in zip(*(what_changed(p, answerer) for p in pairs)))
         print(
             f"{'':10} what changed over {len(run)} consecutive windows ({run[0].window.since} to "
-            f"{run[-1].window.until}): {runs} continuing stories, {new} new; of their {texts} sentences "
-            f"{1 - by_text / max(texts, 1):.3f} not stated the week before by the same-claim rule "
-            f"({1 - by_chunk / max(texts, 1):.3f} citing no passage it cited). Continuing: cites an article "
-            "or shares half its title's content words with a story of the previous brief (no story ids on "
-            "this branch)."
+            f"{run[-1].window.until}): {runs} continuing stories, {new} new; of the {texts} sentences under "
+            f"continuing stories and since last week, {fresh / max(texts, 1):.3f} not stated the week before "
+            "(the brief's same-claim rule)"
         )
     if args.show:
         for b in built:
@@ -276,10 +256,20 @@ def main() -> None:
             print(f"{backend:10} skipped: {exc.reason}")
             continue
         answerer = Answerer(settings, store, (model, info, None))
-        built = []
+        built: list[Built] = []
+        book = StoryBook()  # in memory: the store is only read
         for w in windows:
             t0 = time.perf_counter()
-            brief = build_weekly(settings, w.since, w.until, max_stories=args.max_stories, answerer=answerer)
+            last = built[-1] if built and consecutive_to(built[-1].window, w) else None
+            brief = build_weekly(
+                settings,
+                w.since,
+                w.until,
+                max_stories=args.max_stories,
+                answerer=answerer,
+                previous=last.brief.to_dict() if last else None,
+                book=book,
+            )
             built.append(Built(w, brief, time.perf_counter() - t0, os.getloadavg()[0]))
             fell_back = [s.key for s in brief.sections if s.fallback]
             print(
@@ -288,7 +278,7 @@ def main() -> None:
                 file=sys.stderr,
                 flush=True,
             )
-        report(backend, built, questions, settings.briefs.said_overlap, args)
+        report(backend, built, questions, answerer, args)
 
 
 if __name__ == "__main__":

@@ -190,7 +190,7 @@ choices = {r["id"]: f"{r['title']} — {r['outlet']} ({r['id']})" for r in rows}
 st.subheader("Edit an article")
 st.caption("Mend a wrong title, outlet or date in place: the article keeps its passages and its id.")
 chosen = st.selectbox(
-    "Article", list(choices), format_func=choices.__getitem__, index=None, key="edit_choice"
+    "Article to edit", list(choices), format_func=choices.__getitem__, index=None, key="edit_choice"
 )
 if chosen and (record := store.article_record(chosen)):
     was = record.article

@@ -54,7 +54,9 @@ def test_the_seed_files_dropped_with_their_manifest_are_the_articles_make_demo_i
     assert _articles(Store(Settings(store_dir=tmp_path / "store"))) == _articles(seeded[1])
 
 
-def test_each_files_title_outlet_and_date_are_set_in_the_upload_table(library: AppTest, tmp_path: Path) -> None:
+def test_each_files_title_outlet_and_date_are_set_in_the_upload_table(
+    library: AppTest, tmp_path: Path
+) -> None:
     wire = "\n".join(
         json.dumps({"title": f"Ferry day {n}", "body": f"The ferry carried {n}00 passengers on day {n}."})
         for n in (1, 2)
@@ -80,7 +82,9 @@ def test_each_files_title_outlet_and_date_are_set_in_the_upload_table(library: A
     }
 
 
-def test_an_articles_outlet_date_and_title_are_mended_in_the_library(library: AppTest, tmp_path: Path) -> None:
+def test_an_articles_outlet_date_and_title_are_mended_in_the_library(
+    library: AppTest, tmp_path: Path
+) -> None:
     upload(library, ("ferry.txt", FERRY.encode()))
     (aid,) = library.dataframe[0].value["id"]
     chunks = library.metric[2].value
@@ -91,7 +95,9 @@ def test_an_articles_outlet_date_and_title_are_mended_in_the_library(library: Ap
     library.button(key="edit_save").click().run()
     assert not library.exception and not library.error
     shown = library.success[0].value.replace("\\", "")
-    assert shown == f"edited {aid}: source 'unknown outlet' → 'Silesian Wire'; published '(none)' → '2031-05-20'"
+    assert (
+        shown == f"edited {aid}: source 'unknown outlet' → 'Silesian Wire'; published '(none)' → '2031-05-20'"
+    )
     table = library.dataframe[0].value
     assert (table["outlet"][0], table["published"][0]) == ("Silesian Wire", date(2031, 5, 20))
     assert library.metric[2].value == chunks and library.metric[3].value == "1"

@@ -104,3 +104,9 @@ def earlier_briefs(settings: Settings) -> list[EarlierBrief]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return sorted(found, key=lambda b: b.saved_at, reverse=True)
+
+
+def kept_brief(settings: Settings, name: str) -> EarlierBrief | None:
+    """The kept brief whose file is named `name` (without its suffix: what the app's address names), or
+    None; only the briefs listed are looked at, so no path from an address is ever opened."""
+    return next((b for b in earlier_briefs(settings) if b.path.stem == name), None)

@@ -25,7 +25,7 @@ def _answer(spans: tuple[tuple[int, int], ...]) -> Answer:
 
 def test_a_card_marks_every_supporting_stretch_and_escapes_the_rest() -> None:
     spans = ((0, TEXT.index(".") + 1), (TEXT.index("Repairs"), len(TEXT)))
-    body = source_cards_html(_answer(spans), "src-0")
+    body = source_cards_html(_answer(spans), "src-0", notebook="articles")
     assert (
         '<div class="source-card" id="src-0-1"><a class="card-head" href="#src-0-1">[1] Kessel toll' in body
     )
@@ -39,8 +39,8 @@ def test_a_card_marks_every_supporting_stretch_and_escapes_the_rest() -> None:
 
 
 def test_a_card_links_the_article_and_its_stored_text_never_a_server_path() -> None:
-    body = source_cards_html(_answer(((0, 10),)), "src-0")
-    assert 'href="reader?article=a&amp;passage=a%3A000"' in body and "kessel.txt" not in body
+    body = source_cards_html(_answer(((0, 10),)), "src-0", notebook="ferries")
+    assert 'href="reader?nb=ferries&amp;article=a&amp;passage=a%3A000"' in body and "kessel.txt" not in body
     assert "the article</a>" not in body  # no URL recorded: only the stored text
 
 

@@ -1,5 +1,6 @@
 """The analyst's workspace in real Chromium (issue 27): files dropped with their manifest keep its outlet,
-date and title, and an article's outlet is mended in place afterwards."""
+date and title, and an article's outlet is mended in place afterwards; a conversation in a notebook other
+than the configured one is still there after a reload."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from briefing.config import Settings
+from briefing.ingest import ingest
 from briefing.store import Store
-from tests.e2e.harness import WAIT_MS, briefing_app, launch_chromium, shot, wait_idle
+from tests.e2e.harness import WAIT_MS, ask_here, briefing_app, launch_chromium, shot, wait_idle
 from tests.paths import SHARED
 
 SEEDS = SHARED / "corpus" / "seeds"
@@ -66,3 +68,32 @@ def test_two_files_dropped_with_their_manifest_then_one_outlet_mended(tmp_path: 
             "China's Hikvision says it takes US rights concerns 'seriously'",
         ),
     }
+
+
+def test_a_conversation_in_another_notebook_is_there_again_after_a_reload(tmp_path: Path) -> None:
+    """Before the notebook was in the address, a reload fell back to the configured notebook and the
+    conversation was gone from view."""
+    for collection, seed in (("articles", TWO[0]), ("hikvision-response", TWO[1])):
+        settings = Settings(store_dir=tmp_path / "vectorstore", collection=collection)
+        assert ingest([SEEDS / seed], settings, manifest=SEEDS / "manifest.csv", progress=False).ok
+    question = "How did Hikvision respond to the human rights concerns?"
+    with sync_playwright() as p, briefing_app(tmp_path) as url:
+        chromium = launch_chromium(p)
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        wait_idle(page)
+        page.get_by_test_id("stSidebar").get_by_label("Notebook").click()
+        page.get_by_role("option", name="hikvision-response").click()
+        expect(page).to_have_url(re.compile(r"[?&]nb=hikvision-response"), timeout=WAIT_MS)
+        ask_here(page, question)
+        expect(page).to_have_url(re.compile(r"[?&]c=[0-9a-f]{32}"), timeout=WAIT_MS)
+        address = page.url
+        page.reload()
+        expect(page.get_by_text(question)).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("div.source-card").first).to_contain_text("Al Jazeera", timeout=WAIT_MS)
+        expect(page.get_by_test_id("stSidebar").get_by_label("Notebook")).to_have_value(
+            "hikvision-response", timeout=WAIT_MS
+        )
+        assert page.url == address
+        shot(page, "notebook-conversation-reloaded.png")
+        chromium.close()

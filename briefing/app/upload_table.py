@@ -46,11 +46,12 @@ def proposal_for(
     files: Sequence[Upload], manifests: Sequence[Upload], settings: Settings, cache: MutableMapping[str, Any]
 ) -> Proposal:
     """The table for these files, read again only when the files dropped change (every click reruns the
-    page, and reading a long JSON Lines file takes a moment)."""
+    page, and reading a long JSON Lines file takes a moment). Streamlit gives each dropped file an id of
+    its own; a file without one (a test's) is known by its bytes."""
     digest = hashlib.sha256()
     for up in [*files, *manifests]:
         digest.update(f"{up.name}\0{up.size}\0".encode())
-        digest.update(hashlib.sha256(up.getvalue()).digest())
+        digest.update(str(getattr(up, "file_id", None) or hashlib.sha256(up.getvalue()).hexdigest()).encode())
     key = digest.hexdigest()[:16]
     if not isinstance(cached := cache.get(CACHED), Proposal) or cached.key != key:
         cache[CACHED] = cached = propose(files, manifests, settings, key)

@@ -8,7 +8,7 @@ from datetime import date
 from briefing.answer import Answer
 from briefing.app.render import reader_html, source_cards_html
 from briefing.cite import CheckedText, Citation
-from briefing.guide import lead_of, speakers
+from briefing.guide import actors, lead_of
 from briefing.models import Article, Chunk
 
 TEXT = "The toll rises to 4 crowns. <b>Council</b> met on Tuesday. Repairs take eighteen months."
@@ -64,7 +64,7 @@ def test_the_reader_opens_at_the_passage_with_what_comes_before_folded() -> None
 def test_the_guide_quotes_whom_the_articles_quote_and_leads_with_a_real_sentence() -> None:
     texts = ["Ludek Sarna said the repairs would take months. The council said no.",
              "Transport officer Hana Vlk said tickets cost 2 crowns. Ludek Sarna said more, and Sarna said it twice."]  # fmt: skip
-    assert speakers(texts, 3)[0] == "Ludek Sarna" and "He" not in speakers(["He said so."], 3)
+    assert actors(texts, 3)[0].question == "What did Ludek Sarna say?" and not actors(["He said so."], 3)
     assert lead_of("OSTRAVA.\n\nThe Ostrava city council said on Tuesday that the toll will rise.") == (
         "The Ostrava city council said on Tuesday that the toll will rise."
     )

@@ -50,6 +50,8 @@ def _value(v: Any) -> Any:
         return v
     if isinstance(v, tuple | list | set):
         return [redact(str(x)) for x in v]
+    if isinstance(v, dict):  # an edit's old and new values, field by field
+        return {str(k): _value(x) for k, x in v.items()}
     return redact(str(v))
 
 

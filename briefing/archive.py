@@ -124,3 +124,9 @@ def previous_weekly(settings: Settings, since: date, until: date) -> dict[str, A
         if rec.get("kind") == "weekly" and theirs < week and (best is None or key > best[:2]):
             best = (*key, rec)
     return best[2] if best else None
+
+
+def kept_brief(settings: Settings, name: str) -> EarlierBrief | None:
+    """The kept brief whose file is named `name` (without its suffix: what the app's address names), or
+    None; only the briefs listed are looked at, so no path from an address is ever opened."""
+    return next((b for b in earlier_briefs(settings) if b.path.stem == name), None)

@@ -25,6 +25,7 @@ from briefing.answer import Answer, Answerer
 from briefing.app import ENTRY
 from briefing.brief import ProgressEvent
 from briefing.config import BACKENDS, Settings, config_file, load_settings, unknown_settings
+from briefing.edit import edit_article
 from briefing.guide import source_guide
 from briefing.ingest import ingest, remove
 from briefing.llm import LLMError
@@ -84,6 +85,7 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             if logged:
                 args = {k: v for k, v in kwargs.items() if v not in (None, (), False)}
+                args |= click.get_current_context().meta.get(LOGGED, {})
                 activity.record(settings, who, logged, **also, exit=code or 0, **args)
 
     return wrapper
@@ -92,8 +94,9 @@ def _store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 # Commands that change a store, by the name their function has: each run goes into the activity log.
 _CHANGES = {
     "ingest_cmd": "ingest", "remove_cmd": "remove", "brief_cmd": "brief", "weekly_cmd": "weekly",
-    "refresh_cmd": "refresh", "digest_cmd": "digest",
+    "refresh_cmd": "refresh", "digest_cmd": "digest", "edit_cmd": "edit",
 }  # fmt: skip
+LOGGED = "briefing.logged"  # a command's click context meta: what it adds to its activity entry
 
 
 def _logged(fn: Callable[..., Any]) -> str | None:
@@ -197,6 +200,28 @@ def remove_cmd(settings: Settings, article_id: str) -> None:
     click.echo(f"removed {article_id}")
     for aid in restored:
         click.echo(f"re-chunked {aid}, which shared passages with it")
+
+
+@main.command("edit")
+@click.argument("article_id")
+@click.option("--source", help="The article's outlet.")
+@click.option("--date", "published", callback=_date, help="Its publication date (YYYY-MM-DD).")
+@click.option("--title", help="Its title.")
+@_store_options
+def edit_cmd(
+    settings: Settings, article_id: str, source: str | None, published: date | None, title: str | None
+) -> None:
+    """Mend an article's outlet, date or title in place (nothing is re-chunked or re-embedded)."""
+    if source is None and published is None and title is None:
+        raise click.UsageError("give at least one of --source, --date and --title")
+    try:
+        edit = edit_article(article_id, settings, source=source, published=published, title=title)
+    except KeyError:
+        raise Unusable(f"no article with id {article_id}; see `briefing articles`") from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.get_current_context().meta[LOGGED] = edit.logged()
+    click.echo(edit.summary())
 
 
 @main.command("stats")

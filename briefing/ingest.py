@@ -159,9 +159,14 @@ class Writer:
             twin_record = self.store.get_article(twin) or next(
                 (p.article for p in self.pending if p.article.id == twin), None
             )
-            if twin_record and article.source == UNKNOWN_OUTLET and twin_record.text == article.text:
-                # The same text again without its outlet (a re-upload with no manifest): the stored
-                # article, not a copy from "unknown outlet" that would then show up in citations.
+            if (
+                twin_record
+                and twin_record.text == article.text
+                and article.source in (UNKNOWN_OUTLET, twin_record.source)
+            ):
+                # The same text again without its outlet (a re-upload with no manifest), or under the outlet
+                # it was edited to (its id still names the old one): the stored article, not a copy that
+                # would then show up in citations.
                 self.seen.pop(article.id, None)
                 path = article.path or article.id
                 self.report.skipped.append(skip := Skip(path, stored_as=twin_record.id))

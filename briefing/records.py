@@ -6,6 +6,7 @@ indexes filter on, and the notes of the other articles that reprint a passage ar
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -120,6 +121,28 @@ def article_meta(article: Article, chunks: int) -> dict[str, Any]:
         "chunks": chunks,
         "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def outlets_of(meta: dict[str, Any]) -> list[str]:
+    """A passage's outlets as its metadata lists them: its own first, then those of the articles that
+    reprint it (from its carrier notes), each once."""
+    notes = json.loads(meta.get("carriers") or "[]")
+    return list(dict.fromkeys([meta["source"], *(n["source"] for n in notes)]))
+
+
+def relabelled(meta: dict[str, Any], article: Article) -> dict[str, Any]:
+    """Stored metadata (the article's record, one of its passages, or a passage it reprints) with the
+    article's title, outlet and date as `article` now gives them; everything else kept."""
+    published = article.published.isoformat() if article.published else ""
+    label = {"title": article.title, "source": article.source, "published": published}
+    own = meta.get("article_id", article.id) == article.id  # an article record names no article_id
+    meta = dict(meta, **label, day=day_of(article.published)) if own else dict(meta)
+    if "carriers" not in meta:
+        return meta | {"outlets": [article.source]}
+    notes = json.loads(meta["carriers"])
+    meta["carriers"] = json.dumps([n | label if n["article_id"] == article.id else n for n in notes])
+    meta["outlets"] = outlets_of(meta)
+    return meta
 
 
 def record_from_meta(article_id: str, meta: dict[str, Any], text: str) -> ArticleRecord:

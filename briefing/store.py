@@ -15,6 +15,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
@@ -39,7 +40,9 @@ from briefing.records import (
     article_meta,
     carrier_note,
     chunk_meta,
+    outlets_of,
     record_from_meta,
+    relabelled,
     stored_date,
 )
 
@@ -456,6 +459,25 @@ class Store:
         self._bump_generation()
         self.rebuild_indexes(grams)
 
+    def relabel(self, article: Article) -> None:
+        """Store a committed article's new title, outlet and date (`article` as it now is) on its record, its
+        passages and the notes it left on passages it reprints; texts and vectors stay as they are, so
+        nothing is re-chunked or re-embedded. Call inside `writing()`, then `finish_writes`, so the search
+        indexes, which filter by date and outlet, follow. Raises KeyError for an unknown article."""
+        record = self._article_table[article.id]
+        changed_ids, changed = [], []
+        for cid, meta, _, _ in self._all(self.chunks, ["metadatas"]):
+            if (new := relabelled(meta, article)) != meta:
+                changed_ids.append(cid)
+                changed.append(new)
+        self._bump_generation()  # before the change: an index built meanwhile is seen to be behind
+        step = self.client.get_max_batch_size()
+        for at in range(0, len(changed_ids), step):
+            self.chunks.update(ids=changed_ids[at : at + step], metadatas=changed[at : at + step])
+        got = self.articles_col.get(ids=[article.id], include=["metadatas"])
+        self.articles_col.update(ids=[article.id], metadatas=[relabelled(got["metadatas"][0], article)])
+        self._article_table[article.id] = replace(record, article=replace(article, text=""))
+
     def delete_article(self, article_id: str) -> None:
         """Remove an article: its record first (so it is gone at once for readers), then its chunks and
         the carrier notes it left on other articles' chunks."""
@@ -474,9 +496,9 @@ class Store:
             notes = json.loads(meta.get("carriers") or "[]")
             kept = [n for n in notes if n["article_id"] not in gone]
             if len(kept) != len(notes):
-                outlets = [meta["source"], *(n["source"] for n in kept)]
                 changed_ids.append(cid)
-                changed.append(dict(meta, carriers=json.dumps(kept), outlets=list(dict.fromkeys(outlets))))
+                meta = dict(meta, carriers=json.dumps(kept))
+                changed.append(meta | {"outlets": outlets_of(meta)})
         if changed_ids:
             self.chunks.update(ids=changed_ids, metadatas=changed)
 

@@ -33,8 +33,9 @@ ROLES = ("reader", "editor", "admin")
 # The least role each action needs, in the notebook it acts on. The app offers a page or button only to
 # a role that may use it, and the action itself calls `check`, so a hidden button is not the only guard.
 ACTIONS = {
-    "upload": "editor", "remove": "editor", "feeds": "editor", "refresh": "editor", "brief": "editor",
-    "note": "editor", "notebook": "editor", "settings": "admin", "users": "admin", "activity": "admin",
+    "upload": "editor", "edit": "editor", "remove": "editor", "feeds": "editor", "refresh": "editor",
+    "brief": "editor", "note": "editor", "notebook": "editor", "settings": "admin", "users": "admin",
+    "activity": "admin",
 }  # fmt: skip
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id, the library's recommended parameters, a random salt per hash

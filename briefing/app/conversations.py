@@ -50,12 +50,12 @@ class Exchange:
     answer: Answer | None = None
 
     @classmethod
-    def answered(cls, question: str, answer: Answer, anchor: str, filters: str) -> Exchange:
+    def answered(cls, question: str, answer: Answer, anchor: str, filters: str, notebook: str) -> Exchange:
         return cls(
             question,
             text=answer.check.text,
             html=answer_html(answer, anchor),
-            cards=source_cards_html(answer, anchor) if answer.citations else "",
+            cards=source_cards_html(answer, anchor, notebook=notebook) if answer.citations else "",
             warnings=answer_warnings(answer),
             made_by=f"{answer.backend} · {answer.model}",
             note=answer.note or "",

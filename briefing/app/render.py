@@ -93,12 +93,13 @@ def _marked(c: Citation) -> str:
     return "".join(out) + html.escape(text[at:])
 
 
-def reader_link(article_id: str, chunk_id: str) -> str:
-    """The Reader page for an article, opened at one of its passages (relative: works under any base path)."""
-    return f"reader?{urlencode({'article': article_id, 'passage': chunk_id})}"
+def reader_link(article_id: str, chunk_id: str, notebook: str) -> str:
+    """The Reader page for an article of `notebook`, opened at one of its passages (relative: works under
+    any base path). It opens in a new tab, a session of its own: the notebook must be in the link."""
+    return f"reader?{urlencode({'nb': notebook, 'article': article_id, 'passage': chunk_id})}"
 
 
-def _links(c: Citation) -> str:
+def _links(c: Citation, notebook: str) -> str:
     """The published article where its URL is known, and always the whole stored text, opened at this
     passage: a file path on the server means nothing to a reader."""
     links = []
@@ -106,7 +107,7 @@ def _links(c: Citation) -> str:
         links.append(
             f'<a href="{html.escape(c.url)}" target="_blank" rel="noopener noreferrer">the article</a>'
         )
-    reader = html.escape(reader_link(c.article_id, c.chunk_id))
+    reader = html.escape(reader_link(c.article_id, c.chunk_id, notebook))
     links.append(f'<a href="{reader}" target="_blank" rel="noopener">the stored text at this passage</a>')
     return "Read " + " or ".join(links)
 
@@ -131,7 +132,7 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
-def source_cards_html(answer: Answer, anchor: str) -> str:
+def source_cards_html(answer: Answer, anchor: str, *, notebook: str) -> str:
     """One card per cited passage (`id="{anchor}-{n}"`): title, outlets and date always shown; the passage
     with every supporting stretch marked, and the article's link or file, shown when the card is the
     page's target. A marker links to its card, so clicking [n] opens that card and scrolls to it with no
@@ -145,7 +146,7 @@ def source_cards_html(answer: Answer, anchor: str) -> str:
             f'<a class="card-head" href="#{card}">[{c.n}] {html.escape(c.title)} — '
             f"{html.escape(', '.join(c.outlets))}, {day}</a>"
             f'<div class="passage">{_marked(c)}</div>'
-            f'<div class="where">{_links(c)}</div>'
+            f'<div class="where">{_links(c, notebook)}</div>'
             "</div>"
         )
     return CARD_STYLE + "".join(cards)
@@ -169,15 +170,19 @@ _BRIEF_STYLE = (
 )
 
 
-def brief_html(brief: Brief) -> str:
+def page_body(page: str) -> str:
+    """A brief's HTML page (our own export: every text in it escaped) without its shell, for st.html."""
+    return page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
+
+
+def brief_html(brief: Brief, *, notebook: str) -> str:
     """The brief's HTML export (every text escaped there) without its page shell, for st.html: citations
     link to the numbered sources, flags stand out."""
-    page = render_html(brief)
-    body = page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
+    body = page_body(render_html(brief))
     for src in brief.sources:  # each numbered source also opens its passage in the stored article
         head = f'<p class="source" id="source-{src.n}">'
         at = body.index("</p>", body.index(head))
-        reader = html.escape(reader_link(src.chunk.article_id, src.chunk.id))
+        reader = html.escape(reader_link(src.chunk.article_id, src.chunk.id, notebook))
         link = (
             f' <a href="{reader}" target="_blank" rel="noopener">Read the passage in the stored article</a>'
         )

@@ -46,6 +46,10 @@ KEY_API_KEY = "llm_api_key"  # a SecretStr, this session only
 KEY_CHAT = "chat"  # the open conversation's exchanges
 KEY_CONVERSATION = "conversation"
 KEY_NOTEBOOK = "notebook"  # the collection this session works in; unset: the configured one
+KEY_REFUSED = "address_refused"  # why the address's notebook, conversation or brief was not opened
+# What the address names, so a reload or a shared link opens the same view: the notebook on every page,
+# the conversation on Chat, the brief on Briefs (the Article page names its article and passage).
+NOTEBOOK, CONVERSATION, BRIEF = "nb", "c", "brief"
 FORM_API_KEY = "form_api_key"  # the Settings page's password box, emptied as soon as it is read
 AUTOMATIC = "automatic"
 
@@ -86,6 +90,8 @@ def navigate() -> None:
     st.set_page_config(page_title="briefing", page_icon=APP_ICON, layout="wide")  # before any page icon
     settings = or_stop(lambda: session_settings(st.session_state))
     exposed, kept_out = _kept_out(settings)
+    if not kept_out:  # a visitor not yet signed in keeps the address: it opens once they are
+        settings = or_stop(lambda: _follow_address(settings))
     hidden = set() if kept_out else signin.hidden_pages(settings)
     if ctx := get_script_run_ctx():  # the server's upload endpoint takes files only from these sessions
         upload_guard.allow(ctx.session_id, not kept_out and signin.may(settings, "upload"))
@@ -113,6 +119,27 @@ def navigate() -> None:
             page.run()
         finally:
             _NAVIGATED.reset(token)
+
+
+def _follow_address(settings: Settings) -> Settings:
+    """Open the notebook the address names (a reload, a shared link), then name this session's notebook
+    in the address on every page. A name that is no notebook here is refused with a message, never
+    started: starting a notebook is the New notebook button's, for a role that may."""
+    wanted = st.query_params.get(NOTEBOOK)
+    if wanted and wanted != settings.collection:
+        if wanted in _existing_notebooks(settings):
+            _open_notebook(wanted)
+            settings = session_settings(st.session_state)
+        else:
+            refuse(f"There is no notebook “{wanted}” here: this is {settings.collection}.")
+    if st.query_params.get(NOTEBOOK) != settings.collection:
+        st.query_params[NOTEBOOK] = settings.collection
+    return settings
+
+
+def refuse(why: str) -> None:
+    """Say at the top of the page why what the address named was not opened."""
+    st.session_state[KEY_REFUSED] = why
 
 
 def page_path(file: str) -> str:
@@ -250,6 +277,8 @@ def page_setup(title: str, action: str | None = None) -> Settings:
     if _kept_out(settings)[1]:
         st.stop()  # checked again here, so a page never depends on its caller alone
     st.title(title)
+    if refused := st.session_state.pop(KEY_REFUSED, None):
+        st.warning(escape_markdown(refused))
     _notebook_picker(settings)
     if user := signin.current_user(settings):
         signin.sign_out_button(user, settings)
@@ -284,15 +313,24 @@ def _switch_notebook(widget: str) -> None:
     nor the configured one is a new notebook, started only by a role that may, checked here."""
     typed = (st.session_state.get(widget) or "").strip()
     settings = session_settings(st.session_state)
-    existing = {*notebooks(_base_store(_store_key(settings), settings).client), load_settings().collection}
+    existing = _existing_notebooks(settings)
     name = typed if widget == "notebook_pick" and typed in existing else notebook_name(typed)
     if not typed or (name not in existing and not signin.may(settings, "notebook")):
         return
-    st.session_state[KEY_NOTEBOOK] = name
     st.session_state["notebook_new"] = ""
+    _open_notebook(name)
+    st.query_params.clear()  # what it named was the other notebook's; the page names this one
+
+
+def _existing_notebooks(settings: Settings) -> set[str]:
+    return {*notebooks(_base_store(_store_key(settings), settings).client), load_settings().collection}
+
+
+def _open_notebook(name: str) -> None:
+    """Make `name` this session's notebook; the open conversation was the other notebook's."""
+    st.session_state[KEY_NOTEBOOK] = name
     for key in (KEY_CONVERSATION, KEY_CHAT):
         st.session_state.pop(key, None)
-    st.query_params.clear()
 
 
 def notebook_name(typed: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,9 +19,12 @@ from briefing.loaders import (
     HTML_SUFFIXES,
     JSON_SUFFIXES,
     JSONL_SUFFIXES,
+    MANIFEST_NAME,
     MARKDOWN_SUFFIXES,
     PDF_SUFFIXES,
     TEXT_SUFFIXES,
+    ManifestRow,
+    write_manifest,
 )
 from briefing.originals import NAME_MAX, uploads_dir
 from briefing.store import Store
@@ -64,7 +67,8 @@ class UploadOutcome:
     report: IngestReport | None = None
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
+    """The name an upload is saved under: its base name, with characters a file name should not hold replaced."""
     base = Path(name.replace("\\", "/")).name
     return re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "upload"
 
@@ -81,7 +85,7 @@ def check_upload(upload: Upload, limit_mb: float) -> str | None:
         return f"failed: .{suffix or '(none)'} files are not supported; use one of {', '.join(UPLOAD_TYPES)}"
     if upload.size > limit_mb * 2**20:
         return f"failed: {upload.size / 2**20:.1f} MB is over the {limit_mb:g} MB limit per file (setting max_file_mb)"
-    if (n := len(_safe_name(upload.name).encode())) > NAME_MAX:
+    if (n := len(safe_name(upload.name).encode())) > NAME_MAX:
         return f"failed: its name is {n} bytes, over the {NAME_MAX} a file name may have; rename it shorter"
     return None
 
@@ -91,15 +95,18 @@ def ingest_uploads(
     settings: Settings,
     open_store: Callable[[], Store],
     *,
+    labels: Mapping[str, ManifestRow] | None = None,
     source: str | None = None,
     published: date | None = None,
     on_progress: Callable[[float, str], None] = lambda fraction, text: None,
 ) -> UploadOutcome:
     """Save the accepted uploads under the notebook's uploads folder (owner-only), ingest them into the store
-    `open_store` gives (a writer's own, see `state.writable_store`; opened only when a file is accepted), and
-    say per file what happened: added (maybe as a near-duplicate), duplicate of an article already stored,
-    or failed with the reason. Files are saved holding the store's write lock, whose end removes those that
-    added nothing (see `originals`)."""
+        `open_store` gives (a writer's own, see `state.writable_store`; opened only when a file is accepted), and
+        say per file what happened: added (maybe as a near-duplicate), duplicate of an article already stored,
+        or failed with the reason. `labels` (by upload name: the upload table as edited) is the files' manifest;
+    `source` and `published` fill what a file and its label leave blank (as `briefing ingest` takes them).
+        Files are saved holding the store's write lock, whose end removes those that added nothing (see
+        `originals`: the manifest written for ingest too)."""
     outcome = UploadOutcome()
     accepted = []
     for up in uploads:
@@ -113,7 +120,7 @@ def ingest_uploads(
     with store.writing():
         names = _save(accepted, uploads_dir(settings), outcome)
         if names:
-            _ingest_saved(names, settings, store, outcome, source, published, on_progress)
+            _ingest_saved(names, settings, store, outcome, labels or {}, (source, published), on_progress)
     return outcome
 
 
@@ -122,11 +129,11 @@ def _save(uploads: Sequence[Upload], root: Path, outcome: UploadOutcome) -> dict
     folder = root / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     names: dict[str, str] = {}
     for up in uploads:
-        path = folder / _safe_name(up.name)
+        path = folder / safe_name(up.name)
         n = 1
         while str(path) in names:
             n += 1
-            path = folder / f"{Path(_safe_name(up.name)).stem}-{n}{path.suffix}"
+            path = folder / f"{Path(safe_name(up.name)).stem}-{n}{path.suffix}"
         try:
             originals.save(path, up.getvalue())
         except OSError as exc:
@@ -141,8 +148,8 @@ def _ingest_saved(
     settings: Settings,
     store: Store,
     outcome: UploadOutcome,
-    source: str | None,
-    published: date | None,
+    labels: Mapping[str, ManifestRow],
+    fill: tuple[str | None, date | None],
     on_progress: Callable[[float, str], None],
 ) -> None:
     done: set[str] = set()
@@ -157,9 +164,14 @@ def _ingest_saved(
             min(1.0, len(done) / len(names)), f"{len(done)} of {len(names)} files: {uploaded_name(path)}"
         )
 
+    manifest = Path(next(iter(names))).parent / MANIFEST_NAME  # the upload's own folder
+    rows = [replace(labels[name], file=Path(path).name) for path, name in names.items() if name in labels]
+    write_manifest(manifest, rows)
+    source, published = fill
     report = ingest(
-        list(names), settings, store=store, source=source, published=published, on_article=progress
-    )
+        list(names), settings, store=store, manifest=manifest, source=source, published=published,
+        on_article=progress,
+    )  # fmt: skip
     outcome.report = report
     twins = {a.id: t for a, t in report.near_duplicates}
     for a in report.added:
@@ -170,7 +182,7 @@ def _ingest_saved(
         ]
         warning = (
             f"stored without {' or '.join(missing)}: it will be cited as {a.source}, "
-            f"{a.published or 'undated'}; delete it and upload it again with them, or list it in a manifest"
+            f"{a.published or 'undated'}; set them under “Edit an article” below"
             if missing
             else ""
         )

@@ -26,7 +26,7 @@ from briefing.loaders.common import (
     parse_date,
 )
 from briefing.loaders.documents import load_html
-from briefing.loaders.manifest import ManifestRow, apply_metadata, find_row, read_manifest
+from briefing.loaders.manifest import ManifestRow, apply_metadata, find_row, read_manifest, write_manifest
 from briefing.loaders.paths import Limits, load_paths
 from briefing.loaders.records import load_feed
 
@@ -51,4 +51,5 @@ __all__ = [
     "load_paths",
     "parse_date",
     "read_manifest",
+    "write_manifest",
 ]

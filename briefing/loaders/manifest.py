@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,10 @@ class ManifestRow:
     source: str | None = None
     published: date | None = None
     url: str | None = None
+
+
+COLUMNS = ("file", "title", "source", "published", "url")
+_RECORD = re.compile(r"^(?P<file>.+):(?:line|record|entry) \d+$")  # an article of a many-article file
 
 
 def _manifest_key(name: str) -> str:
@@ -113,13 +118,19 @@ def find_row(
     """The manifest row for a loaded file: the row naming its path relative to the manifest's folder
     (paths are resolved, so 'seeds/x.txt' and '/abs/seeds/x.txt' both match). A file elsewhere that only
     shares a row's file name is a failure naming both files: it may be another article altogether, and
-    giving it that row's title, outlet and date would mislabel it silently."""
+    giving it that row's title, outlet and date would mislabel it silently.
+
+    An article of a many-article file (JSON, JSON Lines, a feed: `FILE:line N`) takes the outlet and date
+    of the row naming FILE; a title names one article, so it is not given to all of them."""
     folder = Path(manifest).resolve().parent
-    path = Path(article_path).resolve()
+    record = _RECORD.match(article_path)
+    path = Path(record["file"] if record else article_path).resolve()
     try:
-        return rows.get(path.relative_to(folder).as_posix())
+        row = rows.get(path.relative_to(folder).as_posix())
     except ValueError:
         pass
+    else:
+        return replace(row, title=None) if row and record else row
     for key in rows:
         if Path(key).name == path.name:
             return LoadFailure(
@@ -128,6 +139,16 @@ def find_row(
                 "give the manifest this file's path relative to the manifest's folder",
             )
     return None
+
+
+def write_manifest(path: Path, rows: Iterable[ManifestRow]) -> None:
+    """Write rows as the CSV `read_manifest` reads: metadata settled elsewhere (the app's upload table)
+    then reaches ingest exactly as a manifest given to `briefing ingest` does."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(COLUMNS)
+        for r in rows:
+            out.writerow([r.file, r.title or "", r.source or "", r.published or "", r.url or ""])
 
 
 def _drop_headline(text: str, title: str) -> str:

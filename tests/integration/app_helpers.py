@@ -91,8 +91,20 @@ def page_text(at: AppTest) -> str:
     return "\n".join(parts) + "\n" + page_html(at)
 
 
-def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+def upload(at: AppTest, *files: tuple[str, bytes], table: dict[str, dict] | None = None) -> AppTest:
+    """Drop `files` on the Library's uploader, change the upload table's cells (`table`: file name ->
+    column -> value), and add them."""
     at.file_uploader[0].set_value([(n, data, "text/plain") for n, data in files]).run()
+    if table:
+        proposal = at.session_state["upload_proposal"]
+        row = {r["file"]: i for i, r in enumerate(proposal.rows)}
+        edits = {row[name]: cells for name, cells in table.items()}
+        at.session_state[f"upload_table_{proposal.key}"] = {
+            "edited_rows": edits,
+            "added_rows": [],
+            "deleted_rows": [],
+        }
+        at.run()
     at.button(key="add_uploads").click().run()
     assert not at.exception, at.exception
     return at

@@ -120,7 +120,7 @@ def test_a_source_card_opens_the_whole_article_at_its_passage(app: AppTest) -> N
     gone.query_params.update({"article": "no-such-article"})
     gone.run()
     gone.switch_page("views/reader.py").run()
-    assert "not in the library" in gone.warning[0].value
+    assert "not in the notebook articles" in gone.warning[0].value
 
 
 def test_a_conversation_survives_a_new_session_and_is_renamed_exported_and_deleted(

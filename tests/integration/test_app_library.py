@@ -194,7 +194,7 @@ def test_an_upload_without_outlet_or_date_is_warned_about_and_a_wrong_type_is_na
     library.file_uploader[0].set_value(
         [("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode(), "text/plain")]
     ).run()
-    assert "ferry.txt: plain text, PDF and Word files seldom name their outlet and date" in (
+    assert "ferry.txt: no outlet or date. Without them an article is cited as “unknown outlet”" in (
         library.warning[0].value.replace("\\", "")
     )
     upload(library, ("ferry.txt", ARTICLES["kessel-ferry.txt"][2].encode()), ("tool.exe", b"MZ\x90\x00"))

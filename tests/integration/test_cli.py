@@ -181,6 +181,9 @@ def test_the_guide_says_what_the_store_holds_and_what_to_ask(seeded, tmp_path: P
     guide = json.loads(out)
     assert code == 0 and guide["articles"] == 5 and len(guide["leads"]) == 5
     assert guide["questions"][0] == "What did Hikvision say?" and len(guide["questions"]) >= 3  # quoted most
+    # What the seeds are about (issue 27): each of the first three asks about one of their main actors.
+    main_actors = ("Hikvision", "administration", "Commerce Department", "Foreign Ministry", "lawmakers")
+    assert all(any(a in q for a in main_actors) for q in guide["questions"][:3]), guide["questions"]
 
 
 def test_the_app_is_not_served_beyond_this_machine_without_sign_in(tmp_path: Path) -> None:

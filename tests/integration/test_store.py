@@ -193,3 +193,22 @@ def test_articles_committed_before_a_crash_are_searchable_and_seen_by_dedupe(
     assert len(report.near_duplicates) == 1 and report.near_duplicates[0][1] == _by_source(
         store, "The Straits Times"
     )
+
+
+def test_an_edited_outlet_and_date_are_what_search_filters_by_on_either_kind_of_store(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """`briefing edit` on an embedded store and on a Chroma server alike (the unit tier has the details)."""
+    from briefing.edit import edit_article
+
+    settings = make_settings()
+    store = _seeds_into(settings)
+    aid = _by_source(store, "Al Jazeera")
+    chunks = store.chunks.count()
+    edit_article(aid, settings, source="Al Jazeera English", published=date(2019, 5, 23))
+    retriever = Retriever(Store(settings), settings)
+    query = "Hikvision human rights concerns"
+    hits = retriever.search(query, 10, Filters(outlets=("Al Jazeera English",), since=date(2019, 5, 23)))
+    assert aid in {h.chunk.article_id for h in hits}
+    assert not retriever.search(query, 10, Filters(outlets=("Al Jazeera",)))
+    assert Store(settings).chunks.count() == chunks

@@ -21,6 +21,7 @@ from briefing.loaders import (
     parse_date,
     read_manifest,
 )
+from briefing.loaders import write_manifest as write_rows
 from briefing.models import Article, LoadFailure, RawArticle
 from tests.hostile import docx_bomb
 
@@ -709,6 +710,30 @@ def test_manifest_title_equal_to_first_line_changes_nothing(seeds_dir: Path) -> 
     got = apply_metadata(raw, find_row(rows, manifest, raw.path), source=None, published=None)
     assert got.text == raw.text
     assert got.source == "South China Morning Post"
+
+
+def test_a_written_manifest_reads_back_and_a_row_for_a_file_of_many_articles_gives_each_its_outlet_and_date(
+    tmp_path: Path,
+) -> None:
+    """The app's upload table goes to ingest as a manifest: what `write_manifest` writes, `read_manifest`
+    reads back; a JSON Lines file's row gives its outlet and date to each record, but not its title."""
+    (tmp_path / 'a, "odd".txt').write_text("Headline\n\nBody text of the article goes here.")
+    lines = [{"title": "One", "body": "First story."}, {"title": "Two", "body": "Second story."}]
+    (tmp_path / "w.jsonl").write_text("\n".join(json.dumps(rec) for rec in lines))
+    rows = [
+        ManifestRow('a, "odd".txt', 'A headline, quoted "so"', "Wire", date(2020, 1, 2)),
+        ManifestRow("w.jsonl", "Ignored", "Feed Desk", date(2021, 3, 4)),
+    ]
+    manifest = tmp_path / "manifest.csv"
+    write_rows(manifest, rows)
+    read, fails = read_manifest(manifest)
+    assert not fails and list(read.values()) == rows
+    got = [apply_metadata(r, find_row(read, manifest, r.path), source=None, published=None)
+           for r in articles(load(tmp_path / "w.jsonl"))]  # fmt: skip
+    assert [(a.title, a.source, a.published) for a in got] == [
+        ("One", "Feed Desk", date(2021, 3, 4)),
+        ("Two", "Feed Desk", date(2021, 3, 4)),
+    ]
 
 
 # ------------------------------------------------------------------------------------------------ Word

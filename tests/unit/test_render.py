@@ -8,7 +8,7 @@ from datetime import date
 from briefing.answer import Answer
 from briefing.app.render import reader_html, source_cards_html
 from briefing.cite import CheckedText, Citation
-from briefing.guide import lead_of, speakers
+from briefing.guide import actors, lead_of
 from briefing.models import Article, Chunk
 
 TEXT = "The toll rises to 4 crowns. <b>Council</b> met on Tuesday. Repairs take eighteen months."
@@ -25,7 +25,7 @@ def _answer(spans: tuple[tuple[int, int], ...]) -> Answer:
 
 def test_a_card_marks_every_supporting_stretch_and_escapes_the_rest() -> None:
     spans = ((0, TEXT.index(".") + 1), (TEXT.index("Repairs"), len(TEXT)))
-    body = source_cards_html(_answer(spans), "src-0")
+    body = source_cards_html(_answer(spans), "src-0", notebook="articles")
     assert (
         '<div class="source-card" id="src-0-1"><a class="card-head" href="#src-0-1">[1] Kessel toll' in body
     )
@@ -39,8 +39,8 @@ def test_a_card_marks_every_supporting_stretch_and_escapes_the_rest() -> None:
 
 
 def test_a_card_links_the_article_and_its_stored_text_never_a_server_path() -> None:
-    body = source_cards_html(_answer(((0, 10),)), "src-0")
-    assert 'href="reader?article=a&amp;passage=a%3A000"' in body and "kessel.txt" not in body
+    body = source_cards_html(_answer(((0, 10),)), "src-0", notebook="ferries")
+    assert 'href="reader?nb=ferries&amp;article=a&amp;passage=a%3A000"' in body and "kessel.txt" not in body
     assert "the article</a>" not in body  # no URL recorded: only the stored text
 
 
@@ -64,7 +64,7 @@ def test_the_reader_opens_at_the_passage_with_what_comes_before_folded() -> None
 def test_the_guide_quotes_whom_the_articles_quote_and_leads_with_a_real_sentence() -> None:
     texts = ["Ludek Sarna said the repairs would take months. The council said no.",
              "Transport officer Hana Vlk said tickets cost 2 crowns. Ludek Sarna said more, and Sarna said it twice."]  # fmt: skip
-    assert speakers(texts, 3)[0] == "Ludek Sarna" and "He" not in speakers(["He said so."], 3)
+    assert actors(texts, 3)[0].question == "What did Ludek Sarna say?" and not actors(["He said so."], 3)
     assert lead_of("OSTRAVA.\n\nThe Ostrava city council said on Tuesday that the toll will rise.") == (
         "The Ostrava city council said on Tuesday that the toll will rise."
     )

@@ -70,7 +70,7 @@ def test_each_action_needs_its_role_in_its_notebook_and_a_refusal_names_it(tmp_p
     ada = users.add("ada", PASSWORD, "admin")
     assert [a for a in ACTIONS if allowed(rita, a, "ferries", gated=True)] == []
     assert {a for a in ACTIONS if allowed(ed, a, "ferries", gated=True)} == {
-        "upload", "remove", "feeds", "refresh", "brief", "note", "notebook"
+        "upload", "edit", "remove", "feeds", "refresh", "brief", "note", "notebook"
     }  # fmt: skip
     assert not allowed(ed, "upload", "bridges", gated=True)  # an editor in ferries only
     assert all(allowed(ada, a, "bridges", gated=True) for a in ACTIONS)

@@ -16,8 +16,8 @@ from briefing.app.briefs import (
     story_weeks,
 )
 from briefing.app.chat import filter_bounds
-from briefing.app.render import DOCX_MIME, brief_html, docx_bytes, escape_markdown
-from briefing.archive import earlier_briefs
+from briefing.app.render import DOCX_MIME, brief_html, docx_bytes, escape_markdown, page_body
+from briefing.archive import earlier_briefs, kept_brief
 from briefing.brief import template_names
 from briefing.export import render_markdown
 from briefing.notes import Notes
@@ -27,12 +27,20 @@ bounds = sup.or_stop(lambda: filter_bounds(sup.current_store(settings)))
 if not bounds.outlets:
     sup.stop_on_empty_library(settings)
 
+made = st.session_state.get("brief")
+if (name := st.query_params.get(sup.BRIEF)) and not (made and made[2].stem == name):  # made: shown below
+    if (opened := kept_brief(settings, name)) is None or opened.html is None:
+        st.warning(escape_markdown(f"There is no brief “{name}” in the notebook {settings.collection}."))
+        st.query_params.pop(sup.BRIEF, None)
+    else:
+        with st.expander(escape_markdown(opened.label), expanded=True):
+            st.html(page_body(opened.html.read_text(encoding="utf-8")))
+
 if latest := latest_weekly(settings):
     with st.expander(
         escape_markdown(f"Latest weekly brief: {latest.title} ({latest.window})"), expanded=True
     ):
-        page = latest.html.read_text(encoding="utf-8")  # our own export: every text in it escaped
-        st.html(page[page.index("<body>") + len("<body>") : page.rindex("</body>")])
+        st.html(page_body(latest.html.read_text(encoding="utf-8")))
     news = sup.or_stop(lambda: arrivals(settings, sup.current_store(settings), latest.until))
     if news:
         st.subheader(escape_markdown(f"Since then (published after {latest.until or 'its window'})"))
@@ -109,6 +117,7 @@ if may_write and st.button("Draft brief", type="primary"):
         )
         bar.progress(1.0, text="Done")
         made_brief, kept_at = st.session_state["brief"][1:]
+        st.query_params[sup.BRIEF] = kept_at.stem  # a reload or the address shared opens it again
         signin.record(settings, "brief", title=made_brief.title, kept=kept_at)
     except Exception as exc:
         bar.empty()
@@ -135,7 +144,7 @@ if made and made[0] == kind:  # a topic brief is not left on screen under the we
         icon=":material/download:",
     )
     where.caption(escape_markdown(f"Saved with its audit record: {path}"))
-    st.html(brief_html(brief))
+    st.html(brief_html(brief, notebook=settings.collection))
 
 st.subheader("Stories, week to week")
 kept = sup.or_stop(lambda: story_weeks(settings))
@@ -160,6 +169,9 @@ for i, b in enumerate(earlier):
         st.markdown(
             escape_markdown(f"{b.kind} brief · window {b.window} · {b.made_by} · {b.flags} checker flag(s)")
         )
+        if b.html and st.button("Open", key=f"earlier_open_{i}", help="Opened at the top, with an address"):
+            st.query_params[sup.BRIEF] = b.path.stem
+            st.rerun()
         if b.path.is_file():
             md, word = st.columns([1, 4])
             md.download_button(

@@ -25,12 +25,16 @@ me = signin.current_user(settings)
 # Signed in: the user's own conversations; sign-in off: this browser's own (its id kept in a cookie).
 kept = Conversations(settings, owner=me.name) if me else Conversations(settings, browser=browser.browser_id())
 notes = Notes(sup.or_stop(lambda: sup.current_store(settings)))
-wanted = st.query_params.get("c", "")
+wanted = st.query_params.get(sup.CONVERSATION, "")
 conv: Conversation | None = st.session_state.get(sup.KEY_CONVERSATION)
 if conv is None or (wanted and wanted != conv.id):
     loaded = kept.load(wanted) if wanted else None
-    if wanted and loaded is None:
-        st.query_params.clear()  # a deleted conversation's link: start a new one
+    if wanted and loaded is None:  # a deleted conversation's link, or someone else's: start a new one
+        st.query_params.pop(sup.CONVERSATION, None)
+        st.warning(
+            f"That conversation is not one of yours in the notebook {settings.collection} (deleted, or "
+            "someone else's): this is a new one."
+        )
     conv = loaded or Conversation.new()
     st.session_state[sup.KEY_CONVERSATION] = conv
 history = st.session_state[sup.KEY_CHAT] = conv.exchanges
@@ -44,7 +48,7 @@ with st.sidebar:
     if st.button("New conversation", icon=":material/add_comment:", width="stretch", key="conv_new"):
         st.session_state[sup.KEY_CONVERSATION] = conv = Conversation.new()
         history = st.session_state[sup.KEY_CHAT] = conv.exchanges
-        st.query_params.clear()
+        st.query_params.pop(sup.CONVERSATION, None)
     saved = kept.list()
     if saved:
         with st.expander("Conversations", expanded=False):
@@ -53,7 +57,7 @@ with st.sidebar:
                 "Open", list(labels), format_func=labels.__getitem__, index=None, key="conv_open"
             )
             if pick and pick != conv.id:
-                st.query_params["c"] = pick
+                st.query_params[sup.CONVERSATION] = pick
                 st.session_state.pop("conv_open", None)
                 st.rerun()
             if conv.exchanges:
@@ -79,7 +83,7 @@ with st.sidebar:
                 if st.button("Delete conversation", disabled=not sure, key="conv_delete"):
                     kept.delete(conv.id)
                     st.session_state.pop(sup.KEY_CONVERSATION, None)
-                    st.query_params.clear()
+                    st.query_params.pop(sup.CONVERSATION, None)
                     st.rerun()
     st.subheader("Filters")
     window = ()
@@ -164,8 +168,8 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
         st.markdown(escape_markdown(question))
     exchange = Exchange(question)
     kept.own(conv)
-    if st.query_params.get("c") != conv.id:  # named before the answer is drawn: changing the address
-        st.query_params["c"] = conv.id  # later would drop a marker's #src-… clicked in the meantime
+    if st.query_params.get(sup.CONVERSATION) != conv.id:  # named before the answer is drawn: changing
+        st.query_params[sup.CONVERSATION] = conv.id  # the address later would drop a #src-… clicked meanwhile
     with st.chat_message("assistant"):
         # One slot holds the stages, then the checked reply: the unchecked draft is never drawn, and
         # nothing a previous run drew in this place stays beside it.
@@ -178,7 +182,11 @@ if question := st.chat_input("Ask about the articles") or st.session_state.pop("
                 for piece in pieces:
                     if isinstance(piece, Answer):
                         exchange = Exchange.answered(
-                            question, piece, f"src-{len(history)}", chat.filters_text(filters)
+                            question,
+                            piece,
+                            f"src-{len(history)}",
+                            chat.filters_text(filters),
+                            settings.collection,
                         )
                     elif isinstance(piece, Stage):
                         progress.update(label=chat.STAGES[piece.name])

@@ -1,15 +1,17 @@
-"""Library: add articles by upload or from feeds, see what is stored, search and delete."""
+"""Library: add articles by upload (each file's title, outlet and date checked in a table first) or from
+feeds, see what is stored, search, mend an article's outlet, date and title, and delete."""
 
 import math
 
 import streamlit as st
 
-from briefing.app import signin
+from briefing.app import signin, upload_table
 from briefing.app import state as sup
 from briefing.app.feeds import feed_rows, refresh_now
 from briefing.app.forms import confirmed
 from briefing.app.render import escape_markdown
 from briefing.app.uploads import UPLOAD_TYPES, article_rows, ingest_uploads
+from briefing.edit import edit_article
 from briefing.feeds import Subscriptions
 from briefing.ingest import remove
 
@@ -17,35 +19,53 @@ settings = sup.page_setup("Library", "upload")
 
 
 STATUS = {"added": st.success, "duplicate": st.info, "failed": st.error}
-BARE_SUFFIXES = (
-    ".txt",
-    ".text",
-    ".md",
-    ".markdown",
-    ".pdf",
-    ".docx",
-)  # formats that seldom carry outlet and date
 
 st.subheader("Add articles")
-uploads = st.file_uploader(  # no type filter: a file of another type gets a message saying why, not an icon
-    f"Drop article files here (up to {settings.max_file_mb:g} MB each)",
-    help="Types read: " + ", ".join(UPLOAD_TYPES),
+dropped = st.file_uploader(  # no type filter: a file of another type gets a message saying why, not an icon
+    f"Drop article files here, with their manifest CSV if you have one (up to {settings.max_file_mb:g} MB each)",
+    help="Types read: " + ", ".join(UPLOAD_TYPES) + "; a .csv beside them is their manifest "
+    "(columns file,title,source,published, as `briefing ingest --manifest` takes).",
     accept_multiple_files=True,
     max_upload_size=math.ceil(settings.max_file_mb),
     key=f"uploads_{st.session_state.setdefault('uploader_round', 0)}",  # a new key empties the drop zone
 )
+uploads, manifests = upload_table.split(dropped or [])
+edited: list[dict] = []
+if uploads:
+    proposal = sup.or_stop(lambda: upload_table.proposal_for(uploads, manifests, settings, st.session_state))
+    for note in proposal.notes:
+        st.caption(escape_markdown(note))
+    st.caption(
+        "Check each file's title, outlet and date before adding: they are what answers and briefs cite."
+    )
+    edited = st.data_editor(
+        proposal.rows,
+        key=f"upload_table_{proposal.key}",  # a table edited for other files is not applied to these
+        disabled=["file", "articles"],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "articles": st.column_config.NumberColumn(help="Articles the file holds"),
+            "title": st.column_config.TextColumn(help="A file of many articles keeps each one's own"),
+            "outlet": st.column_config.TextColumn(help="Blank: as the file says (else “unknown outlet”)"),
+            "published": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        },
+    )
 left, right = st.columns(2)
 outlet = left.text_input("Outlet, for files that do not name one", key="upload_outlet")
 published = right.date_input("Publication date, for files without one", value=None, key="upload_date")
-bare = [u.name for u in uploads or [] if u.name.lower().endswith(BARE_SUFFIXES)]
-if bare and not (outlet.strip() and published):
-    st.warning(
-        escape_markdown(
-            f"{', '.join(bare)}: plain text, PDF and Word files seldom name their outlet and date. Without them "
-            "an article is cited as “unknown outlet”, undated, and date filters leave it out. Fill them in "
-            "above, or upload a manifest's files with `briefing ingest --manifest`."
+if uploads:
+    bare = [
+        r["file"] for r in edited if not ((r["outlet"] or outlet.strip()) and (r["published"] or published))
+    ]
+    if bare:
+        st.warning(
+            escape_markdown(
+                f"{', '.join(bare)}: no outlet or date. Without them an article is cited as “unknown outlet”, "
+                "undated, and date filters leave it out. Fill them in the table or above, or drop the files' "
+                "manifest CSV beside them."
+            )
         )
-    )
 if st.button("Add to library", type="primary", disabled=not uploads, key="add_uploads"):
     bar = st.progress(0.0, text="Reading files…")
     try:
@@ -54,6 +74,7 @@ if st.button("Add to library", type="primary", disabled=not uploads, key="add_up
             uploads,
             settings,
             lambda: sup.writable_store(settings),
+            labels=upload_table.labels(edited),
             source=outlet.strip() or None,
             published=published,
             on_progress=bar.progress,
@@ -165,8 +186,33 @@ if rows:
 else:
     st.info(escape_markdown(f"No article mentions “{query.strip()}”."))
 
-st.subheader("Delete an article")
 choices = {r["id"]: f"{r['title']} — {r['outlet']} ({r['id']})" for r in rows}
+st.subheader("Edit an article")
+st.caption("Mend a wrong title, outlet or date in place: the article keeps its passages and its id.")
+chosen = st.selectbox(
+    "Article to edit", list(choices), format_func=choices.__getitem__, index=None, key="edit_choice"
+)
+if chosen and (record := store.article_record(chosen)):
+    was = record.article
+    with st.form(f"edit_{chosen}", border=False):
+        title = st.text_input("Title", value=was.title, key=f"edit_title_{chosen}")
+        left, right = st.columns(2)
+        source = left.text_input("Outlet", value=was.source, key=f"edit_outlet_{chosen}")
+        day = right.date_input("Published", value=was.published, key=f"edit_date_{chosen}")
+        if st.form_submit_button("Save changes", key="edit_save"):
+            try:
+                signin.require(settings, "edit")
+                edit = edit_article(chosen, settings, source=source, published=day, title=title,
+                                    store=sup.writable_store(settings))  # fmt: skip
+            except Exception as exc:
+                st.error(sup.error_message(exc))
+            else:
+                if edit.new:
+                    signin.record(settings, "edit", **edit.logged())
+                st.session_state["library_flash"] = edit.summary()
+                st.rerun()
+
+st.subheader("Delete an article")
 doomed = confirmed(
     "Article", choices,
     "Yes, delete it from the library (its passages leave every answer and brief made from now on)", "Delete",

@@ -10,7 +10,7 @@ store = sup.or_stop(lambda: sup.current_store(settings))
 article_id, chunk_id = st.query_params.get("article", ""), st.query_params.get("passage", "")
 article = sup.or_stop(lambda: store.get_article(article_id)) if article_id else None
 if article is None:
-    st.warning("That article is not in the library (it may have been removed).")
+    st.warning(f"That article is not in the notebook {settings.collection} (it may have been removed).")
     sup.library_link(settings)
     st.stop()
 

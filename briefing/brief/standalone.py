@@ -26,6 +26,8 @@ import re
 from collections.abc import Sequence
 
 from briefing.brief.results import Paragraph, Sentence
+from briefing.chunk import split_sentences
+from briefing.evidence import Evidence, clean_sentence
 
 RULES = {
     "connective": "opens with a connective that links to a sentence not given",
@@ -177,3 +179,36 @@ def flagged(paragraphs: Sequence[Paragraph]) -> list[tuple[Sentence, str]]:
             if rule := breaks(s.text, before):
                 out.append((s, rule))
     return out
+
+
+def standalone_window(ev: Evidence) -> Evidence | None:
+    """The evidence window as a claim that reads alone: as it is when its first sentence stands alone (a
+    leading connective is stripped when it is stated); with the passage's sentence before when that one
+    resolves it (and itself stands alone); else None, since no sentence of it can be stated alone. A later
+    sentence that breaks a rule its predecessor cannot resolve (a post stated as fact) is cut off."""
+    spans = [s for s in split_sentences(ev.chunk.text) if s.end > ev.start and s.start < ev.end]
+    if not spans:
+        return ev
+    first = clean_sentence(ev.chunk.text[spans[0].start : spans[0].end])
+    start = ev.start
+    rule = _rule(first)
+    if rule not in (None, "connective"):
+        everything = split_sentences(ev.chunk.text)
+        i = next(k for k, s in enumerate(everything) if s.start == spans[0].start)
+        prev = everything[i - 1] if i else None
+        context = clean_sentence(ev.chunk.text[prev.start : prev.end]) if prev else ""
+        if (
+            rule not in RESOLVED_BY_CONTEXT
+            or prev is None
+            or not re.search(r"[.!?][\"'”’)]*$", context)  # a heading is no context
+            or _rule(context) not in (None, "connective")
+        ):
+            return None
+        start = prev.start
+    end = spans[0].end
+    for before, span in zip(spans, spans[1:]):
+        text = clean_sentence(ev.chunk.text[span.start : span.end])
+        if breaks(text, clean_sentence(ev.chunk.text[before.start : before.end])):
+            break
+        end = span.end
+    return ev if (start, end) == (ev.start, ev.end) else Evidence(ev.chunk, start, end, ev.score)

@@ -19,6 +19,7 @@ from datetime import date
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
 from briefing.brief.results import Paragraph, Progress, ProgressEvent, Section, Sentence
+from briefing.brief.standalone import breaks, strip_connective
 from briefing.chunk import split_sentences
 from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.extract import cite, cite_window
@@ -28,6 +29,8 @@ from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
 from briefing.signals import all_stems, content_stems, names, numbers
+
+ALREADY_STATED = "the brief already states it (or what it leans on)"
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,23 @@ class Writer:
 
     def _fresh(self, text: str) -> str:
         """`text` without the sentences the brief already states (a claim's window often opens with the
-        sentence another claim states), the rest remembered as stated."""
-        kept = []
+        sentence another claim states), the rest remembered as stated. A sentence that leaned on one left
+        out goes too, since it cannot be read alone (`standalone.py`); a leading connective goes."""
+        kept: list[str] = []
+        before = ""  # the sentence before this one, when this text states it
         for span in split_sentences(text):
             sentence = text[span.start : span.end].strip()
             words = content_stems(strip_markers(sentence))
-            if not self._said(words):
-                kept.append(sentence)
-                self.stated.append(words)
+            rule = breaks(strip_markers(sentence), before)
+            if rule == "connective":
+                sentence = strip_connective(sentence)
+                rule = breaks(strip_markers(sentence), before)
+            before = ""
+            if rule or self._said(words):
+                continue
+            kept.append(sentence)
+            self.stated.append(words)
+            before = sentence
         return " ".join(kept)
 
     def section(self, job: Job, index: int, total: int) -> Section:
@@ -133,7 +145,7 @@ class Writer:
         section.dropped = [
             Sentence(r.draft.lstrip("-• "), (), False, 0.0, r.reason)
             for r in section.repairs
-            if r.kind == "dropped"
+            if r.kind == "dropped" and r.reason != ALREADY_STATED  # bookkeeping, not a defect
         ]
         section.seconds = time.monotonic() - t0
         self._report(ProgressEvent(index, total, job.title, "done"))
@@ -178,7 +190,7 @@ class Writer:
             text, repair = self._check_line(line, claim, own, sources)
             fresh = self._fresh(text)
             if text and not fresh:
-                repair = Repair("dropped", line, "the brief already states it")
+                repair = Repair("dropped", line, ALREADY_STATED)
             if repair:
                 repairs.append(repair)
             if fresh:
@@ -311,7 +323,7 @@ def _paragraphs(
                 outlets=tuple(dict.fromkeys(o for n in s.cited for o in outlets.get(n, ())))
                 if s.supported
                 else (),
-                repaired=any(s.text.rstrip(".") in r for r in replaced),
+                repaired=any(s.text.rstrip(".").casefold() in r.casefold() for r in replaced),
             )
             for s in inside
         )

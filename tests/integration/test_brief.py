@@ -28,6 +28,7 @@ from briefing.brief import (
     load_template,
 )
 from briefing.brief.context import Context
+from briefing.brief.standalone import flagged
 from briefing.config import Settings
 from briefing.export import render_html, render_markdown, save
 from briefing.ingest import ingest
@@ -78,6 +79,12 @@ def test_no_sentence_restates_an_earlier_one(brief: Brief, answerer: Answerer) -
         words = content_stems(strip_markers(x.text))
         assert not any(len(words & before) >= share * len(words) for before in seen), x.text
         seen.append(words)
+
+
+def test_every_sentence_reads_alone(brief: Brief) -> None:
+    """No "It added ...", "The Times said ..." or "Meanwhile, ..." whose context the brief does not give."""
+    paragraphs = [p for s in brief.sections for p in s.paragraphs]
+    assert [(s.text, rule) for s, rule in flagged(paragraphs)] == []
 
 
 def test_positions_are_grouped_by_actor_and_attributed(brief: Brief) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from briefing.brief.results import Paragraph, Sentence
-from briefing.brief.standalone import RULES, breaks, flagged, strip_connective
+from briefing.brief.standalone import RULES, breaks, flagged, standalone_window, strip_connective
+from briefing.evidence import Evidence
+from briefing.models import Chunk
 
 
 @pytest.mark.parametrize(
@@ -103,3 +105,29 @@ def test_a_leading_connective_is_stripped_only_when_the_rest_stands_alone() -> N
         "However, it was later withdrawn by the ministry."
     )
     assert strip_connective("Hikvision declined to comment.") == "Hikvision declined to comment."
+
+
+def _window(text: str, sentence: str) -> Evidence:
+    chunk = Chunk("a:0", "a", "T", "Wire", None, None, None, 0, 0, len(text), text)
+    start = text.index(sentence)
+    return Evidence(chunk, start, start + len(sentence), 1.0)
+
+
+def test_a_claim_window_keeps_the_sentence_that_resolves_it_or_is_dropped() -> None:
+    text = (
+        "In a statement, Hikvision said it took the concerns very seriously.\n\n"
+        "It added that it had hired Pierre-Richard Prosper to advise on compliance.\n\n"
+        "The newspaper quoted unnamed people familiar with the matter. "
+        "The Times said the administration is considering the move. "
+        "Kanye threatened the Jews yesterday on Twitter and it's not even trending. "
+        "Meanwhile, Bloomberg said five firms could be listed."
+    )
+    pair = standalone_window(_window(text, "It added that it had hired Pierre-Richard Prosper"))
+    assert pair is not None and pair.text.startswith("In a statement, Hikvision said")
+    assert pair.text.endswith("to advise on compliance.")
+    assert (
+        standalone_window(_window(text, "The Times said the administration")) is None
+    )  # its context leans too
+    assert standalone_window(_window(text, "Kanye threatened the Jews")) is None
+    lead = _window(text, "Meanwhile, Bloomberg said five firms could be listed.")
+    assert standalone_window(lead) is lead  # the connective is stripped when it is stated

@@ -19,6 +19,7 @@ from briefing.brief.build import assemble, now, place, without_sides
 from briefing.brief.claims import Claim, claims_from, retrieve
 from briefing.brief.context import Context
 from briefing.brief.disagreements import find_disagreements
+from briefing.brief.reporting import reported_by, story_outlets
 from briefing.brief.results import Brief, BriefError, Progress
 from briefing.brief.sections import FUTURE_CUE
 from briefing.brief.writing import Job, Writer
@@ -202,6 +203,7 @@ def build_weekly(
                 f"As reported by {', '.join(story.outlets)}.",
                 (story.title,),
                 tuple(claims[1 : 1 + STORY_CLAIMS]),
+                label=reported_by(story_outlets(ctx.store, story.article_ids)),
             )
         )
     jobs.append(

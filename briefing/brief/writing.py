@@ -18,6 +18,7 @@ from datetime import date
 
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
+from briefing.brief.reporting import independent
 from briefing.brief.results import Paragraph, Progress, ProgressEvent, Section, Sentence
 from briefing.brief.standalone import breaks, strip_connective
 from briefing.chunk import split_sentences
@@ -290,11 +291,7 @@ def _why(checked: CheckedText, own: set[int]) -> str:
 def independent_outlets(chunks: Sequence[Chunk], story_of) -> tuple[str, ...]:
     """Outlets carrying these passages, one per story (a syndicated copy is its twin's story) and one per
     outlet name; empty unless there are at least two, since one outlet corroborates nothing."""
-    outlets: dict[str, str] = {}
-    for c in chunks:
-        for article_id, outlet in [(c.article_id, c.source), *((x.article_id, x.source) for x in c.carriers)]:
-            outlets.setdefault(story_of(article_id), outlet)
-    names = tuple(dict.fromkeys(outlets.values()))
+    names = independent(((x.article_id, x.source) for c in chunks for x in (c, *c.carriers)), story_of)
     return names if len(names) >= 2 else ()
 
 

@@ -104,9 +104,12 @@ def test_sources_are_numbered_in_reading_order_and_every_marker_resolves(brief: 
     sources_part = text.split("## Sources")[1]
     for s in brief.sources:
         c = s.chunk
+        name = Path(c.path).name  # a file-ingested article: its file name, never the server's path
         assert (
-            f"[{s.n}] {c.title}. {c.source}, 2019-05-22, passage {c.position + 1}. {c.path}." in sources_part
+            f"[{s.n}] {c.title}. {c.source}, 2019-05-22, passage {c.position + 1}. file {name}."
+            in sources_part
         )
+    assert str(SEEDS) not in text
 
 
 def test_share_fall_reported_two_ways_is_a_disagreement_citing_both(brief: Brief) -> None:
@@ -132,9 +135,20 @@ def test_passage_carried_by_two_outlets_is_marked_corroborated(brief: Brief) -> 
         {"South China Morning Post", "The Straits Times (New York Times; Reuters)"} <= set(x.outlets)
         for x in corroborated
     )
-    assert "independent outlets: South China Morning Post, The Straits Times" in render_markdown(brief)
+    text = render_markdown(brief)
+    body, sources = text.split("## Sources")
+    assert (
+        re.search(r"\(\d outlets\)", body) and "(single source)" in body and "carried by" not in body.lower()
+    )
+    assert "Carried by 2 independent outlets: South China Morning Post, The Straits Times" in sources
     carried = next(s for s in brief.sources if len(s.chunk.outlets) > 1)
-    assert f"Also carried by: {carried.chunk.outlets[1]}" in render_markdown(brief)
+    line = next(x for x in sources.splitlines() if x.startswith(f"[{carried.n}]"))
+    assert carried.chunk.outlets[1] in line
+    assert "single source" not in text.replace("(single source)", "")  # no grade without a table
+    graded = render_markdown(
+        replace(brief, settings={**brief.settings, "outlet_reliability": {"Reuters": "A"}})
+    )
+    assert re.search(r"\(\d outlets; A1\)", graded) and "; F" in graded  # Free Malaysia Today (Reuters)
 
 
 def test_one_pager_template_is_shorter_and_notes_the_share_figures(answerer: Answerer) -> None:
@@ -195,6 +209,9 @@ def test_weekly_brief_cites_only_articles_inside_the_window(windowed: Answerer) 
     titles = [s.title for s in weekly.sections]
     assert titles[0] == "Overview" and titles[-1] == "What to watch" and len(titles) == 3
     overview, story = weekly.sections[:2]
+    assert story.label.startswith("Reported by 5 independent outlets: ")
+    assert all(s.chunk.source in story.label for s in weekly.sources)
+    assert f"*{story.label}*" in render_markdown(weekly).replace("\\", "")  # under the story's heading
     assert overview.sentences and story.sentences and all(x.chunk_ids for x in story.sentences)
     assert not _claims(overview) & _claims(story)
     assert [e.status for e in events].count("done") == len(weekly.sections)

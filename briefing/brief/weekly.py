@@ -19,6 +19,7 @@ from briefing.brief.build import assemble, now, place, without_sides
 from briefing.brief.claims import Claim, claims_from, retrieve
 from briefing.brief.context import Context
 from briefing.brief.disagreements import find_disagreements
+from briefing.brief.headline import LEAD_CLAIMS, story_headline, titles_of
 from briefing.brief.reporting import reported_by, story_outlets
 from briefing.brief.results import Brief, BriefError, Progress
 from briefing.brief.sections import FUTURE_CUE
@@ -177,6 +178,12 @@ def build_weekly(
     pool = [c for s in stories for aid in s.article_ids for c in ctx.store.article_chunks(aid)]
     found = find_disagreements(ctx.in_window(pool), ctx.store.story_of)
     per_story = [without_sides(story_claims(ctx, s), found) for s in stories]
+    heads = [
+        story_headline(
+            ctx.model, titles_of(ctx.store, s.title, s.article_ids), [c.text for c in claims[:LEAD_CLAIMS]]
+        )
+        for s, claims in zip(stories, per_story)
+    ]
     leads = [claims[0] for claims in per_story if claims]
     used = [c for claims in per_story for c in claims[: 1 + STORY_CLAIMS]]
     watch = [
@@ -190,15 +197,15 @@ def build_weekly(
             "Overview",
             "bullets",
             "The week's main stories, most covered first.",
-            tuple(s.title for s in stories),
+            tuple(heads),
             tuple(leads),
         )
     ]
-    for i, (story, claims) in enumerate(zip(stories, per_story), start=1):
+    for i, (story, head, claims) in enumerate(zip(stories, heads, per_story), start=1):
         jobs.append(
             Job(
                 f"story-{i}",
-                story.title,
+                head,
                 "prose",
                 f"As reported by {', '.join(story.outlets)}.",
                 (story.title,),

@@ -19,6 +19,7 @@ import pytest
 
 from briefing.answer import Answerer
 from briefing.brief import TEMPLATES_DIR, Brief, build_brief, build_weekly
+from briefing.brief.headline import headline_fault
 from briefing.export import render_markdown
 from briefing.ingest import ingest
 from briefing.markers import MARKER, parse_marker
@@ -155,6 +156,12 @@ def test_weekly_brief_summarises_stories_inside_the_window(answerer: Answerer) -
     titles = [s.title for s in brief.sections]
     assert len(titles) == 3 and titles[0] == "Overview" and titles[2] == "What to watch"
     assert "Brightvale" in titles[1]  # three outlets: the best-covered story
+    # its heading is the model's headline, written from the story's lead claims and checked, not a title
+    assert titles[1] not in {r.article.title for r in answerer.store.article_records()}
+    assert (
+        headline_fault(titles[1], [x["text"] for x in brief.sections[0].claims + brief.sections[1].claims])
+        is None
+    )
     assert not [s.key for s in brief.sections if s.error]
     assert brief.prompts == ["brief_section@2"]
     _check_citations_resolve(brief, answerer.store)

@@ -14,6 +14,8 @@ from briefing.brief.reporting import grade, mark
 from briefing.cite import NOT_IN_SOURCES
 from briefing.models import Chunk
 
+NOTHING_PENDING = "The sources name nothing pending, planned or expected."
+"""What an empty "what to watch" section says: plainly that there is none, not that a question failed."""
 EXTRACT_LABEL = "Extracts: source sentences quoted as published, no language model."
 
 
@@ -74,7 +76,7 @@ def layout(brief: Brief) -> list[Block]:
             blocks.append(Block("label", (Run("Extracts from the sources.", "em"),)))
         if not section.paragraphs:
             text = (
-                NOT_IN_SOURCES
+                (NOTHING_PENDING if section.key == "watch" else NOT_IN_SOURCES)
                 if section.not_in_sources or not section.dropped
                 else ("Every sentence drafted for this section was dropped as unsupported (strict mode).")
             )

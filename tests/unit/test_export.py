@@ -75,3 +75,12 @@ def test_sources_name_title_outlet_date_and_a_file_name_never_a_server_path(tmp_
     save(brief, tmp_path / "rail.docx")
     words = "\n".join(p.text for p in Document(str(tmp_path / "rail.docx")).paragraphs)
     assert entry in words and "/srv/" not in words
+
+
+def test_an_empty_watch_section_says_the_sources_name_nothing_pending() -> None:
+    watch = Section("watch", "What to watch", "bullets", [], not_in_sources=True)
+    brief = Brief("weekly", "Week", None, None, None, None, "weekly", "extractive", "none", None, False,
+                  [watch], [], "now", "now", {})  # fmt: skip
+    assert "## What to watch\n\n*The sources name nothing pending, planned or expected.*" in render_markdown(
+        brief
+    )

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
 from briefing.brief.reporting import independent
+from briefing.brief.restate import restate
 from briefing.brief.results import Paragraph, Progress, ProgressEvent, Section, Sentence
 from briefing.brief.standalone import breaks, strip_connective
 from briefing.chunk import split_sentences
@@ -29,7 +30,7 @@ from briefing.markers import BULLET, strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
-from briefing.signals import all_stems, content_stems, names, numbers
+from briefing.signals import content_stems, left_out
 
 ALREADY_STATED = "the brief already states it (or what it leans on)"
 
@@ -92,10 +93,11 @@ class Writer:
         share = self.ctx.settings.briefs.said_overlap
         return bool(words) and any(len(words & before) >= share * len(words) for before in self.stated)
 
-    def _fresh(self, text: str) -> str:
+    def _fresh(self, text: str, restate: Callable[[str], str | None] | None = None) -> str:
         """`text` without the sentences the brief already states (a claim's window often opens with the
         sentence another claim states), the rest remembered as stated. A sentence that leaned on one left
-        out goes too, since it cannot be read alone (`standalone.py`); a leading connective goes."""
+        out goes too, since it cannot be read alone (`standalone.py`), unless `restate` rewrites it to; a
+        leading connective goes."""
         kept: list[str] = []
         before = ""  # the sentence before this one, when this text states it
         for span in split_sentences(text):
@@ -106,7 +108,11 @@ class Writer:
                 sentence = strip_connective(sentence)
                 rule = breaks(strip_markers(sentence), before)
             before = ""
-            if rule or self._said(words):
+            if self._said(words):
+                continue
+            if rule and restate and (rewrite := restate(sentence)):
+                sentence, words, rule = rewrite, content_stems(strip_markers(rewrite)), None
+            if rule:
                 continue
             kept.append(sentence)
             self.stated.append(words)
@@ -189,7 +195,7 @@ class Writer:
             line = drafted[i] if i < len(drafted) else ""
             own = number[claim.chunk.id]
             text, repair = self._check_line(line, claim, own, sources)
-            fresh = self._fresh(text)
+            fresh = self._fresh(text, lambda x, c=claim, n=own: self._restate(x, c, n, repairs))
             if text and not fresh:
                 repair = Repair("dropped", line, ALREADY_STATED)
             if repair:
@@ -203,6 +209,14 @@ class Writer:
             if parts:
                 lines.append("- " + " ".join(parts))
         return lines, repairs, usage
+
+    def _restate(self, sentence: str, claim: Claim, own: int, repairs: list[Repair]) -> str | None:
+        """One checked rewrite of a sentence that does not read alone, recorded among the repairs."""
+        got = restate(self.ctx, sentence, claim, own)
+        if got is None:
+            return None
+        repairs.append(got[1])
+        return got[0]
 
     def _check_line(
         self, line: str, claim: Claim, own: int, sources: Sequence[Chunk]
@@ -259,15 +273,6 @@ class Writer:
     def _report(self, event: ProgressEvent) -> None:
         if self.progress:
             self.progress(event)
-
-
-def left_out(line: str, claim: str) -> list[str]:
-    """The names and figures of `claim` that `line` does not state."""
-    held = all_stems(line)
-    values = {v for n in numbers(line) for v in n.values}
-    return [word for stem, word in names(claim).items() if stem not in held] + [
-        n.text for n in numbers(claim) if not n.values & values
-    ]
 
 
 def _accepted(checked: CheckedText, own: set[int]) -> bool:

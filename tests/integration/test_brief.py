@@ -28,7 +28,7 @@ from briefing.brief import (
     load_template,
 )
 from briefing.brief.context import Context
-from briefing.brief.standalone import flagged
+from briefing.brief.standalone import breaks, flagged
 from briefing.config import Settings
 from briefing.export import render_html, render_markdown, save
 from briefing.ingest import ingest
@@ -327,6 +327,8 @@ def _scripted(prompt: str) -> str | int:
     """500 for one section; for another, a fabricated figure and a marker that points nowhere; for a third,
     its excerpts restated without markers; for the rest, each excerpt restated, each sentence with its marker."""
     excerpts = _EXCERPT.findall(prompt)
+    if sentence := re.search(r"<sentence>(.+?)</sentence>", prompt, re.S):  # restate its subject
+        return re.sub(r"^(?:It|The company)\b", "Hikvision", sentence.group(1))
     if f"Section: {FAIL_SECTION}." in prompt:
         return 500
     if f"Section: {BAD_SECTION}." in prompt:
@@ -410,3 +412,16 @@ def test_an_uncited_line_is_cited_to_its_own_claim(scripted_brief) -> None:
     for p in positions.paragraphs:
         assert all(x.supported and x.chunk_ids for x in p.sentences)
     assert "Checker flags" not in render_markdown(brief)
+
+
+def test_a_sentence_leaning_on_one_already_stated_is_restated_once_and_checked(scripted_brief) -> None:
+    """The model restates its subject ("It also would ..." -> "Hikvision also would ..."); the rewrite is
+    stated, cited to its claim's passage, and read alone; nothing in the brief leans on a missing sentence."""
+    brief, _ = scripted_brief
+    restated = [r for s in brief.sections for r in s.repairs if r.kind == "restated"]
+    assert restated and all(r.reason.startswith("does not read alone") for r in restated)
+    stated = {x.text: x for s in brief.sections for x in s.sentences}
+    for r in restated:
+        sentence = stated[strip_markers(r.text).strip()]
+        assert sentence.supported and breaks(sentence.text) is None
+    assert flagged([p for s in brief.sections for p in s.paragraphs]) == []

@@ -66,7 +66,7 @@ _REFERENCE = re.compile(  # "this technology", "these firms" among the first wor
     re.I,
 )
 _PRESS = re.compile(  # "the Times" with nothing between: "the New York Times" says which
-    r"\b[Tt]he\s+(?:Times|Post|Journal|paper|newspaper)\b(?!\s+(?:of|in)\s+[A-Z])"
+    r"\b[Tt]he\s+(?:Times|Post|Journal|paper|newspaper)\b(?!\s+(?:of|in)\s+[A-Z]|\s+[A-Z])"
 )
 _SAY = (
     r"(?:said|says|told|added|wrote|tweeted|posted|stated|argued|warned|explained|noted|continued|"

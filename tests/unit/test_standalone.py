@@ -70,6 +70,7 @@ def test_the_issues_sentences_break_a_rule(sentence: str, rule: str) -> None:
         "spokesman Lu Kang told a daily news briefing.",
         "This week the Senate passed the bill by 52 votes to 48.",
         "The Financial Times reported that the rail unions rejected the offer.",
+        "The Post Office said deliveries would resume on Monday after the strike.",
         "Rail workers in two unions voted to reject the deal, raising the risk of a national strike.",
         "Alex Jones must pay nearly $1 billion to the families of Sandy Hook victims, a jury decided.",
     ],

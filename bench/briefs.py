@@ -4,10 +4,11 @@ Seed briefs (the standard and one-pager templates on the seeds' story) are score
 in `bench/seed_brief_facts.json` (written for this project: the facts an analyst would expect from the
 five articles, each as alternative term lists): how many the brief names, how many of its sentences share
 60% or more of their word 5-grams with an earlier sentence (repeats), how many distinct actors the
-positions section attributes a statement to, and the share of sentences flagged unsupported. RealTime
+positions section attributes a statement to, the share of sentences flagged unsupported, and the share
+that does not read alone (`brief/standalone.py`: "It added ...", "The Times said ...", "Meanwhile, ..."). RealTime
 QA weeks get a weekly brief each, from a store of that week and the weeks either side.
 
-Printed per brief: seconds, sections, failed sections, sentences, repeats, flagged share, model lines
+Printed per brief: seconds, sections, failed sections, sentences, repeats, flagged share, leaning share, model lines
 the checker found unmarked and cited to their claim's passage, lines replaced by the claim's own words, "Sources differ" notes, sources, share of sources inside the window (must be 100%), prompt and
 generated tokens, key facts named and actors (seeds only).
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import REALTIMEQA, SHARED, read_jsonl  # noqa: E402
 from briefing.answer import Answerer  # noqa: E402
 from briefing.brief import Brief, build_brief, build_weekly, iso_week  # noqa: E402
+from briefing.brief.standalone import flagged  # noqa: E402
 from briefing.config import Settings, load_settings  # noqa: E402
 from briefing.export import render_markdown  # noqa: E402
 from briefing.ingest import ingest  # noqa: E402
@@ -90,6 +92,9 @@ def figures(brief: Brief, seconds: float) -> dict:
         "sentences": len(sentences),
         "repeats": repeats([x.text for x in sentences]),
         "flagged": round(sum(not x.supported for x in sentences) / max(len(sentences), 1), 3),
+        "leaning": round(
+            len(flagged([p for s in drafted for p in s.paragraphs])) / max(len(sentences), 1), 3
+        ),
         "cited": sum(r.kind == "cited" for s in drafted for r in s.repairs),
         "replaced": sum(r.kind == "replaced" for s in drafted for r in s.repairs),
         "differ": len(brief.disagreements),
@@ -104,7 +109,7 @@ def figures(brief: Brief, seconds: float) -> dict:
 
 
 HEADER = (
-    f"{'backend':10} {'brief':34} {'sec':>6} {'sect':>4} {'fail':>4} {'sents':>5} {'rep':>3} {'flag':>5} "
+    f"{'backend':10} {'brief':34} {'sec':>6} {'sect':>4} {'fail':>4} {'sents':>5} {'rep':>3} {'flag':>5} {'lean':>5} "
     f"{'cited':>5} {'repl':>4} {'diff':>4} {'srcs':>4} {'in win':>6} {'prompt':>6} {'gen':>5} {'facts':>5} {'actors':>6}"
 )
 
@@ -115,7 +120,7 @@ def print_row(backend: str, what: str, f: dict) -> None:
     actors = "" if f["actors"] is None else str(f["actors"])
     print(
         f"{backend:10} {what[:34]:34} {f['seconds']:6.1f} {f['sections']:4d} {f['failed']:4d} {f['sentences']:5d} "
-        f"{f['repeats']:3d} {100 * f['flagged']:4.1f}% {f['cited']:5d} {f['replaced']:4d} {f['differ']:4d} {f['sources']:4d} "
+        f"{f['repeats']:3d} {100 * f['flagged']:4.1f}% {100 * f['leaning']:4.1f}% {f['cited']:5d} {f['replaced']:4d} {f['differ']:4d} {f['sources']:4d} "
         f"{share:>6} {f['prompt_tokens']:6d} {f['completion_tokens']:5d} {facts:>5} {actors:>6}",
         flush=True,
     )

@@ -342,6 +342,12 @@ class Settings(BaseSettings):
     docx_paper: Literal["A4", "Letter"] = Field(
         "A4", description="Page size of Word briefs: A4, or Letter for North American offices."
     )
+    outlet_reliability: dict[str, Literal["A", "B", "C", "D", "E", "F"]] = Field(
+        default_factory=dict,
+        description="The team's reliability grade of each outlet, A (reliable) to F (cannot be judged), e.g. "
+        '{"Reuters": "A", "Daily Example": "D"}: a brief then grades each claim like the Admiralty code '
+        "(letter of the outlet stated, digit from its corroboration). Empty: no grade is shown.",
+    )
     brief_passages: int = Field(
         12, ge=1, description="Passages retrieved per query when gathering a brief's claims."
     )

@@ -7,10 +7,15 @@ HTML and the app.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from briefing.brief import Brief, Section, Sentence
+from briefing.brief.reporting import grade, mark
 from briefing.cite import NOT_IN_SOURCES
+from briefing.models import Chunk
 
+NOTHING_PENDING = "The sources name nothing pending, planned or expected."
+"""What an empty "what to watch" section says: plainly that there is none, not that a question failed."""
 EXTRACT_LABEL = "Extracts: source sentences quoted as published, no language model."
 
 
@@ -60,6 +65,9 @@ def layout(brief: Brief) -> list[Block]:
     if brief.note:
         blocks.append(Block("meta", (Run(f"Note: {brief.note}"),)))
     flags: list[tuple[int, Section, Sentence]] = []
+    table = brief.settings.get("outlet_reliability") or {}
+    outlet_of = {src.chunk.id: src.chunk.source for src in brief.sources}
+    carried: dict[int, dict[str, None]] = {}  # source number -> independent outlets of the claims citing it
     for section in brief.sections:
         blocks.append(Block("heading", (Run(section.title),)))
         if section.error:
@@ -70,7 +78,7 @@ def layout(brief: Brief) -> list[Block]:
             blocks.append(Block("label", (Run("Extracts from the sources.", "em"),)))
         if not section.paragraphs:
             text = (
-                NOT_IN_SOURCES
+                (NOTHING_PENDING if section.key == "watch" else NOT_IN_SOURCES)
                 if section.not_in_sources or not section.dropped
                 else ("Every sentence drafted for this section was dropped as unsupported (strict mode).")
             )
@@ -83,9 +91,12 @@ def layout(brief: Brief) -> list[Block]:
                 runs.append(Run(("" if i == 0 else " ") + s.text))
                 for j, c in enumerate(s.chunk_ids):
                     runs.append(Run(f"{'' if j else ' '}[{numbers[c]}]", "cite", numbers[c]))
-                if s.outlets:
-                    outlets = ", ".join(s.outlets)
-                    runs.append(Run(f" (carried by {len(s.outlets)} independent outlets: {outlets})", "note"))
+                    if s.supported:
+                        carried.setdefault(numbers[c], {}).update(dict.fromkeys(s.outlets))
+                after = p.sentences[i + 1] if i + 1 < len(p.sentences) else None
+                if s.supported and s.chunk_ids and not (after and _same_claim(s, after)):
+                    graded = grade(outlet_of[s.chunk_ids[0]], len(s.outlets), s.text, table)
+                    runs.append(Run(" " + mark(len(s.outlets), graded), "note"))
                 if not s.supported:
                     flags.append((len(flags) + 1, section, s))
                     runs.append(Run(f" ⚠{len(flags)}", "flag"))
@@ -111,11 +122,27 @@ def layout(brief: Brief) -> list[Block]:
     blocks.append(Block("heading", (Run("Sources"),)))
     for src in brief.sources:
         c = src.chunk
-        linked = bool(c.url and c.url.startswith(("http://", "https://")))
-        where = Run(c.url, "url") if linked else Run(c.url or c.path or "no URL or file recorded")
-        also = [o for o in c.outlets if o != c.source]
         day = c.published.isoformat() if c.published else "undated"
         text = f" {c.title}. {c.source}, {day}, passage {c.position + 1}. "
-        tail = "." + (f" Also carried by: {', '.join(also)}." if also else "")
-        blocks.append(Block("source", (Run(f"[{src.n}]", "cite", src.n), Run(text), where, Run(tail))))
+        outlets = list(carried.get(src.n, {}))
+        also = [o for o in c.outlets if o != c.source and o not in outlets]
+        tail = "." + (
+            f" Carried by {len(outlets)} independent outlets: {', '.join(outlets)}." if outlets else ""
+        )
+        tail += f" Also carried by: {', '.join(also)}." if also else ""
+        blocks.append(Block("source", (Run(f"[{src.n}]", "cite", src.n), Run(text), _where(c), Run(tail))))
     return blocks
+
+
+def _same_claim(s: Sentence, after: Sentence) -> bool:
+    """Whether the next sentence states the same claim (same passages, same outlets): one mark for both."""
+    return after.supported and after.chunk_ids == s.chunk_ids and after.outlets == s.outlets
+
+
+def _where(c: Chunk) -> Run:
+    """Where the reader finds the article: its http(s) URL as a link; for a file-ingested article its file
+    name, never the server's path to it."""
+    if c.url and c.url.startswith(("http://", "https://")):
+        return Run(c.url, "url")
+    name = PurePath(c.path or c.url or "").name
+    return Run(f"file {name}" if name else "no URL or file recorded")

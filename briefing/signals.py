@@ -293,3 +293,12 @@ class SupportSignals:
             or self.missing_dates
             or (checker.names_hard and self.missing_names)
         )
+
+
+def left_out(line: str, claim: str) -> list[str]:
+    """The names and figures of `claim` that `line` does not state."""
+    held = all_stems(line)
+    values = {v for n in numbers(line) for v in n.values}
+    return [word for stem, word in names(claim).items() if stem not in held] + [
+        n.text for n in numbers(claim) if not n.values & values
+    ]

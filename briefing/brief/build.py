@@ -22,6 +22,7 @@ from briefing.retrieve import Filters
 BRIEF_SETTINGS = (
     *ANSWER_SETTINGS,
     "docx_paper",
+    "outlet_reliability",
     "briefs",
     "brief_passages",
     "embedding",

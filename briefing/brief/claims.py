@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from briefing.brief.context import Context
+from briefing.brief.standalone import standalone_window
 from briefing.chunk import split_sentences
 from briefing.config import BriefTuning
 from briefing.embeddings import embed_cached
@@ -187,12 +188,14 @@ def retrieve(ctx: Context, queries: Sequence[str], k: int | None = None) -> list
 
 def claims_from(ctx: Context, topic: str, chunks: Sequence[Chunk]) -> list[Claim]:
     """The claims of `chunks` about `topic`, most relevant first, the same statement in several articles
-    merged into one claim; a window scoring under `claim_min_score` against the topic is off it."""
+    merged into one claim; a window scoring under `claim_min_score` against the topic is off it, and one
+    that cannot be read alone (`standalone_window`) is taken with its resolving sentence or not at all."""
     tuning = ctx.settings.briefs
     ranked = [
         ev
-        for ev in rank_sentences(topic, chunks, ctx.embedder, ctx.settings.extract)
-        if ev.score >= tuning.claim_min_score
+        for found in rank_sentences(topic, chunks, ctx.embedder, ctx.settings.extract)
+        if found.score >= tuning.claim_min_score
+        and (ev := standalone_window(found)) is not None
         and len(ev.text.split()) >= tuning.claim_min_words
         and not ev.text.endswith("?")
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,7 +22,9 @@ from briefing.brief.changes import Changes, LastBrief, unstated
 from briefing.brief.claims import Claim, claims_from, retrieve
 from briefing.brief.context import Context
 from briefing.brief.disagreements import find_disagreements
+from briefing.brief.headline import LEAD_CLAIMS, story_headline, titles_of
 from briefing.brief.kept import StoryBook
+from briefing.brief.reporting import reported_by, story_outlets
 from briefing.brief.results import Brief, BriefError, Progress
 from briefing.brief.sections import FUTURE_CUE
 from briefing.brief.stories import Story, find_stories, week_of
@@ -105,6 +108,17 @@ def build_weekly(
     pool = [c for s in stories for aid in s.article_ids for c in ctx.store.article_chunks(aid)]
     found = find_disagreements(ctx.in_window(pool), ctx.store.story_of)
     per_story = [unstated(ctx, without_sides(story_claims(ctx, s), found), last) for s in stories]
+    stories = [  # each headed by a checked headline, which "Since last week" names it by too
+        replace(
+            s,
+            title=story_headline(
+                ctx.model,
+                titles_of(ctx.store, s.title, s.article_ids),
+                [c.text for c in claims[:LEAD_CLAIMS]],
+            ),
+        )
+        for s, claims in zip(stories, per_story)
+    ]
     changes = Changes.of(week, last, filed, stories, per_story)
     leads = [claims[0] for claims in per_story if claims]
     used = [*changes.news.values(), *(c for claims in per_story for c in claims[: 1 + STORY_CLAIMS])]
@@ -135,7 +149,7 @@ def build_weekly(
                 f"As reported by {', '.join(story.outlets)}.",
                 (story.title,),
                 tuple(claims[1 : 1 + STORY_CLAIMS]),
-                label=changes.label(story),
+                label=f"{changes.label(story)} {reported_by(story_outlets(ctx.store, story.article_ids))}",
             )
         )
     jobs.append(

@@ -18,7 +18,10 @@ from datetime import date
 
 from briefing.brief.claims import Claim, group_of
 from briefing.brief.context import Context
+from briefing.brief.reporting import independent
+from briefing.brief.restate import restate
 from briefing.brief.results import Paragraph, Progress, ProgressEvent, Section, Sentence
+from briefing.brief.standalone import breaks, strip_connective
 from briefing.chunk import split_sentences
 from briefing.cite import NO_CLAIM, NOT_IN_SOURCES, CheckedText, check_citations
 from briefing.extract import cite, cite_window
@@ -28,7 +31,9 @@ from briefing.markers import BULLET, strip_markers
 from briefing.models import Chunk
 from briefing.prompts import load_prompt, source_tag
 from briefing.repair import Repair, supporting_passage
-from briefing.signals import all_stems, content_stems, names, numbers
+from briefing.signals import content_stems, left_out
+
+ALREADY_STATED = "the brief already states it (or what it leans on)"
 
 
 @dataclass(frozen=True)
@@ -89,16 +94,30 @@ class Writer:
         share = self.ctx.settings.briefs.said_overlap
         return bool(words) and any(len(words & before) >= share * len(words) for before in self.stated)
 
-    def _fresh(self, text: str) -> str:
+    def _fresh(self, text: str, restate: Callable[[str], str | None] | None = None) -> str:
         """`text` without the sentences the brief already states (a claim's window often opens with the
-        sentence another claim states), the rest remembered as stated."""
-        kept = []
+        sentence another claim states), the rest remembered as stated. A sentence that leaned on one left
+        out goes too, since it cannot be read alone (`standalone.py`), unless `restate` rewrites it to; a
+        leading connective goes."""
+        kept: list[str] = []
+        before = ""  # the sentence before this one, when this text states it
         for span in split_sentences(text):
             sentence = text[span.start : span.end].strip()
             words = content_stems(strip_markers(sentence))
-            if not self._said(words):
-                kept.append(sentence)
-                self.stated.append(words)
+            rule = breaks(strip_markers(sentence), before)
+            if rule == "connective":
+                sentence = strip_connective(sentence)
+                rule = breaks(strip_markers(sentence), before)
+            before = ""
+            if self._said(words):
+                continue
+            if rule and restate and (rewrite := restate(sentence)):
+                sentence, words, rule = rewrite, content_stems(strip_markers(rewrite)), None
+            if rule:
+                continue
+            kept.append(sentence)
+            self.stated.append(words)
+            before = sentence
         return " ".join(kept)
 
     def section(self, job: Job, index: int, total: int) -> Section:
@@ -135,7 +154,7 @@ class Writer:
         section.dropped = [
             Sentence(r.draft.lstrip("-• "), (), False, 0.0, r.reason)
             for r in section.repairs
-            if r.kind == "dropped"
+            if r.kind == "dropped" and r.reason != ALREADY_STATED  # bookkeeping, not a defect
         ]
         section.seconds = time.monotonic() - t0
         self._report(ProgressEvent(index, total, job.title, "done"))
@@ -174,9 +193,9 @@ class Writer:
             line = drafted[i] if i < len(drafted) else ""
             own = number[claim.chunk.id]
             text, repair = self._check_line(line, claim, own, sources)
-            fresh = self._fresh(text)
+            fresh = self._fresh(text, lambda x, c=claim, n=own: self._restate(x, c, n, repairs))
             if text and not fresh:
-                repair = Repair("dropped", line, "the brief already states it")
+                repair = Repair("dropped", line, ALREADY_STATED)
             if repair:
                 repairs.append(repair)
             if fresh:
@@ -207,6 +226,14 @@ class Writer:
                 self._report(ProgressEvent(index, total, title, "waiting", ahead=waiting.ahead))
 
         return report
+
+    def _restate(self, sentence: str, claim: Claim, own: int, repairs: list[Repair]) -> str | None:
+        """One checked rewrite of a sentence that does not read alone, recorded among the repairs."""
+        got = restate(self.ctx, sentence, claim, own)
+        if got is None:
+            return None
+        repairs.append(got[1])
+        return got[0]
 
     def _check_line(
         self, line: str, claim: Claim, own: int, sources: Sequence[Chunk]
@@ -265,15 +292,6 @@ class Writer:
             self.progress(event)
 
 
-def left_out(line: str, claim: str) -> list[str]:
-    """The names and figures of `claim` that `line` does not state."""
-    held = all_stems(line)
-    values = {v for n in numbers(line) for v in n.values}
-    return [word for stem, word in names(claim).items() if stem not in held] + [
-        n.text for n in numbers(claim) if not n.values & values
-    ]
-
-
 def _accepted(checked: CheckedText, own: set[int]) -> bool:
     claims = [s for s in checked.sentences if s.reason not in NO_CLAIM]
     return (
@@ -295,11 +313,7 @@ def _why(checked: CheckedText, own: set[int]) -> str:
 def independent_outlets(chunks: Sequence[Chunk], story_of) -> tuple[str, ...]:
     """Outlets carrying these passages, one per story (a syndicated copy is its twin's story) and one per
     outlet name; empty unless there are at least two, since one outlet corroborates nothing."""
-    outlets: dict[str, str] = {}
-    for c in chunks:
-        for article_id, outlet in [(c.article_id, c.source), *((x.article_id, x.source) for x in c.carriers)]:
-            outlets.setdefault(story_of(article_id), outlet)
-    names = tuple(dict.fromkeys(outlets.values()))
+    names = independent(((x.article_id, x.source) for c in chunks for x in (c, *c.carriers)), story_of)
     return names if len(names) >= 2 else ()
 
 
@@ -328,7 +342,7 @@ def _paragraphs(
                 outlets=tuple(dict.fromkeys(o for n in s.cited for o in outlets.get(n, ())))
                 if s.supported
                 else (),
-                repaired=any(s.text.rstrip(".") in r for r in replaced),
+                repaired=any(s.text.rstrip(".").casefold() in r.casefold() for r in replaced),
             )
             for s in inside
         )

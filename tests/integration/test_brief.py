@@ -28,6 +28,7 @@ from briefing.brief import (
     load_template,
 )
 from briefing.brief.context import Context
+from briefing.brief.standalone import breaks, flagged
 from briefing.config import Settings
 from briefing.export import render_html, render_markdown, save
 from briefing.ingest import ingest
@@ -80,6 +81,12 @@ def test_no_sentence_restates_an_earlier_one(brief: Brief, answerer: Answerer) -
         seen.append(words)
 
 
+def test_every_sentence_reads_alone(brief: Brief) -> None:
+    """No "It added ...", "The Times said ..." or "Meanwhile, ..." whose context the brief does not give."""
+    paragraphs = [p for s in brief.sections for p in s.paragraphs]
+    assert [(s.text, rule) for s, rule in flagged(paragraphs)] == []
+
+
 def test_positions_are_grouped_by_actor_and_attributed(brief: Brief) -> None:
     positions = next(s for s in brief.sections if s.key == "positions")
     actors = [c["actor"] for c in positions.claims]
@@ -97,9 +104,12 @@ def test_sources_are_numbered_in_reading_order_and_every_marker_resolves(brief: 
     sources_part = text.split("## Sources")[1]
     for s in brief.sources:
         c = s.chunk
+        name = Path(c.path).name  # a file-ingested article: its file name, never the server's path
         assert (
-            f"[{s.n}] {c.title}. {c.source}, 2019-05-22, passage {c.position + 1}. {c.path}." in sources_part
+            f"[{s.n}] {c.title}. {c.source}, 2019-05-22, passage {c.position + 1}. file {name}."
+            in sources_part
         )
+    assert str(SEEDS) not in text
 
 
 def test_share_fall_reported_two_ways_is_a_disagreement_citing_both(brief: Brief) -> None:
@@ -125,9 +135,20 @@ def test_passage_carried_by_two_outlets_is_marked_corroborated(brief: Brief) -> 
         {"South China Morning Post", "The Straits Times (New York Times; Reuters)"} <= set(x.outlets)
         for x in corroborated
     )
-    assert "independent outlets: South China Morning Post, The Straits Times" in render_markdown(brief)
+    text = render_markdown(brief)
+    body, sources = text.split("## Sources")
+    assert (
+        re.search(r"\(\d outlets\)", body) and "(single source)" in body and "carried by" not in body.lower()
+    )
+    assert "Carried by 2 independent outlets: South China Morning Post, The Straits Times" in sources
     carried = next(s for s in brief.sources if len(s.chunk.outlets) > 1)
-    assert f"Also carried by: {carried.chunk.outlets[1]}" in render_markdown(brief)
+    line = next(x for x in sources.splitlines() if x.startswith(f"[{carried.n}]"))
+    assert carried.chunk.outlets[1] in line
+    assert "single source" not in text.replace("(single source)", "")  # no grade without a table
+    graded = render_markdown(
+        replace(brief, settings={**brief.settings, "outlet_reliability": {"Reuters": "A"}})
+    )
+    assert re.search(r"\(\d outlets; A1\)", graded) and "; F" in graded  # Free Malaysia Today (Reuters)
 
 
 def test_one_pager_template_is_shorter_and_notes_the_share_figures(answerer: Answerer) -> None:
@@ -191,6 +212,9 @@ def test_weekly_brief_cites_only_articles_inside_the_window(windowed: Answerer) 
     )
     assert [p.lead for p in weekly.sections[0].paragraphs] == [f"New this week: {titles[2]}"]  # a first week
     overview, story = weekly.sections[1:3]
+    assert story.label.startswith("New this week. Reported by 5 independent outlets: ")
+    assert all(s.chunk.source in story.label for s in weekly.sources)
+    assert f"*{story.label}*" in render_markdown(weekly).replace("\\", "")  # under the story's heading
     assert overview.sentences and story.sentences and all(x.chunk_ids for x in story.sentences)
     assert not _claims(overview) & _claims(story)
     assert [e.status for e in events].count("done") == len(weekly.sections)
@@ -306,6 +330,8 @@ def _scripted(prompt: str) -> str | int:
     """500 for one section; for another, a fabricated figure and a marker that points nowhere; for a third,
     its excerpts restated without markers; for the rest, each excerpt restated, each sentence with its marker."""
     excerpts = _EXCERPT.findall(prompt)
+    if sentence := re.search(r"<sentence>(.+?)</sentence>", prompt, re.S):  # restate its subject
+        return re.sub(r"^(?:It|The company)\b", "Hikvision", sentence.group(1))
     if f"Section: {FAIL_SECTION}." in prompt:
         return 500
     if f"Section: {BAD_SECTION}." in prompt:
@@ -394,3 +420,16 @@ def test_an_uncited_line_is_cited_to_its_own_claim(scripted_brief) -> None:
     for p in positions.paragraphs:
         assert all(x.supported and x.chunk_ids for x in p.sentences)
     assert "Checker flags" not in render_markdown(brief)
+
+
+def test_a_sentence_leaning_on_one_already_stated_is_restated_once_and_checked(scripted_brief) -> None:
+    """The model restates its subject ("It also would ..." -> "Hikvision also would ..."); the rewrite is
+    stated, cited to its claim's passage, and read alone; nothing in the brief leans on a missing sentence."""
+    brief, _ = scripted_brief
+    restated = [r for s in brief.sections for r in s.repairs if r.kind == "restated"]
+    assert restated and all(r.reason.startswith("does not read alone") for r in restated)
+    stated = {x.text: x for s in brief.sections for x in s.sentences}
+    for r in restated:
+        sentence = stated[strip_markers(r.text).strip()]
+        assert sentence.supported and breaks(sentence.text) is None
+    assert flagged([p for s in brief.sections for p in s.paragraphs]) == []

@@ -94,6 +94,6 @@ def test_a_slow_call_that_keeps_writing_or_waits_its_turn_is_not_cut(
     brief = build_brief(TOPIC, local, answerer=answerer, progress=events.append)
     other.join()
     assert [(e.status, e.index, e.ahead) for e in events if e.status == "waiting"][:1] == [("waiting", 1, 1)]
-    assert brief.backend == "local" and len(fake.calls) == len(brief.sections)
+    assert brief.backend == "local" and len(fake.calls) >= len(brief.sections)  # and any checked rewrites
     assert all(not s.fallback and s.usage["completion_tokens"] == len(LINE) for s in brief.sections)
     assert not re.search("Drafting failed", json.dumps(brief.to_dict()))

@@ -19,6 +19,7 @@ import pytest
 
 from briefing.answer import Answerer
 from briefing.brief import TEMPLATES_DIR, Brief, build_brief, build_weekly
+from briefing.brief.headline import headline_fault
 from briefing.export import render_markdown
 from briefing.ingest import ingest
 from briefing.markers import MARKER, parse_marker
@@ -155,6 +156,10 @@ def test_weekly_brief_summarises_stories_inside_the_window(answerer: Answerer) -
     titles = [s.title for s in brief.sections]
     assert titles[:2] == ["Since last week", "Overview"] and titles[3] == "What to watch" and len(titles) == 4
     assert "Brightvale" in titles[2]  # three outlets: the best-covered story
+    # its heading is the model's headline, written from the story's lead claims and checked, not a title
+    assert titles[2] not in {r.article.title for r in answerer.store.article_records()}
+    claims = [x["text"] for s in brief.sections[1:3] for x in s.claims]
+    assert headline_fault(titles[2], claims) is None
     assert not [s.key for s in brief.sections if s.error]
     assert brief.prompts == ["brief_section@2"]
     _check_citations_resolve(brief, answerer.store)

@@ -54,3 +54,33 @@ def test_conversation_markdown_keeps_markers_and_source_links_and_nothing_else_l
     assert "The toll rises [1]." in text  # the answer's own marker, as written
     assert rendered.count("<a href") == 1 and '<a href="https://news.example/toll">' in rendered
     assert "<img" not in rendered and "javascript:alert(1)</p>" in rendered  # as text, not a link
+
+
+def test_sources_name_title_outlet_date_and_a_file_name_never_a_server_path(tmp_path) -> None:
+    from docx import Document
+
+    from briefing.export import save
+
+    text = "Rail workers in two unions voted to reject the deal."
+    filed = Chunk("b:000", "b", "Rail unions reject deal", "Wire", date(2022, 10, 11), None,
+                  "/srv/briefing/uploads/2022/rail-vote.txt", 0, 0, len(text), text)  # fmt: skip
+    sentence = Sentence(text, ("b:000",), True, 0.9, "")
+    section = Section("summary", "Summary", "para", [], paragraphs=[Paragraph((sentence,), bullet=False)])
+    brief = Brief("topic", "Rail", "rail", None, None, None, "default", "extractive", "none", None, False,
+                  [section], [Source(1, filed, ())], "now", "now", {})  # fmt: skip
+    md = render_markdown(brief)
+    entry = "[1] Rail unions reject deal. Wire, 2022-10-11, passage 1. file rail-vote.txt."
+    assert entry in md and "/srv/" not in md
+    assert "[1] (single source)" in md  # the compact mark, no "(carried by ...)" after the sentence
+    save(brief, tmp_path / "rail.docx")
+    words = "\n".join(p.text for p in Document(str(tmp_path / "rail.docx")).paragraphs)
+    assert entry in words and "/srv/" not in words
+
+
+def test_an_empty_watch_section_says_the_sources_name_nothing_pending() -> None:
+    watch = Section("watch", "What to watch", "bullets", [], not_in_sources=True)
+    brief = Brief("weekly", "Week", None, None, None, None, "weekly", "extractive", "none", None, False,
+                  [watch], [], "now", "now", {})  # fmt: skip
+    assert "## What to watch\n\n*The sources name nothing pending, planned or expected.*" in render_markdown(
+        brief
+    )

@@ -90,7 +90,7 @@ def test_a_story_keeps_its_id_and_the_second_brief_says_what_changed(answerer: A
     assert len(gone) == 1 and _story(first, "harbour")["title"] in gone[0]
     story_labels = {s.key: s.label for s in second.sections}
     assert story_labels[rail["section"]].startswith("Continuing since 2031-W10")
-    assert story_labels[museum["section"]] == "New this week."
+    assert story_labels[museum["section"]].startswith("New this week. Single source: ")
     text = render_markdown(second)
     assert text.index("## Since last week") < text.index("## Overview")
     assert f"*{rail['title']} (continuing since 2031-W10):* " in text

@@ -15,6 +15,10 @@ it's not even trending.") reads wrong in a brief. The rules are cheap text patte
   fragment        a quote with no speaker at all, or a piece of one (opens in lower case)
   unattributed    first person ("we", "I", "it's", "we'll") outside quotes and without a speaker: a tweet or
                   an opinion stated as if it were reported fact
+  heading         a headline, caption or page furniture, not a sentence: no closing stop ("20-time Grand
+                  Slam champion makes it official"), "Hide Caption 3 of 22 Photos: ...", a dash-led aside
+  question        a question or an exclamation ("What happens to the other royals?", "That's an upset!"):
+                  not a statement of fact
 
 `breaks` applies them; `before` is the sentence the claim's own window gives before this one, which
 resolves the rules a previous sentence can resolve (a pronoun, a reference, a connective, a speaker).
@@ -28,6 +32,7 @@ from collections.abc import Sequence
 from briefing.brief.results import Paragraph, Sentence
 from briefing.chunk import split_sentences
 from briefing.evidence import Evidence, clean_sentence
+from briefing.markers import strip_markers
 
 RULES = {
     "connective": "opens with a connective that links to a sentence not given",
@@ -37,6 +42,8 @@ RULES = {
     "speaker": "its speaker is a pronoun or a back-reference ('he said', 'the first official said')",
     "fragment": "a quote without its speaker, or a piece of one",
     "unattributed": "first person or chat outside quotes with no speaker: a post or opinion stated as fact",
+    "heading": "a headline, caption or page furniture, not a sentence",
+    "question": "a question or an exclamation, not a statement of fact",
 }
 RESOLVED_BY_CONTEXT = {"connective", "pronoun", "refers-back", "press", "speaker"}
 """Rules the sentence before, in the same passage, resolves: it names what the pronoun points at."""
@@ -89,6 +96,11 @@ _FIRST_PERSON = re.compile(
     r"\b(?:I|I'm|I’m|I've|I’ve|I'll|I’ll|we|we're|we’re|we've|we’ve|we'll|we’ll|our|ours|us|me|my|you|"
     r"your|it's|it’s|that's|that’s|can't|can’t|won't|won’t|gonna|lol)\b"
 )
+_FURNITURE = re.compile(
+    r"\bHide Caption\b|\b\d+ of \d+ Photos:|^(?:--|—|–)|^(?:Read more|Click here|Watch)\b", re.I
+)
+_STOP = re.compile(r"[.!?…][\"'”’)\]]*$")
+_ASKS = re.compile(r"[!?][\"'”’)\]]*$")
 _CASE_SENSITIVE = {"us", "I"}  # "US" is a country; "I" as a pronoun is upper case only
 
 
@@ -122,7 +134,7 @@ def breaks(sentence: str, before: str = "") -> str | None:
     """The first rule `sentence` breaks (a key of RULES), or None when it stands alone. `before` is the
     sentence before it in the same passage, given with it: it resolves a pronoun, a reference, a speaker or
     a connective."""
-    text = sentence.strip().lstrip("-•* ").strip()
+    text = re.sub(r"^[-•*]\s+", "", sentence.strip()).strip()  # a list bullet, not a dash-led aside
     if not text:
         return None
     found = _rule(text)
@@ -132,6 +144,11 @@ def breaks(sentence: str, before: str = "") -> str | None:
 
 
 def _rule(text: str) -> str | None:
+    stated = strip_markers(text)
+    if _FURNITURE.search(stated) or not _STOP.search(stated):
+        return "heading"
+    if _ASKS.search(stated) and not (stated[0] in _QUOTE_CHARS and _SAYING.search(outside_quotes(stated))):
+        return "question"  # a quoted question with its speaker is a report of what was asked
     if CONNECTIVE.match(text):
         return "connective"
     plain = outside_quotes(text).strip()

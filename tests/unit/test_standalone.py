@@ -49,6 +49,28 @@ from briefing.models import Chunk
         ("The lawmakers said the actions may constitute crimes against humanity.", "speaker"),
         ("I think this is the worst decision the board has ever made.", "unattributed"),
         ("now the court will have to decide by Friday.", "fragment"),
+        # seen in weekly briefs of RealTime QA dev weeks: headlines, captions and asides as sentences
+        ("20-time Grand Slam champion makes it official", "heading"),
+        (
+            "Carlos Alcaraz reaches first grand slam semifinal after marathon, late-night finish against "
+            "Jannik Sinner",
+            "heading",
+        ),
+        (
+            "Hide Caption 20 of 22 Photos: What Britain looked like the last time a monarch died Queen "
+            "Elizabeth II shakes hands with the Dean of Windsor after the funeral service.",
+            "heading",
+        ),
+        (
+            "-- New Hampshire GOP Senate candidate Don Bolduc, stating Thursday on Fox News that he believes "
+            "President Biden is the legitimate president of the US.",
+            "heading",
+        ),
+        (
+            "King Charles III takes over:What happens to the other royals under new slimmed-down monarchy?",
+            "question",
+        ),
+        ("That's what you call an underdog upset!", "question"),
     ],
 )
 def test_the_issues_sentences_break_a_rule(sentence: str, rule: str) -> None:
@@ -73,6 +95,8 @@ def test_the_issues_sentences_break_a_rule(sentence: str, rule: str) -> None:
         "The Post Office said deliveries would resume on Monday after the strike.",
         "Rail workers in two unions voted to reject the deal, raising the risk of a national strike.",
         "Alex Jones must pay nearly $1 billion to the families of Sandy Hook victims, a jury decided.",
+        "The strike ends on Friday [2].",
+        '"Will the strike end before the holidays?" the union’s leader asked at a rally on Monday.',
     ],
 )
 def test_news_lead_sentences_stand_alone(sentence: str) -> None:

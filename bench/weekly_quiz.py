@@ -105,20 +105,26 @@ def stories(brief: Brief) -> list:
     return [s for s in brief.sections if s.key.startswith("story-")]
 
 
-def headline_counts(briefs: Sequence[Brief]) -> dict[str, int]:
+def headline_counts(briefs: Sequence[Brief], urls: Sequence[str]) -> dict:
     titles = [s.title for b in briefs for s in stories(b)]
+    slugs = [t for t in titles if _slug(t, urls)]
     return {
         "headlines": len(titles),
         "truncated": sum(t.rstrip().endswith(("...", "…")) for t in titles),
-        "slugs": sum(_slug(t) for t in titles),
+        "slugs": len(slugs),
         "roundups": sum(bool(ROUNDUP.search(t)) for t in titles),
+        "seen": [t for t in titles if t.rstrip().endswith(("...", "…")) or t in slugs or ROUNDUP.search(t)],
     }
 
 
-def _slug(title: str) -> bool:
-    """A title made from a URL slug: several words, no punctuation, nothing capitalised past the first letter."""
+def _slug(title: str, urls: Sequence[str]) -> bool:
+    """A title made from a URL slug: lower case past its first letter, no punctuation, and its words joined
+    by hyphens in a stored article's address ("Biden west trip camp hale colorado")."""
     rest = title.strip()[1:]
-    return len(title.split()) >= 3 and rest == rest.lower() and not re.search(r"[^\w\s]", title)
+    if len(title.split()) < 3 or rest != rest.lower() or re.search(r"[^\w\s]", title):
+        return False
+    joined = "-".join(title.lower().split())
+    return any(joined in u for u in urls)
 
 
 def standalone_share(briefs: Sequence[Brief]) -> tuple[int, int] | None:
@@ -195,10 +201,11 @@ def report(backend: str, built: list[Built], questions: list[dict], answerer: An
             else "not available on this branch (briefing.brief.standalone is missing)"
         )
     )
-    h = headline_counts(briefs)
+    h = headline_counts(briefs, args.urls)
     print(
         f"{'':10} headlines: {h['headlines']} story headings, {h['truncated']} truncated, "
         f"{h['slugs']} URL slugs, {h['roundups']} roundup pages as stories"
+        + "".join(f"\n{'':12}{t!r}" for t in h["seen"])
     )
     run = consecutive(built)
     pairs = list(zip(run, run[1:]))
@@ -239,6 +246,7 @@ def main() -> None:
     store = Store(base)
     if not store.article_records():
         sys.exit(f"{args.store} is empty: build it with bench/ingest.py --keep {args.store}")
+    args.urls = [r.article.url.lower() for r in store.article_records() if r.article.url]
     questions = list(read_jsonl(REALTIMEQA / "queries_dev.jsonl"))
     asked = [q for q in questions if not args.start or date.fromisoformat(q["question_date"]) >= args.start]
     windows = sorted({Window.of(q) for q in asked}, key=lambda w: w.since)[: args.weeks]

@@ -113,6 +113,16 @@ def test_a_supported_sentence_without_a_marker_is_cited(scripted: Callable[[str]
     assert [r.kind for r in answer.repairs] == ["cited"] and not answer.unsupported
 
 
+def test_a_sentence_naming_the_wrong_actor_is_repaired(scripted: Callable[[str], Answerer]) -> None:
+    draft = (
+        "The Chinese surveillance equipment maker Hikvision has begun exporting surveillance technology to "
+        "Ecuador, Zimbabwe, Uzbekistan, Pakistan, and the United Arab Emirates [1]."
+    )
+    answer = scripted(draft).ask("Which countries has China begun exporting surveillance technology to?")
+    assert "Hikvision has begun exporting" not in answer.text and not answer.unsupported
+    assert [r.reason for r in answer.repairs] == ["actor Hikvision not the passage's: China"]
+
+
 def test_a_dangling_marker_is_reported_and_what_is_shown_is_checked(seeded: tuple[Settings, Store]) -> None:
     settings, _ = seeded
     with fake_llm(lambda prompt: "Hikvision retained Pierre-Richard Prosper [99].") as url:

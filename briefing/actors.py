@@ -100,13 +100,18 @@ def _verb_at(words: list[str], i: int) -> bool:
 def _head(subject: str) -> str:
     """The subject reduced to its head: "The Chinese surveillance equipment maker Hikvision" -> Hikvision
     (a name after a common noun is what the noun describes); other phrases stay whole."""
-    m = re.search(r"\b[a-z][\w-]*\s+(?P<name>(?:[A-Z][\w.'’-]*\s*)+)$", subject)
-    return m.group("name").strip() if m else subject.strip()
+    m = re.search(
+        r"\b(?!(?:of|for|and|on|in|at|from|by|to|with|de|von|the|a|an)\b)[a-z][\w-]*\s+(?P<name>(?:[A-Z][\w.'’-]*\s*)+)$",
+        subject,
+    )
+    if m:
+        return m.group("name").strip()
+    return re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", subject.strip(), flags=re.IGNORECASE)
 
 
 def claim_actor(claim: str) -> Actor | None:
     """The claim's actor, or None when the rules cannot read one (then nothing is checked)."""
-    text = _OPENER.sub("", claim.strip())
+    text = _OPENER.sub("", claim.strip().lstrip("•*-–— "))
     if m := _ACCORDING.match(text):
         return Actor(_head(m.group("who")), m.group("rest"), speaks=True)
     if (m := _TAIL_SPEAKER.match(text)) and (who := m.group("who") or m.group("who2") or m.group("who3")):
@@ -117,11 +122,13 @@ def claim_actor(claim: str) -> Actor | None:
     words = [t for t, _ in tokens]
     for i in range(min(len(words), 14)):
         if words[i] in (",", '"', "“", "”"):
-            apposed = re.match(r"^([^,]{2,60}),[^,]{2,100},\s*(?=\w)", text)
+            # "Hikvision, the Chinese camera maker, is ...": a name, its description, then the verb
+            apposed = re.match(r"^([^,]{2,60}),[^,]{2,100},\s*(?P<next>[a-z]+)\b", text)
             if not apposed or not re.search(r"[A-Z]\w*\s*$", apposed.group(1)):
-                return None  # a clause the rules do not read
-            rest = claim_actor(f"{apposed.group(1)} {text[apposed.end() :]}")
-            return rest
+                return None  # a clause the rules do not read (a list, an opening clause)
+            if not _verb_at(["X", apposed.group("next")], 1):
+                return None
+            return claim_actor(f"{apposed.group(1)} {text[apposed.start('next') :]}")
         if not _verb_at(words, i):
             continue
         subject = text[: tokens[i][1]].strip()
@@ -191,6 +198,19 @@ def _zone_names(zone: str, passage: str) -> list[str]:
     return found
 
 
+def _speakers(sentence: str) -> str:
+    """Every stretch of the sentence that may say who speaks: the clause before each reporting verb, and
+    after it up to the next comma when the verb follows a quote or comma ("..., says Sen. Missy Irvin, a
+    sponsor"). Wider than `speaker_zone`, so a claim's speaker found here is never a false alarm."""
+    out = []
+    for m in REPORTING.finditer(sentence):
+        before = re.split(r"[”\":;]|,\s+(?:and|but)\b", sentence[: m.start()])[-1]
+        out.append(" ".join(before.split()[-30:]))
+        if m.group().lower() == "according to" or re.search(r"[,”\"]\s*$", sentence[: m.start()]):
+            out.append(" ".join(re.split(r"[,;”\"]", sentence[m.end() :])[0].split()[:12]))
+    return " | ".join(out)
+
+
 def _before_predicate(sentence: str, predicate: set[str]) -> str:
     """The passage sentence's words before the first word of the claim's predicate: who acts there."""
     text = _LEAD_PHRASE.sub("", _OPENER.sub("", sentence.strip()))
@@ -228,13 +248,21 @@ def actor_mismatch(claim: str, sentences: Sequence[Sentence]) -> str:
     predicate = content_stems(actor.predicate) - all_stems(actor.phrase)
     if not predicate:
         return ""
-    best = max(sentences, key=lambda s: (len(content_stems(s.text) & predicate), -len(s.text)))
+    overlap = {id(s): len(content_stems(s.text) & predicate) for s in sentences}
+    top = max(overlap.values())
+    reasons = [_mismatch(actor, predicate, s, sentences) for s in sentences if overlap[id(s)] == top]
+    return "" if "" in reasons else reasons[0]  # of the sentences stating the predicate as well, any will do
+
+
+def _mismatch(actor: Actor, predicate: set[str], best: Sentence, sentences: Sequence[Sentence]) -> str:
+    """Why `best`, the passage sentence stating the claim's predicate, names another actor, else ""."""
     subject = _before_predicate(best.text, predicate)
     own = speaker_zone(best.text, REPORTING)
     if own and _GENERIC.match(own.strip(' ,“”"')):  # "It said ...": who "it" is, the sentence before says
         own = speaker_zone(best.before, REPORTING) or own
     near = " | ".join(z for z in (speaker_zone(s, REPORTING) for s in (best.before, best.after)) if z)
-    seen = (f"{own} | {near}" if own or near else subject) if actor.speaks else f"{subject} | {own}"
+    heard = _speakers(best.text)
+    seen = (f"{heard} | {near}" if heard or near else subject) if actor.speaks else f"{subject} | {heard}"
     if any(a <= all_stems(seen) for a in _aliases(actor.phrase)):
         return ""
     if not actor.speaks and (actor.passive or getattr(claim_actor(best.text), "passive", False)):

@@ -177,7 +177,7 @@ def test_a_faithful_paraphrase_passes(seeds: dict[str, str], seed: str, claim: s
         ),
         ("US representative Adam Schiff said the committee could act.", "Adam Schiff", True),
         ("China opposes the smearing, the Foreign Ministry said.", "Foreign Ministry", True),
-        ("According to The New York Times, the department may act.", "The New York Times", True),
+        ("According to The New York Times, the department may act.", "New York Times", True),
         ("Hikvision, the Chinese camera maker, is bracing for a ban.", "Hikvision", False),
         ("Hikvision shares opened 10% lower.", "Hikvision shares", False),
         ("On Tuesday, Hikvision said it takes the concerns seriously.", "Hikvision", True),

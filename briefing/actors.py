@@ -25,6 +25,9 @@ from briefing.asked import AUX, COUNTRIES, NAME_RUN, PLACES, speaker_aliases
 from briefing.holds import REPORTED, speaker_zone
 from briefing.signals import NOT_NAMES, all_stems, content_stems, day_words, names, quote_norm
 
+ACTOR_REASON = "actor"
+"""How the reason a claim fails this check opens: "actor Hikvision not the passage's: China"."""
+
 # Speech verbs, with reporting (a claim's "The New York Times reported ..." names its speaker too).
 REPORTING = re.compile(rf"{REPORTED.pattern}|\breported\b", re.IGNORECASE)
 _SPEECH = (
@@ -237,6 +240,13 @@ def passage_sentences(sentences: Sequence[str]) -> list[Sentence]:
     ]
 
 
+def predicate_words(claim: str) -> set[str]:
+    """The content stems of what the claim says was done or said, without who did it: the words a sentence
+    must hold to state the same thing of the right actor (repair looks for it by them)."""
+    actor = claim_actor(claim)
+    return content_stems(actor.predicate) - all_stems(actor.phrase) if actor else content_stems(claim)
+
+
 def actor_mismatch(claim: str, sentences: Sequence[Sentence]) -> str:
     """Why the claim's actor is not its passage's ("actor Hikvision not the passage's: China"), else "".
     `sentences` are the cited passages' sentences."""
@@ -245,7 +255,7 @@ def actor_mismatch(claim: str, sentences: Sequence[Sentence]) -> str:
     actor = claim_actor(claim)
     if actor is None or _GENERIC.match(actor.phrase):
         return ""
-    predicate = content_stems(actor.predicate) - all_stems(actor.phrase)
+    predicate = predicate_words(claim)
     if not predicate:
         return ""
     overlap = {id(s): len(content_stems(s.text) & predicate) for s in sentences}
@@ -282,8 +292,8 @@ def _mismatch(actor: Actor, predicate: set[str], best: Sentence, sentences: Sequ
                 ""  # named in the sentence, outside the words read as its subject: the rules may misread it
             )
         run = next((r for r in NAME_RUN.findall(zone) if others[0] in r.split()), others[0])
-        return f"actor {actor.phrase.strip(' .')} not the passage's: {run.strip()}"
+        return f"{ACTOR_REASON} {actor.phrase.strip(' .')} not the passage's: {run.strip()}"
     speaker = (own or near).split(" | ")[0].strip(" ,")
     if actor.speaks and named and speaker and not _ROLES.search(speaker):
-        return f"actor {actor.phrase.strip(' .')} not the passage's: {speaker}"  # "China said", "The lawmakers said"
+        return f"{ACTOR_REASON} {actor.phrase.strip(' .')} not the passage's: {speaker}"  # "China said", "The lawmakers said"
     return ""

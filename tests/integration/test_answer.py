@@ -118,8 +118,9 @@ def test_a_sentence_naming_the_wrong_actor_is_repaired(scripted: Callable[[str],
         "The Chinese surveillance equipment maker Hikvision has begun exporting surveillance technology to "
         "Ecuador, Zimbabwe, Uzbekistan, Pakistan, and the United Arab Emirates [1]."
     )
-    answer = scripted(draft).ask("Which countries has China begun exporting surveillance technology to?")
+    answer = scripted(draft).ask("To which countries has China begun exporting surveillance technology?")
     assert "Hikvision has begun exporting" not in answer.text and not answer.unsupported
+    assert "China has begun exporting" in answer.text and "Ecuador" in answer.text
     assert [r.reason for r in answer.repairs] == ["actor Hikvision not the passage's: China"]
 
 

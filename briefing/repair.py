@@ -114,7 +114,10 @@ def repair(
             repairs.append(Repair(kind, s.text, s.reason, f"[{n}] supports it"))
             out.append(cite(s.text, [n]))
             continue
-        words = predicate_words(s.text) if s.reason.startswith(ACTOR_REASON) else set()
+        misattributed = s.reason.startswith(ACTOR_REASON) or any(
+            support_signals(s.text, [c], embedder).wrong_actor for c in sources
+        )  # uncited, it failed as such; a passage stating it of another actor is why no passage supports it
+        words = predicate_words(s.text) if misattributed else set()
         ev = _closest(s.text, evidence, embedder, words)
         key = (ev.chunk.id, ev.start, ev.end) if ev else None
         if ev is None or key in used or ev.text in " ".join(out):

@@ -62,7 +62,7 @@ _GOVERNMENT_WORDS = {
 }  # fmt: skip
 # Countries a question may name as a speaker ("China's government"), with the words a report uses for
 # that government's voice: its adjective and capital.
-_COUNTRIES = {
+COUNTRIES = {
     "china": ("chinese", "beijing"),
     "us": ("american", "washington", "white house"),
     "united states": ("american", "washington", "white house"),
@@ -94,7 +94,7 @@ _COUNTRIES = {
 }
 # The name stems of countries and regions, which are no person's name.
 PLACES = all_stems(
-    " ".join(p for country, words in _COUNTRIES.items() for p in (country, *words))
+    " ".join(p for country, words in COUNTRIES.items() for p in (country, *words))
     + " united kingdom states xinjiang hong kong africa asia europe"
 )
 # Last words of organisations' names, which are no person's surname ("White House" is not "House").
@@ -146,7 +146,7 @@ def _proper(phrase: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(" ,?."), flags=re.IGNORECASE)
 
 
-_NAME_RUN = re.compile(r"\b[A-Z][\w.-]*(?:\s+(?:of|for|and|de|von)?\s*[A-Z][\w.-]*)*")
+NAME_RUN = re.compile(r"\b[A-Z][\w.-]*(?:\s+(?:of|for|and|de|von)?\s*[A-Z][\w.-]*)*")
 _GENERIC_SPEAKERS = re.compile(r"^(?:he|she|it|they|(?:the )?company|(?:the )?firm|its?)$", re.IGNORECASE)
 _ASKING_OPENING = re.compile(
     r"^(?:and\s+)?(?:who|whom|what|why|how|when|where|which|is|was|are|were|did|does|do)\b\s*", re.IGNORECASE
@@ -158,7 +158,7 @@ def _question_names(question: str) -> set[str]:
     return set(names(f"x {_ASKING_OPENING.sub('', question)}"))
 
 
-def _speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
+def speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
     """The ways a report names the speaker: the phrase, the names in it, its head noun ("a lawyer working
     on export controls" is "lawyer"), a person's surname; for a country's government the country, its
     adjective, capital and foreign ministry; for "the company" or "he", the names of `context` (the
@@ -167,7 +167,7 @@ def _speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
     low = bare.lower()
     aliases = {low}
     words = set(low.split())
-    for country, (adjective, *places) in _COUNTRIES.items():
+    for country, (adjective, *places) in COUNTRIES.items():
         mentions = re.search(rf"\b(?:{re.escape(country)}|{re.escape(adjective)})\b", low)
         if mentions and words <= _GOVERNMENT_WORDS | set(country.split()) | set(adjective.split()):
             aliases |= {country, adjective, *places, "foreign ministry"}
@@ -176,13 +176,13 @@ def _speaker_aliases(phrase: str, context: str = "") -> tuple[str, ...]:
         if head[-1] not in _GOVERNMENT_WORDS:  # working on ...", "DJI's spokesman"): its names only say
             aliases.add(head[-1])  # whose it is; "government" alone could be any country's
     else:
-        for run in (r.strip() for r in _NAME_RUN.findall(bare)):
+        for run in (r.strip() for r in NAME_RUN.findall(bare)):
             aliases.add(run.lower())
             parts = run.split()
             if 2 <= len(parts) <= 3 and not {p.lower() for p in parts} & (_GOVERNMENT_WORDS | _BODY_WORDS):
                 aliases.add(parts[-1].lower())  # "Marro said"
     if _GENERIC_SPEAKERS.match(low) and context:
-        aliases |= {r.lower() for r in _NAME_RUN.findall(_ASKING_OPENING.sub("", context))}
+        aliases |= {r.lower() for r in NAME_RUN.findall(_ASKING_OPENING.sub("", context))}
     return tuple(sorted(aliases - {"us", "the"}, key=len, reverse=True))
 
 
@@ -236,7 +236,7 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         re.IGNORECASE,
     ):
         kind, who = Kind.STATEMENT, m.group("who")
-        speaker = _speaker_aliases(who, context)
+        speaker = speaker_aliases(who, context)
         verb = m.group("verb").lower()
         who = who.strip()
         what = f"how {who} responded" if verb.startswith(("respond", "react")) else f"what {who} said"
@@ -245,7 +245,7 @@ def _one(q: str, context: str = "", question: str | None = None) -> Asked:
         r"^what\s+(?:is|was|were|are)\s+(?P<who>.+?)['’]s?\s+(?P<what>response|reaction|statement|position|view)",
         q, re.IGNORECASE,
     ):  # fmt: skip
-        kind, speaker = Kind.STATEMENT, _speaker_aliases(m.group("who"))
+        kind, speaker = Kind.STATEMENT, speaker_aliases(m.group("who"))
         what = f"{_proper(m.group('who'))}'s {m.group('what').lower()}"
         asking |= content_stems(m.group("what"))
     elif low.startswith("why"):

@@ -10,7 +10,7 @@ import re
 from briefing.asked import AUX, PLACES, Asked, Kind
 from briefing.signals import NOT_NAMES, all_stems, content_stems, names, numbers
 
-_REPORTED = re.compile(
+REPORTED = re.compile(
     r"\b(?:said|says|saying|told|tells|stated|added|warned|urged|replied|responded|argued|claimed|noted|"
     r"wrote|announced|insisted|denied|commented|according to|in a statement|statement)\b",
     re.IGNORECASE,
@@ -49,12 +49,13 @@ _TRAILING_AUX = re.compile(rf"(?:\s+(?:{AUX}|also|not|never|previously|repeatedl
 _APPOSED = re.compile(r"\s*(?:[A-Z][\w.'’-]*\s*){1,4}")  # a name before its apposition
 
 
-def speaker_zone(sentence: str) -> str:
+def speaker_zone(sentence: str, reported: re.Pattern[str] = REPORTED) -> str:
     """The words that say who is speaking in a sentence that reports speech: before the reporting verb
     (after a closing quote, if any) and, for "..., said Lu Kang, a spokesman" or "according to", after it
-    (not in "Hikvision said the ministry ...", where what follows is what was said)."""
+    (not in "Hikvision said the ministry ...", where what follows is what was said). `reported` are the
+    verbs that report speech."""
     zones: list[str] = []
-    for m in _REPORTED.finditer(sentence):
+    for m in reported.finditer(sentence):
         before = sentence[: m.start()]
         attributed = m.group().lower() == "according to" or re.search(r"[,”\"]\s*$", before)
         if zones and not attributed:

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefing.actors import ACTOR_REASON, predicate_words
 from briefing.cite import NOT_IN_SOURCES, CheckedText, SentenceCheck, support_signals, unsupportable
 from briefing.config import CheckerTuning
 from briefing.embeddings import Embedder, embed_cached
 from briefing.evidence import Evidence
 from briefing.extract import cite, cite_window
 from briefing.models import Chunk
+from briefing.signals import content_stems
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,18 @@ def supporting_passage(
     return n_best
 
 
-def _closest(claim: str, evidence: Sequence[Evidence], embedder: Embedder) -> Evidence | None:
+def _closest(
+    claim: str, evidence: Sequence[Evidence], embedder: Embedder, words: set[str] = frozenset()
+) -> Evidence | None:
+    """The evidence window nearest the claim; with `words`, the one holding most of them first (a claim
+    that named the wrong actor is nearest to the window about that actor, not to the one stating what it
+    claimed)."""
     if not evidence:
         return None
     texts = [ev.text for ev in evidence]
     vecs = embed_cached([*texts, claim], embedder)
     sims = np.stack([vecs[t] for t in texts]) @ vecs[claim]
-    return evidence[int(np.argmax(sims))]
+    return max(zip(evidence, sims), key=lambda e: (len(content_stems(e[0].text) & words), e[1]))[0]
 
 
 def repair(
@@ -107,7 +114,11 @@ def repair(
             repairs.append(Repair(kind, s.text, s.reason, f"[{n}] supports it"))
             out.append(cite(s.text, [n]))
             continue
-        ev = _closest(s.text, evidence, embedder)
+        misattributed = s.reason.startswith(ACTOR_REASON) or any(
+            support_signals(s.text, [c], embedder).wrong_actor for c in sources
+        )  # uncited, it failed as such; a passage stating it of another actor is why no passage supports it
+        words = predicate_words(s.text) if misattributed else set()
+        ev = _closest(s.text, evidence, embedder, words)
         key = (ev.chunk.id, ev.start, ev.end) if ev else None
         if ev is None or key in used or ev.text in " ".join(out):
             repairs.append(Repair("dropped", s.text, s.reason))

@@ -272,10 +272,11 @@ class SupportSignals:
     missing_quotes: tuple[str, ...]
     missing_names: tuple[str, ...] = ()
     missing_dates: tuple[str, ...] = ()  # a weekday or month the passages do not give
+    wrong_actor: str = ""  # who the claim says acted or spoke, when the passage says someone else did
 
     def score(self, checker: CheckerTuning) -> float:
         """Weighted support in 0..1, cut by the hard-fail factor when a number or quote (or a name, with
-        `names_hard`) is missing."""
+        `names_hard`) is missing, or the actor is not the passage's."""
         c = checker
         total = c.w_cosine + c.w_recall + c.w_names
         s = (c.w_cosine * max(self.cosine, 0.0) + c.w_recall * self.recall + c.w_names * self.names) / total
@@ -286,11 +287,13 @@ class SupportSignals:
         return min(1.0, max(0.0, s))
 
     def hard_failure(self, checker: CheckerTuning) -> bool:
-        """A fact in the claim that the passage lacks, whatever the other signals say."""
+        """A fact in the claim that the passage lacks, whatever the other signals say: a figure, a quote, a
+        date, a name, or who did it."""
         return bool(
             self.missing_numbers
             or self.missing_quotes
             or self.missing_dates
+            or self.wrong_actor
             or (checker.names_hard and self.missing_names)
         )
 

@@ -113,6 +113,23 @@ def test_a_supported_sentence_without_a_marker_is_cited(scripted: Callable[[str]
     assert [r.kind for r in answer.repairs] == ["cited"] and not answer.unsupported
 
 
+@pytest.mark.parametrize(
+    ("marker", "reason"), [(" [1]", "actor Hikvision not the passage's: China"), ("", "no citation")]
+)
+def test_a_sentence_naming_the_wrong_actor_is_repaired(
+    scripted: Callable[[str], Answerer], marker: str, reason: str
+) -> None:
+    # Seen from the local model, without its marker: the source says China exports it.
+    draft = (
+        "The Chinese surveillance technology firm Hikvision has begun exporting surveillance technology to "
+        f"Ecuador, Zimbabwe, Uzbekistan, Pakistan, and the United Arab Emirates{marker}."
+    )
+    answer = scripted(draft).ask("To which countries has China begun exporting surveillance technology?")
+    assert "Hikvision has begun exporting" not in answer.text and not answer.unsupported
+    assert "China has begun exporting" in answer.text and "Ecuador" in answer.text
+    assert [r.reason for r in answer.repairs] == [reason]
+
+
 def test_a_dangling_marker_is_reported_and_what_is_shown_is_checked(seeded: tuple[Settings, Store]) -> None:
     settings, _ = seeded
     with fake_llm(lambda prompt: "Hikvision retained Pierre-Richard Prosper [99].") as url:

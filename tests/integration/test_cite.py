@@ -165,6 +165,22 @@ def test_swapped_name_flagged(passages: list[Chunk], embedder: Embedder) -> None
     assert sentence.reason == "name Alibaba not in passage"
 
 
+def test_a_claim_whose_actor_is_not_the_passages_is_flagged(seeds_dir: Path, embedder: Embedder) -> None:
+    # Seen from the local model: the passage says China exports it, and names Hikvision the sentence before.
+    text = _paragraphs(
+        seeds_dir / "002_de3c650d3d227cfa.txt", "The Chinese have", "companies like", "begun exporting"
+    )
+    passage = [_chunk("st", text, "The Straits Times")]
+    claim = (
+        "The Chinese surveillance equipment maker Hikvision has begun exporting surveillance technology to "
+        "Ecuador, Zimbabwe, Uzbekistan, Pakistan, and the United Arab Emirates [1]."
+    )
+    (sentence,) = _check(claim, passage, embedder).unsupported
+    assert sentence.reason == "actor Hikvision not the passage's: China"
+    right = "China has begun exporting surveillance technology to Ecuador and Zimbabwe [1]."
+    assert _check(right, passage, embedder).ok
+
+
 def test_citation_lists_every_outlet_and_exact_quote(passages: list[Chunk], embedder: Embedder) -> None:
     checked = _check(
         "Hikvision shares opened 10% lower after the report [1]. "
